@@ -1,0 +1,342 @@
+/* brainjit.h — the one public header of brainjit, a just-in-time compiler for brain-dynamics programs.
+ *
+ * A worked example: trace y = lmbda * where(x > 0, x, alpha * exp(x) - alpha) and run it.
+ *
+ *     bj_trace *t = bj_trace_new("selu");
+ *     bj_val *x = bj_trace_arg(t, "x", BJ_F32, 1, (int64_t[]){4});
+ *     bj_val *y = bj_mul(1.05, bj_where(bj_gt(x, 0.0), x, bj_sub(bj_mul(1.67, bj_exp(x)), 1.67)));
+ *     bj_graph *g = bj_trace_finish(t, &y, 1);           // consumes t; NULL + bj_last_error() on failure
+ *     bj_graph_print(g, stdout);                          // a readable listing of the IR
+ *     bj_array *in = bj_array_new(BJ_F32, 1, (int64_t[]){4}, (float[]){-1, 0, 1, 2});
+ *     bj_array *out;
+ *     bj_graph_run(g, "interp", &in, 1, &out, 1);        // out is new; the caller releases it
+ *     bj_array_print(out, stdout);                        // [-1.10..., 0, 1.05, 2.1]
+ *     bj_array_release(in); bj_array_release(out); bj_graph_release(g);
+ *
+ * Conventions.
+ *  - Every call that can fail returns a bj_status (BJ_OK is 0) or NULL, and then bj_last_error() says what was
+ *    wrong: the op, the shapes, the dtypes, the argument. Nothing here aborts the process on bad input.
+ *  - Ownership is stated on each prototype. "New reference": the caller owns it and must release it.
+ *    "Borrowed": owned by something else, valid as long as that lives.
+ *  - Traced values (bj_val *) live in their trace's arena: user code never frees them. An op whose operand is NULL
+ *    (the result of an earlier failed op) returns NULL; the trace keeps the first error and reports it at finish.
+ *  - C scalars are accepted where a value is expected by the binary ops (bj_add(x, 0.5)): they become weakly typed
+ *    literals, so a float32 x stays float32. Semantics of every op: docs/ops.md.
+ *  - Thread safety: arrays may be shared read-only between threads; a trace belongs to one thread at a time.
+ */
+#ifndef BRAINJIT_H
+#define BRAINJIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(BJ_BUILDING) && defined(__GNUC__)
+#define BJ_API __attribute__((visibility("default")))
+#else
+#define BJ_API
+#endif
+
+#define BJ_VERSION_MAJOR 0
+#define BJ_VERSION_MINOR 1
+#define BJ_VERSION_PATCH 0
+BJ_API const char *bj_version(void); /* "0.1.0"; static string */
+
+/* ---------------------------------------------------------------- status and errors */
+typedef enum bj_status {
+    BJ_OK = 0,
+    BJ_ERR_ARG,         /* a NULL, out-of-range or otherwise invalid argument */
+    BJ_ERR_SHAPE,       /* shapes that do not fit the op */
+    BJ_ERR_DTYPE,       /* a dtype the op does not accept */
+    BJ_ERR_HANDLE,      /* a freed or foreign handle */
+    BJ_ERR_TRACE,       /* the trace is in an error state, or a value belongs to another trace */
+    BJ_ERR_NOMEM,       /* allocation failed */
+    BJ_ERR_IO,          /* a file could not be read or written, or is not valid */
+    BJ_ERR_UNSUPPORTED, /* valid, but not available in this build */
+    BJ_ERR_INTERNAL     /* a bug in brainjit: please report it with the message */
+} bj_status;
+
+/* The message of the last failed call on this thread ("" if none). Borrowed; valid until the next failing call. */
+BJ_API const char *bj_last_error(void);
+BJ_API void bj_clear_error(void);
+BJ_API const char *bj_status_name(bj_status s); /* "BJ_ERR_SHAPE"; static string */
+
+/* Memory returned as "free with bj_free" (strings). */
+BJ_API void bj_free(void *p);
+
+/* ---------------------------------------------------------------- dtypes */
+typedef enum bj_dtype { BJ_BOOL, BJ_I32, BJ_I64, BJ_U32, BJ_F32, BJ_F64, BJ_NDTYPES } bj_dtype;
+#define BJ_MAX_RANK 8
+
+BJ_API const char *bj_dtype_name(bj_dtype d); /* "float32"; "invalid" for bad values; static string */
+BJ_API size_t bj_dtype_size(bj_dtype d);      /* bytes per element; 0 for bad values */
+/* NumPy/JAX type promotion of two dtypes, optionally weakly typed (docs/ops.md has the table). */
+BJ_API bj_dtype bj_promote(bj_dtype a, bool a_weak, bj_dtype b, bool b_weak, bool *out_weak);
+
+/* ---------------------------------------------------------------- arrays
+ * A reference-counted, 64-byte aligned, C-contiguous n-d array of rank 0 to BJ_MAX_RANK. */
+typedef struct bj_array bj_array;
+
+/* New reference. Copies nelem(shape) elements from data, which must not be NULL. */
+BJ_API bj_array *bj_array_new(bj_dtype dtype, int rank, const int64_t *shape, const void *data);
+/* New references. full converts value to dtype (saturating for ints, NaN -> 0, as bj_cast). */
+BJ_API bj_array *bj_array_zeros(bj_dtype dtype, int rank, const int64_t *shape);
+BJ_API bj_array *bj_array_ones(bj_dtype dtype, int rank, const int64_t *shape);
+BJ_API bj_array *bj_array_full(bj_dtype dtype, int rank, const int64_t *shape, double value);
+/* [start, stop) by step (step != 0), as numpy.arange: ceil((stop - start) / step) elements. */
+BJ_API bj_array *bj_array_arange(bj_dtype dtype, double start, double stop, double step);
+/* num evenly spaced values from start to stop (inclusive if endpoint), as numpy.linspace. */
+BJ_API bj_array *bj_array_linspace(bj_dtype dtype, double start, double stop, int64_t num, bool endpoint);
+BJ_API bj_array *bj_array_copy(const bj_array *a); /* new reference: a deep copy */
+
+BJ_API bj_array *bj_array_retain(bj_array *a); /* returns a, with one more reference */
+BJ_API void bj_array_release(bj_array *a);     /* NULL is a no-op; a freed or foreign pointer is reported, not freed */
+/* True if a is a live array handle (not freed, not a foreign pointer, as far as can be detected). */
+BJ_API bool bj_array_valid(const bj_array *a);
+
+/* Accessors. On an invalid handle they set the error and return NULL / -1 / BJ_NDTYPES. */
+BJ_API void *bj_array_data(const bj_array *a); /* borrowed; C-contiguous elements */
+BJ_API bj_dtype bj_array_dtype(const bj_array *a);
+BJ_API int bj_array_rank(const bj_array *a);
+BJ_API const int64_t *bj_array_shape(const bj_array *a);   /* borrowed, rank entries */
+BJ_API const int64_t *bj_array_strides(const bj_array *a); /* borrowed, in bytes, as numpy's */
+BJ_API int64_t bj_array_size(const bj_array *a);           /* number of elements */
+BJ_API size_t bj_array_nbytes(const bj_array *a);
+/* Element at flat (C-order) index i, converted to double; NaN and sets the error if out of range. */
+BJ_API double bj_array_get(const bj_array *a, int64_t i);
+
+/* NumPy-like text: "array([1., 2.], dtype=float32)" style, summarised with ... past 1000 elements. */
+BJ_API bj_status bj_array_print(const bj_array *a, FILE *f);
+BJ_API char *bj_array_to_string(const bj_array *a); /* free with bj_free */
+
+/* NumPy .npy files (format 1.0-3.0, little-endian, C or Fortran order on load). */
+BJ_API bj_status bj_array_save_npy(const bj_array *a, const char *path);
+BJ_API bj_array *bj_array_load_npy(const char *path); /* new reference */
+
+/* ---------------------------------------------------------------- traces and values */
+typedef struct bj_trace bj_trace;
+typedef struct bj_val bj_val;
+typedef struct bj_graph bj_graph;
+
+/* New trace (free with bj_trace_free, or consume with bj_trace_finish). name may be NULL. */
+BJ_API bj_trace *bj_trace_new(const char *name);
+BJ_API void bj_trace_free(bj_trace *t);
+/* A positional input of the graph, numbered in call order. Borrowed value. name may be NULL ("arg0"). */
+BJ_API bj_val *bj_trace_arg(bj_trace *t, const char *name, bj_dtype dtype, int rank, const int64_t *shape);
+/* A constant holding a copy of a (strongly typed). */
+BJ_API bj_val *bj_trace_const(bj_trace *t, const bj_array *a);
+/* Scalar literals. weak: behaves as a C scalar (adopts the other operand's dtype); else strongly typed. */
+BJ_API bj_val *bj_lit_f64(bj_trace *t, double v, bool weak);   /* weak: float32 weak; strong: float64 */
+BJ_API bj_val *bj_lit_i64(bj_trace *t, int64_t v, bool weak);  /* weak: int32 weak (int64 if it does not fit) */
+BJ_API bj_val *bj_lit_bool(bj_trace *t, bool v);                /* strong bool */
+BJ_API bj_val *bj_lit(bj_trace *t, bj_dtype dtype, double v);   /* strong scalar of dtype */
+
+/* The trace's state: BJ_OK, or the first error (its message with bj_trace_error; borrowed). */
+BJ_API bj_status bj_trace_status(const bj_trace *t);
+BJ_API const char *bj_trace_error(const bj_trace *t);
+/* Ends the trace with the given outputs and returns the graph (new reference). Always consumes t: on failure
+ * (the trace is in an error state, or an output is NULL or foreign) returns NULL with the trace's error. */
+BJ_API bj_graph *bj_trace_finish(bj_trace *t, bj_val *const *outs, int nout);
+
+/* What a value is. */
+BJ_API bj_dtype bj_val_dtype(const bj_val *v);
+BJ_API int bj_val_rank(const bj_val *v);
+BJ_API const int64_t *bj_val_shape(const bj_val *v); /* borrowed, lives with the trace */
+BJ_API bool bj_val_weak(const bj_val *v);
+BJ_API bj_trace *bj_val_trace(const bj_val *v);
+
+/* ---------------------------------------------------------------- ops
+ * Each returns a borrowed value in the operands' trace, or NULL (see bj_trace_status). */
+
+/* A binary operand: a traced value or a C scalar (weakly typed). Build with BJ_IN(x). */
+typedef struct bj_in {
+    int kind; /* 0 value, 1 float, 2 int, 3 bool */
+    bj_val *v;
+    double f;
+    int64_t i;
+} bj_in;
+static inline bj_in bj_in_val(bj_val *v) { return (bj_in){0, v, 0, 0}; }
+static inline bj_in bj_in_f64(double f) { return (bj_in){1, NULL, f, 0}; }
+static inline bj_in bj_in_i64(long long i) { return (bj_in){2, NULL, 0, (int64_t)i}; }
+static inline bj_in bj_in_u64(unsigned long long i) { return (bj_in){2, NULL, 0, (int64_t)i}; }
+static inline bj_in bj_in_bool(bool b) { return (bj_in){3, NULL, 0, b}; }
+static inline bj_in bj_in_ptr(void *p) { return (bj_in){0, (bj_val *)p, 0, 0}; }
+#define BJ_IN(x)                                                                                                      \
+    _Generic((x), bj_val *: bj_in_val, double: bj_in_f64, float: bj_in_f64, int: bj_in_i64, long: bj_in_i64,          \
+             long long: bj_in_i64, unsigned: bj_in_u64, unsigned long: bj_in_u64, unsigned long long: bj_in_u64,      \
+             _Bool: bj_in_bool, void *: bj_in_ptr)(x)
+
+/* Elementwise unary. Float-only math (exp .. sigmoid, rsqrt, reciprocal) promotes ints and bool to float32. */
+BJ_API bj_val *bj_neg(bj_val *x);
+BJ_API bj_val *bj_abs(bj_val *x);
+BJ_API bj_val *bj_sign(bj_val *x);
+BJ_API bj_val *bj_exp(bj_val *x);
+BJ_API bj_val *bj_exp2(bj_val *x);
+BJ_API bj_val *bj_expm1(bj_val *x);
+BJ_API bj_val *bj_log(bj_val *x);
+BJ_API bj_val *bj_log1p(bj_val *x);
+BJ_API bj_val *bj_log2(bj_val *x);
+BJ_API bj_val *bj_sqrt(bj_val *x);
+BJ_API bj_val *bj_rsqrt(bj_val *x);
+BJ_API bj_val *bj_square(bj_val *x);
+BJ_API bj_val *bj_reciprocal(bj_val *x);
+BJ_API bj_val *bj_sin(bj_val *x);
+BJ_API bj_val *bj_cos(bj_val *x);
+BJ_API bj_val *bj_tan(bj_val *x);
+BJ_API bj_val *bj_tanh(bj_val *x);
+BJ_API bj_val *bj_sinh(bj_val *x);
+BJ_API bj_val *bj_cosh(bj_val *x);
+BJ_API bj_val *bj_arcsin(bj_val *x);
+BJ_API bj_val *bj_arccos(bj_val *x);
+BJ_API bj_val *bj_arctan(bj_val *x);
+BJ_API bj_val *bj_sigmoid(bj_val *x);
+BJ_API bj_val *bj_floor(bj_val *x);
+BJ_API bj_val *bj_ceil(bj_val *x);
+BJ_API bj_val *bj_round(bj_val *x); /* half to even, as numpy */
+BJ_API bj_val *bj_trunc(bj_val *x);
+BJ_API bj_val *bj_isnan(bj_val *x);
+BJ_API bj_val *bj_isinf(bj_val *x);
+BJ_API bj_val *bj_isfinite(bj_val *x);
+BJ_API bj_val *bj_logical_not(bj_val *x);
+BJ_API bj_val *bj_bitwise_not(bj_val *x);
+
+/* Elementwise binary with NumPy broadcasting and JAX type promotion. Use the lower-case macros. */
+#define BJ_BINARY_OPS(X)                                                                                              \
+    X(add) X(sub) X(mul) X(div) X(floor_divide) X(remainder) X(pow) X(maximum) X(minimum) X(atan2) X(hypot) X(eq)    \
+    X(ne) X(lt) X(le) X(gt) X(ge) X(logical_and) X(logical_or) X(logical_xor) X(bitwise_and) X(bitwise_or)           \
+    X(bitwise_xor) X(shift_left) X(shift_right)
+#define BJ_DECLARE_BINARY_(name) BJ_API bj_val *bj_##name##_in(bj_in a, bj_in b);
+BJ_BINARY_OPS(BJ_DECLARE_BINARY_)
+#undef BJ_DECLARE_BINARY_
+#define bj_add(a, b) bj_add_in(BJ_IN(a), BJ_IN(b))
+#define bj_sub(a, b) bj_sub_in(BJ_IN(a), BJ_IN(b))
+#define bj_mul(a, b) bj_mul_in(BJ_IN(a), BJ_IN(b))
+#define bj_div(a, b) bj_div_in(BJ_IN(a), BJ_IN(b)) /* true division: ints -> float32 */
+#define bj_floor_divide(a, b) bj_floor_divide_in(BJ_IN(a), BJ_IN(b))
+#define bj_remainder(a, b) bj_remainder_in(BJ_IN(a), BJ_IN(b)) /* sign of the divisor, as numpy */
+#define bj_pow(a, b) bj_pow_in(BJ_IN(a), BJ_IN(b))
+#define bj_maximum(a, b) bj_maximum_in(BJ_IN(a), BJ_IN(b)) /* NaN propagates */
+#define bj_minimum(a, b) bj_minimum_in(BJ_IN(a), BJ_IN(b))
+#define bj_atan2(a, b) bj_atan2_in(BJ_IN(a), BJ_IN(b))
+#define bj_hypot(a, b) bj_hypot_in(BJ_IN(a), BJ_IN(b))
+#define bj_eq(a, b) bj_eq_in(BJ_IN(a), BJ_IN(b))
+#define bj_ne(a, b) bj_ne_in(BJ_IN(a), BJ_IN(b))
+#define bj_lt(a, b) bj_lt_in(BJ_IN(a), BJ_IN(b))
+#define bj_le(a, b) bj_le_in(BJ_IN(a), BJ_IN(b))
+#define bj_gt(a, b) bj_gt_in(BJ_IN(a), BJ_IN(b))
+#define bj_ge(a, b) bj_ge_in(BJ_IN(a), BJ_IN(b))
+#define bj_logical_and(a, b) bj_logical_and_in(BJ_IN(a), BJ_IN(b))
+#define bj_logical_or(a, b) bj_logical_or_in(BJ_IN(a), BJ_IN(b))
+#define bj_logical_xor(a, b) bj_logical_xor_in(BJ_IN(a), BJ_IN(b))
+#define bj_bitwise_and(a, b) bj_bitwise_and_in(BJ_IN(a), BJ_IN(b))
+#define bj_bitwise_or(a, b) bj_bitwise_or_in(BJ_IN(a), BJ_IN(b))
+#define bj_bitwise_xor(a, b) bj_bitwise_xor_in(BJ_IN(a), BJ_IN(b))
+#define bj_shift_left(a, b) bj_shift_left_in(BJ_IN(a), BJ_IN(b))
+#define bj_shift_right(a, b) bj_shift_right_in(BJ_IN(a), BJ_IN(b)) /* arithmetic for signed ints */
+
+/* Selection and conversion. cond may be any dtype (nonzero is true); x and y promote and all three broadcast. */
+BJ_API bj_val *bj_where_in(bj_in cond, bj_in x, bj_in y);
+#define bj_where(c, x, y) bj_where_in(BJ_IN(c), BJ_IN(x), BJ_IN(y))
+BJ_API bj_val *bj_clip_in(bj_in x, bj_in lo, bj_in hi); /* minimum(maximum(x, lo), hi) in x's promoted dtype */
+#define bj_clip(x, lo, hi) bj_clip_in(BJ_IN(x), BJ_IN(lo), BJ_IN(hi))
+BJ_API bj_val *bj_astype(bj_val *x, bj_dtype dtype); /* floats -> ints saturate, NaN -> 0; -> bool is x != 0 */
+
+/* Shape ops. Negative axes count from the end. */
+BJ_API bj_val *bj_reshape(bj_val *x, int rank, const int64_t *shape); /* one entry may be -1 */
+BJ_API bj_val *bj_broadcast_to(bj_val *x, int rank, const int64_t *shape);
+BJ_API bj_val *bj_transpose(bj_val *x, const int *perm); /* perm NULL reverses the axes */
+BJ_API bj_val *bj_expand_dims(bj_val *x, int axis);
+BJ_API bj_val *bj_squeeze(bj_val *x, int naxes, const int *axes); /* naxes 0: every axis of size 1 */
+BJ_API bj_val *bj_concatenate(bj_val *const *xs, int n, int axis);
+BJ_API bj_val *bj_stack(bj_val *const *xs, int n, int axis);
+/* x[start:stop:step] on every axis; NULL arrays mean the full axis with step 1. Start and stop are clipped
+ * as in Python; use BJ_END for "to the end" (or the beginning for negative steps). */
+#define BJ_END INT64_MAX
+BJ_API bj_val *bj_slice(bj_val *x, const int64_t *start, const int64_t *stop, const int64_t *step);
+/* sizes fixed; starts are traced int scalars (one per axis), clamped to [0, dim - size] as in JAX. */
+BJ_API bj_val *bj_dynamic_slice(bj_val *x, bj_val *const *starts, const int64_t *sizes);
+BJ_API bj_val *bj_dynamic_update_slice(bj_val *x, bj_val *update, bj_val *const *starts);
+BJ_API bj_val *bj_flip(bj_val *x, int naxes, const int *axes); /* naxes 0: every axis */
+BJ_API bj_val *bj_tile(bj_val *x, int nreps, const int64_t *reps);
+BJ_API bj_val *bj_repeat(bj_val *x, int64_t repeats, int axis);
+
+/* Indexing along one axis. take: negative indices count from the end, others clamp (JAX's retrieval rule).
+ * scatter: out = copy of x with x[..idx[j]..] set to / increased by updates[..j..]; indices out of range after
+ * negative wrapping are dropped (JAX's update rule); for set, the last of duplicate indices wins. */
+BJ_API bj_val *bj_take(bj_val *x, bj_val *indices, int axis);
+BJ_API bj_val *bj_scatter_set(bj_val *x, bj_val *indices, bj_val *updates, int axis);
+BJ_API bj_val *bj_scatter_add(bj_val *x, bj_val *indices, bj_val *updates, int axis);
+
+/* Reductions over axes (naxes 0: all axes), keepdims as numpy. sum/prod of bool give int32, mean of ints float32. */
+BJ_API bj_val *bj_sum(bj_val *x, int naxes, const int *axes, bool keepdims);
+BJ_API bj_val *bj_prod(bj_val *x, int naxes, const int *axes, bool keepdims);
+BJ_API bj_val *bj_mean(bj_val *x, int naxes, const int *axes, bool keepdims);
+BJ_API bj_val *bj_max(bj_val *x, int naxes, const int *axes, bool keepdims);
+BJ_API bj_val *bj_min(bj_val *x, int naxes, const int *axes, bool keepdims);
+BJ_API bj_val *bj_any(bj_val *x, int naxes, const int *axes, bool keepdims);
+BJ_API bj_val *bj_all(bj_val *x, int naxes, const int *axes, bool keepdims);
+/* One axis; int32 indices of the first extreme (a NaN counts as the extreme, as numpy). */
+BJ_API bj_val *bj_argmax(bj_val *x, int axis, bool keepdims);
+BJ_API bj_val *bj_argmin(bj_val *x, int axis, bool keepdims);
+BJ_API bj_val *bj_cumsum(bj_val *x, int axis);
+BJ_API bj_val *bj_cumprod(bj_val *x, int axis);
+
+/* Linear algebra, as numpy: matmul with 1-d promotion and broadcast batch dims; dot of 1-d/2-d; outer. */
+BJ_API bj_val *bj_matmul(bj_val *a, bj_val *b);
+BJ_API bj_val *bj_dot(bj_val *a, bj_val *b);
+BJ_API bj_val *bj_outer(bj_val *a, bj_val *b);
+
+/* Creation inside a trace. */
+BJ_API bj_val *bj_full(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape, double value);
+BJ_API bj_val *bj_zeros(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape);
+BJ_API bj_val *bj_ones(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape);
+BJ_API bj_val *bj_iota(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape, int axis);
+BJ_API bj_val *bj_arange(bj_trace *t, bj_dtype dtype, double start, double stop, double step);
+BJ_API bj_val *bj_eye(bj_trace *t, bj_dtype dtype, int64_t n, int64_t m, int64_t k);
+
+/* The generic entry for foreign callers (no C macros, no callbacks): any op by its name in docs/ops.md. */
+typedef struct bj_attrs {
+    int naxes;                     /* reductions, transpose (perm), flip, squeeze */
+    int axes[BJ_MAX_RANK];
+    int axis;                      /* concatenate, take, scatter, argmax, cumsum, iota, expand_dims, repeat */
+    bool keepdims;
+    int rank;                      /* reshape, broadcast_to, full, iota, slice, dynamic_slice (sizes), tile */
+    int64_t shape[BJ_MAX_RANK];    /* ... their shape / sizes / reps */
+    int64_t start[BJ_MAX_RANK], stop[BJ_MAX_RANK], step[BJ_MAX_RANK]; /* slice */
+    bj_dtype dtype;                /* astype, full, iota, arange, eye */
+    double value, stop_value, step_value; /* full (value), arange (value = start) */
+    int64_t n, m, k;               /* eye, repeat (n = repeats) */
+} bj_attrs;
+/* ins: operand values (for creation ops, none: pass t). Unused attrs are ignored. Borrowed result. */
+BJ_API bj_val *bj_op(bj_trace *t, const char *name, bj_val *const *ins, int nin, const bj_attrs *attrs);
+BJ_API int bj_op_count(void);            /* number of IR ops */
+BJ_API const char *bj_op_name(int code); /* IR op name; NULL if out of range */
+
+/* ---------------------------------------------------------------- graphs and executables */
+BJ_API bj_graph *bj_graph_retain(bj_graph *g);
+BJ_API void bj_graph_release(bj_graph *g);
+BJ_API int bj_graph_num_inputs(const bj_graph *g);
+BJ_API int bj_graph_num_outputs(const bj_graph *g);
+BJ_API int bj_graph_num_nodes(const bj_graph *g); /* live nodes, inputs included */
+BJ_API bj_status bj_graph_print(const bj_graph *g, FILE *f);
+BJ_API char *bj_graph_to_string(const bj_graph *g); /* free with bj_free */
+
+/* A compiled graph. backend: "interp" (reference interpreter); "cpu" comes with the C backend. */
+typedef struct bj_exec bj_exec;
+BJ_API bj_exec *bj_compile(bj_graph *g, const char *backend); /* new reference; retains g */
+BJ_API void bj_exec_release(bj_exec *e);
+/* Runs on inputs matching the graph's arguments in dtype and shape; outs receive new references. */
+BJ_API bj_status bj_exec_run(bj_exec *e, bj_array *const *ins, int nin, bj_array **outs, int nout);
+/* Compile and run once. */
+BJ_API bj_status bj_graph_run(bj_graph *g, const char *backend, bj_array *const *ins, int nin, bj_array **outs,
+                              int nout);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BRAINJIT_H */

@@ -1,0 +1,23 @@
+/* backend.h — what a backend is: something that turns a plan (kernels) into an executable and runs it. */
+#ifndef BJ_BACKEND_H
+#define BJ_BACKEND_H
+
+#include "opt/plan.h"
+
+typedef struct backend_vt {
+    const char *name;
+    bj_status (*compile)(bj_exec *e);                                        /* sets e->impl from e->plan */
+    bj_status (*run)(bj_exec *e, bj_array *const *ins, bj_array **outs);      /* ins/outs: graph arity */
+    void (*destroy)(bj_exec *e);                                             /* frees e->impl */
+} backend_vt;
+
+struct bj_exec {
+    int refcount;
+    const backend_vt *vt;
+    ir_graph *g; /* retained */
+    opt_plan *plan;
+    void *impl;
+};
+
+BJ_HIDDEN extern const backend_vt backend_interp;
+#endif

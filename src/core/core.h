@@ -1,0 +1,70 @@
+/* core.h — internal foundations shared by every stage: errors, handle registry, arenas, hashing, strings. */
+#ifndef BJ_CORE_H
+#define BJ_CORE_H
+
+#define BJ_BUILDING 1
+#include "brainjit.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define BJ_HIDDEN __attribute__((visibility("hidden")))
+#define BJ_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define BJ_ALIGN 64
+
+#ifdef NDEBUG
+#define BJ_ASSERT(c) ((void)0)
+#else
+/* Internal invariants only (never user input): a failure is a brainjit bug. */
+#define BJ_ASSERT(c) ((c) ? (void)0 : core_assert_fail(#c, __FILE__, __LINE__))
+#endif
+BJ_HIDDEN void core_assert_fail(const char *cond, const char *file, int line);
+
+/* errors.c: sets the thread-local message and returns s, so callers write `return core_err(...)`. */
+BJ_HIDDEN bj_status core_err(bj_status s, const char *fmt, ...) BJ_PRINTF(2, 3);
+BJ_HIDDEN bj_status core_verr(bj_status s, const char *fmt, va_list ap);
+BJ_HIDDEN bj_status core_last_status(void); /* the status of the last error set on this thread */
+
+/* handles.c: a registry of live handles so that freed or foreign pointers are reported instead of used. */
+typedef enum { CORE_H_ARRAY = 1, CORE_H_TRACE, CORE_H_GRAPH, CORE_H_EXEC } core_handle_kind;
+BJ_HIDDEN bool core_handle_add(const void *p, core_handle_kind k);
+BJ_HIDDEN void core_handle_remove(const void *p);
+BJ_HIDDEN bool core_handle_live(const void *p, core_handle_kind k);
+/* Checks p and sets "<what>: <kind> handle is NULL / freed or not a ..." when it is not live. */
+BJ_HIDDEN bj_status core_handle_check(const void *p, core_handle_kind k, const char *what);
+
+/* alloc.c */
+BJ_HIDDEN void *core_aligned_alloc(size_t n); /* BJ_ALIGN aligned, zeroed; NULL on overflow/OOM */
+BJ_HIDDEN void core_aligned_free(void *p);
+/* a * b into *out, false on overflow (also for negative inputs). */
+BJ_HIDDEN bool core_mul_ok(int64_t a, int64_t b, int64_t *out);
+
+/* arena.c: bump allocation in chunks, freed at once. */
+typedef struct core_arena_chunk core_arena_chunk;
+typedef struct core_arena {
+    core_arena_chunk *head;
+    size_t used, cap;
+} core_arena;
+BJ_HIDDEN void *core_arena_alloc(core_arena *a, size_t n); /* 16-byte aligned, zeroed; NULL on OOM */
+BJ_HIDDEN void *core_arena_dup(core_arena *a, const void *p, size_t n);
+BJ_HIDDEN char *core_arena_strdup(core_arena *a, const char *s);
+BJ_HIDDEN void core_arena_free(core_arena *a);
+
+/* hash.c: 64-bit hashing for hash-consing (not cryptographic). */
+BJ_HIDDEN uint64_t core_hash_bytes(const void *p, size_t n, uint64_t seed);
+BJ_HIDDEN uint64_t core_hash_mix(uint64_t h, uint64_t v);
+
+/* strbuf.c: a growable string. */
+typedef struct core_str {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} core_str;
+BJ_HIDDEN void core_str_printf(core_str *b, const char *fmt, ...) BJ_PRINTF(2, 3);
+BJ_HIDDEN void core_str_free(core_str *b);
+/* Formats a shape as "f32[3,4]" into buf (at least 96 bytes); returns buf. */
+BJ_HIDDEN const char *core_fmt_type(char *buf, size_t n, bj_dtype d, int rank, const int64_t *shape);
+BJ_HIDDEN const char *core_dtype_short(bj_dtype d); /* "f32" */
+
+#endif

@@ -1,0 +1,244 @@
+/* graph.c — building the IR: the op table, interning (hash-consing) nodes, regions, and finishing a graph.
+ *
+ * Design: every node is interned in a per-trace hash table keyed by everything that defines it (op, dtype, shape,
+ * weak flag, operands, attributes, literal value, constant bytes, region). Building an identical node twice
+ * returns the first one, so common subexpressions are shared as the trace is built and node identity is
+ * structural. Node ids are creation order; operands always exist before their users, so sorting by id is a
+ * topological order. Nested regions (bodies of calls, later loops and branches) are built while "open": nodes
+ * built meanwhile belong to them, may use values of enclosing regions, and are never shared with other regions. */
+#include "ir/ir.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const ir_opinfo ir_ops[IR_NUM_OPS] = {
+#define OP(e, nm, kind, arity, flags) [IR_##e] = {nm, kind, arity, flags},
+#include "ir/ops.def"
+#undef OP
+};
+_Static_assert(sizeof ir_ops / sizeof ir_ops[0] == IR_NUM_OPS, "ops.def and the op table disagree");
+
+int ir_op_lookup(const char *name) {
+    if (!name) return -1;
+    for (int i = 0; i < IR_NUM_OPS; i++)
+        if (!strcmp(ir_ops[i].name, name)) return i;
+    return -1;
+}
+int bj_op_count(void) { return IR_NUM_OPS; }
+const char *bj_op_name(int code) { return code >= 0 && code < IR_NUM_OPS ? ir_ops[code].name : NULL; }
+
+ir_trace *ir_trace_create(const char *name) {
+    ir_trace *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->magic = IR_NODE_MAGIC ^ 1;
+    t->name = core_arena_strdup(&t->arena, name ? name : "f");
+    t->tcap = 256;
+    t->table = calloc(t->tcap, sizeof *t->table);
+    if (!t->name || !t->table) {
+        ir_trace_destroy(t);
+        return NULL;
+    }
+    return t;
+}
+
+void ir_trace_destroy(ir_trace *t) {
+    if (!t) return;
+    core_arena_free(&t->arena);
+    free(t->table);
+    free(t->error);
+    free(t->args);
+    free(t);
+}
+
+ir_node *ir_fail(ir_trace *t, bj_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    core_verr(s, fmt, ap);
+    va_end(ap);
+    if (t && t->status == BJ_OK) {
+        t->status = s;
+        size_t n = strlen(bj_last_error()) + 1;
+        t->error = malloc(n);
+        if (t->error) memcpy(t->error, bj_last_error(), n);
+    }
+    return NULL;
+}
+
+static uint64_t proto_hash(const ir_trace *t, const ir_proto *p) {
+    uint64_t h = core_hash_mix((uint64_t)p->op, (uint64_t)p->dtype | (uint64_t)p->rank << 8 | (uint64_t)p->weak << 16);
+    h = core_hash_mix(h, (uint64_t)(uintptr_t)t->cur);
+    h = core_hash_bytes(p->shape, sizeof(int64_t) * (size_t)p->rank, h);
+    for (int i = 0; i < p->nin; i++) h = core_hash_mix(h, (uint64_t)(uintptr_t)p->in[i]);
+    h = core_hash_bytes(p->attr, sizeof(int64_t) * (size_t)p->nattr, h);
+    uint64_t fbits;
+    memcpy(&fbits, &p->fval, 8);
+    h = core_hash_mix(h, fbits ^ (uint64_t)p->ival);
+    if (p->nbytes) h = core_hash_bytes(p->data, p->nbytes, h);
+    return core_hash_mix(h, (uint64_t)(uintptr_t)p->body);
+}
+
+static bool same(const ir_trace *t, const ir_node *n, const ir_proto *p) {
+    if (n->op != p->op || n->dtype != p->dtype || n->rank != p->rank || n->weak != p->weak || n->region != t->cur ||
+        n->nin != p->nin || n->nattr != p->nattr || n->ival != p->ival || n->nbytes != p->nbytes || n->body != p->body)
+        return false;
+    if (memcmp(&n->fval, &p->fval, sizeof(double))) return false; /* bitwise: -0.0 and NaN payloads are distinct */
+    if (memcmp(n->shape, p->shape, sizeof(int64_t) * (size_t)p->rank)) return false;
+    for (int i = 0; i < p->nin; i++)
+        if (n->in[i] != p->in[i]) return false;
+    if (p->nattr && memcmp(n->attr, p->attr, sizeof(int64_t) * (size_t)p->nattr)) return false;
+    return !p->nbytes || !memcmp(n->data, p->data, p->nbytes);
+}
+
+static bool table_grow(ir_trace *t) {
+    size_t ncap = t->tcap * 2;
+    ir_node **nt = calloc(ncap, sizeof *nt);
+    if (!nt) return false;
+    for (size_t i = 0; i < t->tcap; i++)
+        for (ir_node *n = t->table[i], *next; n; n = next) {
+            next = n->hnext;
+            n->hnext = nt[n->hash & (ncap - 1)];
+            nt[n->hash & (ncap - 1)] = n;
+        }
+    free(t->table);
+    t->table = nt, t->tcap = ncap;
+    return true;
+}
+
+ir_node *ir_intern(ir_trace *t, const ir_proto *p) {
+    if (t->status) return NULL;
+    uint64_t h = proto_hash(t, p);
+    if (p->op != IR_ARG) /* arguments are distinct even when alike */
+        for (ir_node *n = t->table[h & (t->tcap - 1)]; n; n = n->hnext)
+            if (n->hash == h && same(t, n, p)) return n;
+    if (t->tcount + 1 > t->tcap && !table_grow(t)) return ir_fail(t, BJ_ERR_NOMEM, "out of memory building the IR");
+    ir_node *n = core_arena_alloc(&t->arena, sizeof *n);
+    ir_node **in = p->nin ? core_arena_dup(&t->arena, p->in, sizeof *in * (size_t)p->nin) : NULL;
+    int64_t *attr = p->nattr ? core_arena_dup(&t->arena, p->attr, sizeof *attr * (size_t)p->nattr) : NULL;
+    void *data = p->nbytes ? core_arena_dup(&t->arena, p->data, p->nbytes) : NULL;
+    if (!n || (p->nin && !in) || (p->nattr && !attr) || (p->nbytes && !data))
+        return ir_fail(t, BJ_ERR_NOMEM, "out of memory building the IR");
+    n->magic = IR_NODE_MAGIC;
+    n->op = (uint16_t)p->op, n->dtype = (uint8_t)p->dtype, n->rank = (uint8_t)p->rank, n->weak = p->weak;
+    n->id = t->next_id++;
+    n->trace = t, n->region = t->cur;
+    memcpy(n->shape, p->shape, sizeof(int64_t) * (size_t)p->rank);
+    n->nin = p->nin, n->in = in, n->nattr = p->nattr, n->attr = attr;
+    n->fval = p->fval, n->ival = p->ival, n->data = data, n->nbytes = p->nbytes, n->body = p->body;
+    n->hash = h;
+    n->hnext = t->table[h & (t->tcap - 1)];
+    t->table[h & (t->tcap - 1)] = n;
+    t->tcount++;
+    return n;
+}
+
+ir_region *ir_region_begin(ir_trace *t) {
+    if (t->status) return NULL;
+    ir_region *r = core_arena_alloc(&t->arena, sizeof *r);
+    if (!r) return ir_fail(t, BJ_ERR_NOMEM, "out of memory opening a region"), NULL;
+    r->parent = t->cur;
+    t->cur = r;
+    return r;
+}
+
+ir_node *ir_region_param(ir_trace *t, bj_dtype d, int rank, const int64_t *shape) {
+    ir_region *r = t->cur;
+    if (!r) return ir_fail(t, BJ_ERR_INTERNAL, "region parameter outside a region");
+    int64_t idx = r->nparams;
+    ir_node *n = ir_intern(t, &(ir_proto){.op = IR_ARG, .dtype = d, .rank = rank, .shape = shape, .nattr = 1,
+                                          .attr = &idx});
+    if (!n) return NULL;
+    ir_node **np = core_arena_alloc(&t->arena, sizeof *np * (size_t)(r->nparams + 1));
+    if (!np) return ir_fail(t, BJ_ERR_NOMEM, "out of memory adding a region parameter");
+    if (r->nparams) memcpy(np, r->params, sizeof *np * (size_t)r->nparams);
+    np[r->nparams++] = n;
+    r->params = np;
+    return n;
+}
+
+bj_status ir_region_end(ir_trace *t, ir_node *const *results, int nresults) {
+    ir_region *r = t->cur;
+    if (!r) return ir_fail(t, BJ_ERR_INTERNAL, "closing a region that is not open"), BJ_ERR_INTERNAL;
+    t->cur = r->parent;
+    if (t->status) return t->status;
+    r->results = core_arena_dup(&t->arena, results, sizeof *results * (size_t)nresults);
+    if (!r->results) return ir_fail(t, BJ_ERR_NOMEM, "out of memory closing a region"), BJ_ERR_NOMEM;
+    r->nresults = nresults;
+    return BJ_OK;
+}
+
+ir_node *ir_call(ir_trace *t, ir_region *r, ir_node *const *ins, int which) {
+    if (which < 0 || which >= r->nresults)
+        return ir_fail(t, BJ_ERR_INTERNAL, "call: result %d of a region with %d results", which, r->nresults);
+    for (int i = 0; i < r->nparams; i++)
+        if (ins[i]->dtype != r->params[i]->dtype || ins[i]->rank != r->params[i]->rank ||
+            memcmp(ins[i]->shape, r->params[i]->shape, sizeof(int64_t) * ins[i]->rank)) {
+            char a[96], b[96];
+            core_fmt_type(a, sizeof a, ins[i]->dtype, ins[i]->rank, ins[i]->shape);
+            core_fmt_type(b, sizeof b, r->params[i]->dtype, r->params[i]->rank, r->params[i]->shape);
+            return ir_fail(t, BJ_ERR_SHAPE, "call: argument %d is %s, the body expects %s", i, a, b);
+        }
+    const ir_node *res = r->results[which];
+    int64_t w = which;
+    return ir_intern(t, &(ir_proto){.op = IR_CALL, .dtype = res->dtype, .rank = res->rank, .shape = res->shape,
+                                    .weak = res->weak, .nin = r->nparams, .in = ins, .nattr = 1, .attr = &w,
+                                    .body = r});
+}
+
+/* Marks every node reachable from n, looking through region bodies (their captured outer values count). */
+static void mark(ir_node *n, unsigned char *live) {
+    if (live[n->id]) return;
+    live[n->id] = 1;
+    for (int i = 0; i < n->nin; i++) mark(n->in[i], live);
+    if (n->body)
+        for (int i = 0; i < n->body->nresults; i++) mark(n->body->results[i], live);
+}
+
+ir_graph *ir_graph_from_trace(ir_trace *t, ir_node *const *outs, int nout) {
+    unsigned char *live = calloc((size_t)t->next_id + 1, 1);
+    ir_graph *g = calloc(1, sizeof *g);
+    ir_node **byid = calloc((size_t)t->next_id + 1, sizeof *byid);
+    if (!live || !g || !byid) goto oom;
+    for (int i = 0; i < nout; i++) mark(outs[i], live);
+    for (int i = 0; i < t->nargs; i++) live[t->args[i]->id] = 1; /* arguments stay: their positions are the ABI */
+    for (size_t b = 0; b < t->tcap; b++)
+        for (ir_node *n = t->table[b]; n; n = n->hnext) byid[n->id] = n;
+    g->nodes = core_arena_alloc(&t->arena, sizeof *g->nodes * (size_t)(t->next_id + 1));
+    g->outputs = nout ? core_arena_dup(&t->arena, outs, sizeof *outs * (size_t)nout) : core_arena_alloc(&t->arena, 8);
+    g->inputs = t->nargs ? core_arena_dup(&t->arena, t->args, sizeof *t->args * (size_t)t->nargs)
+                         : core_arena_alloc(&t->arena, 8);
+    if (!g->nodes || !g->outputs || !g->inputs) goto oom;
+    for (int id = 0; id < t->next_id; id++)
+        if (live[id] && byid[id] && !byid[id]->region) g->nodes[g->nnodes++] = byid[id];
+    g->refcount = 1, g->tr = t, g->nin = t->nargs, g->nout = nout;
+    free(live);
+    free(byid);
+    return g;
+oom:
+    free(live);
+    free(byid);
+    free(g);
+    core_err(BJ_ERR_NOMEM, "out of memory finishing the trace");
+    return NULL;
+}
+
+/* Invariants every later stage relies on; a violation is a bug in a builder or pass. */
+bj_status ir_verify(const ir_graph *g) {
+    for (int i = 0; i < g->nnodes; i++) {
+        const ir_node *n = g->nodes[i];
+        const ir_opinfo *info = &ir_ops[n->op];
+        if (n->magic != IR_NODE_MAGIC || n->op >= IR_NUM_OPS)
+            return core_err(BJ_ERR_INTERNAL, "verify: node %d is corrupt", n->id);
+        if (info->arity >= 0 && n->nin != info->arity)
+            return core_err(BJ_ERR_INTERNAL, "verify: %%%d %s has %d operands, wants %d", n->id, info->name, n->nin,
+                            info->arity);
+        if (n->dtype >= BJ_NDTYPES || n->rank > BJ_MAX_RANK)
+            return core_err(BJ_ERR_INTERNAL, "verify: %%%d %s has a bad type", n->id, info->name);
+        for (int j = 0; j < n->nin; j++)
+            if (n->in[j]->id >= n->id)
+                return core_err(BJ_ERR_INTERNAL, "verify: %%%d %s uses %%%d, built after it", n->id, info->name,
+                                n->in[j]->id);
+        if ((n->op == IR_CALL) != (n->body != NULL))
+            return core_err(BJ_ERR_INTERNAL, "verify: %%%d %s region mismatch", n->id, info->name);
+    }
+    return BJ_OK;
+}

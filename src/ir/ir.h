@@ -1,0 +1,138 @@
+/* ir.h — the IR: a hash-consed SSA graph of typed nodes in one arena per trace, with nested regions. */
+#ifndef BJ_IR_H
+#define BJ_IR_H
+
+#include "core/core.h"
+
+typedef enum {
+    IR_K_ARG, IR_K_CONST, IR_K_CALL, IR_K_UNARY, IR_K_BINARY, IR_K_TERNARY, IR_K_SHAPE, IR_K_INDEX, IR_K_REDUCE,
+    IR_K_SCAN, IR_K_LINALG, IR_K_CREATE
+} ir_kind;
+
+enum { F_FLOAT = 1, F_NOBOOL = 2, F_INTONLY = 4, F_CMP = 8, F_NOFLOAT = 16 };
+
+typedef enum {
+#define OP(e, name, kind, arity, flags) IR_##e,
+#include "ir/ops.def"
+#undef OP
+    IR_NUM_OPS
+} ir_op;
+
+typedef struct ir_opinfo {
+    const char *name;
+    ir_kind kind;
+    int arity; /* -1: variadic */
+    int flags;
+} ir_opinfo;
+BJ_HIDDEN extern const ir_opinfo ir_ops[IR_NUM_OPS];
+BJ_HIDDEN int ir_op_lookup(const char *name); /* -1 if unknown */
+
+typedef struct ir_region ir_region;
+typedef struct bj_trace ir_trace;
+
+/* A node is a value; the public bj_val is this struct. Fields are fixed once the node is interned. */
+struct bj_val {
+    uint32_t magic;
+    uint16_t op;
+    uint8_t dtype;
+    uint8_t rank;
+    bool weak;   /* weakly typed scalar (C literal) or result of weak-only arithmetic */
+    int id;      /* creation order in the trace: a topological order */
+    ir_trace *trace;
+    ir_region *region; /* the region the node was built in (NULL: the top level) */
+    int64_t shape[BJ_MAX_RANK];
+    int nin;
+    struct bj_val **in;
+    int nattr;
+    int64_t *attr;
+    double fval;  /* LIT/FULL value (float view) */
+    int64_t ival; /* LIT value for integer dtypes (exact) */
+    void *data;   /* CONST: element bytes (C order), in the arena */
+    size_t nbytes;
+    ir_region *body; /* CALL: the callee region */
+    const char *name; /* ARG: the argument's name (not part of its identity) */
+    uint64_t hash;
+    struct bj_val *hnext; /* hash chain */
+};
+typedef struct bj_val ir_node;
+#define IR_NODE_MAGIC 0x6a69744eu
+
+/* A region: a sub-graph with parameters and results. Nodes built while it is open belong to it and may use
+ * values of enclosing regions. */
+struct ir_region {
+    ir_region *parent;
+    int nparams, nresults;
+    ir_node **params; /* ARG nodes of this region */
+    ir_node **results;
+};
+
+/* The trace state behind bj_trace: arena, intern table, error state, arguments. */
+struct bj_trace {
+    uint32_t magic;
+    core_arena arena;
+    char *name;
+    bj_status status;
+    char *error; /* first error message (malloc'd) */
+    ir_node **table;
+    size_t tcap, tcount;
+    int next_id;
+    ir_region *cur; /* open region (NULL: top level) */
+    ir_node **args;
+    int nargs, args_cap;
+};
+
+typedef struct bj_graph {
+    int refcount;
+    ir_trace *tr;     /* owns the arena of every node */
+    int nin, nout, nnodes;
+    ir_node **inputs;  /* ARG nodes by position */
+    ir_node **outputs;
+    ir_node **nodes;   /* live top-level nodes in topological order (inputs included) */
+} ir_graph;
+
+/* ---- building (graph.c) */
+BJ_HIDDEN ir_trace *ir_trace_create(const char *name);
+BJ_HIDDEN void ir_trace_destroy(ir_trace *t);
+/* Records the trace's first error (also the thread-local error) and returns NULL, so builders can `return`. */
+BJ_HIDDEN ir_node *ir_fail(ir_trace *t, bj_status s, const char *fmt, ...) BJ_PRINTF(3, 4);
+/* Interns a node: returns the existing identical node or a new one. Copies ins and attr into the arena.
+ * The caller has computed dtype/rank/shape. NULL on OOM (error recorded). */
+typedef struct ir_proto {
+    ir_op op;
+    bj_dtype dtype;
+    int rank;
+    const int64_t *shape;
+    bool weak;
+    int nin;
+    ir_node *const *in;
+    int nattr;
+    const int64_t *attr;
+    double fval;
+    int64_t ival;
+    const void *data;
+    size_t nbytes;
+    ir_region *body;
+} ir_proto;
+BJ_HIDDEN ir_node *ir_intern(ir_trace *t, const ir_proto *p);
+BJ_HIDDEN ir_region *ir_region_begin(ir_trace *t);                     /* opens a nested region */
+BJ_HIDDEN ir_node *ir_region_param(ir_trace *t, bj_dtype d, int rank, const int64_t *shape);
+BJ_HIDDEN bj_status ir_region_end(ir_trace *t, ir_node *const *results, int nresults); /* closes it */
+/* A CALL of a closed region on inputs (one per param), yielding result `which`. */
+BJ_HIDDEN ir_node *ir_call(ir_trace *t, ir_region *r, ir_node *const *ins, int which);
+
+/* ---- graphs (graph.c) */
+BJ_HIDDEN ir_graph *ir_graph_from_trace(ir_trace *t, ir_node *const *outs, int nout);
+BJ_HIDDEN bj_status ir_verify(const ir_graph *g); /* structural invariants; BJ_ERR_INTERNAL on violation */
+
+/* ---- printing (print.c) */
+BJ_HIDDEN void ir_print_node_type(core_str *b, const ir_node *n);
+BJ_HIDDEN void ir_print_graph(core_str *b, const ir_graph *g);
+
+/* ---- shape and dtype rules (rules.c) */
+/* NumPy broadcast of two shapes; false if incompatible. */
+BJ_HIDDEN bool ir_broadcast_shapes(int ra, const int64_t *a, int rb, const int64_t *b, int *rout, int64_t *out);
+BJ_HIDDEN bool ir_is_float(bj_dtype d);
+BJ_HIDDEN bool ir_is_int(bj_dtype d); /* int32, int64, uint32 */
+BJ_HIDDEN int64_t ir_nelem(const ir_node *n);
+
+#endif

@@ -1,0 +1,142 @@
+/* print.c — the text form of a graph, one node a line, used by tests (golden output) and by users:
+ *
+ *   func selu(%0: f32[4] x) {
+ *     %1: f32[] ~ = lit 0
+ *     %2: bool[4] = gt %0, %1
+ *     ...
+ *     return %9
+ *   }
+ *
+ * `~` marks a weakly typed value. Region bodies print nested under the call that uses them first. */
+#include "ir/ir.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    core_str *b;
+    ir_node **byid;
+    int nid;
+    ir_region **seen;
+    int nseen;
+} printer;
+
+void ir_print_node_type(core_str *b, const ir_node *n) {
+    char buf[200];
+    core_str_printf(b, "%s%s", core_fmt_type(buf, sizeof buf, n->dtype, n->rank, n->shape), n->weak ? " ~" : "");
+}
+
+static void print_scalar(core_str *b, bj_dtype d, double f, int64_t i) {
+    if (d == BJ_F32 || d == BJ_F64) {
+        if (isnan(f)) core_str_printf(b, "nan");
+        else if (isinf(f)) core_str_printf(b, f > 0 ? "inf" : "-inf");
+        else core_str_printf(b, d == BJ_F32 ? "%.9g" : "%.17g", f);
+    } else if (d == BJ_BOOL) {
+        core_str_printf(b, i ? "true" : "false");
+    } else {
+        core_str_printf(b, "%lld", (long long)i);
+    }
+}
+
+static void print_list(core_str *b, const char *label, const int64_t *v, int n) {
+    core_str_printf(b, " %s=[", label);
+    for (int i = 0; i < n; i++) core_str_printf(b, i ? ",%lld" : "%lld", (long long)v[i]);
+    core_str_printf(b, "]");
+}
+
+static void print_attrs(core_str *b, const ir_node *n) {
+    switch ((ir_op)n->op) {
+    case IR_LIT: core_str_printf(b, " "); print_scalar(b, n->dtype, n->fval, n->ival); return;
+    case IR_FULL: core_str_printf(b, " "); print_scalar(b, BJ_F64, n->fval, 0); return;
+    case IR_CONST: core_str_printf(b, " <%zu bytes>", n->nbytes); return;
+    case IR_TRANSPOSE: print_list(b, "perm", n->attr, n->nattr); return;
+    case IR_FLIP: print_list(b, "axes", n->attr, n->nattr); return;
+    case IR_SLICE: {
+        int64_t st[BJ_MAX_RANK], sp[BJ_MAX_RANK];
+        for (int i = 0; i < n->nattr / 2; i++) st[i] = n->attr[2 * i], sp[i] = n->attr[2 * i + 1];
+        print_list(b, "start", st, n->nattr / 2);
+        print_list(b, "step", sp, n->nattr / 2);
+        return;
+    }
+    case IR_ARGMAX: case IR_ARGMIN:
+        core_str_printf(b, " axis=%lld%s", (long long)n->attr[1], n->attr[0] ? " keepdims" : "");
+        return;
+    default: break;
+    }
+    if (ir_ops[n->op].kind == IR_K_REDUCE) {
+        print_list(b, "axes", n->attr + 1, n->nattr - 1);
+        if (n->attr[0]) core_str_printf(b, " keepdims");
+    } else if (n->nattr == 1 && n->op != IR_ARG) {
+        core_str_printf(b, " %s=%lld", n->op == IR_CALL ? "result" : "axis", (long long)n->attr[0]);
+    }
+}
+
+static void print_region(printer *p, const ir_region *r, int depth);
+
+static void print_node(printer *p, const ir_node *n, int depth) {
+    core_str *b = p->b;
+    core_str_printf(b, "%*s%%%d: ", depth * 2, "", n->id);
+    ir_print_node_type(b, n);
+    core_str_printf(b, " = %s", ir_ops[n->op].name);
+    for (int i = 0; i < n->nin; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", n->in[i]->id);
+    print_attrs(b, n);
+    if (n->body) {
+        int k = 0;
+        while (k < p->nseen && p->seen[k] != n->body) k++;
+        if (k < p->nseen) {
+            core_str_printf(b, " @region%d\n", k);
+        } else {
+            p->seen[p->nseen++] = n->body;
+            core_str_printf(b, " @region%d {\n", k);
+            print_region(p, n->body, depth + 1);
+            core_str_printf(b, "%*s}\n", depth * 2, "");
+        }
+        return;
+    }
+    core_str_printf(b, "\n");
+}
+
+static void print_region(printer *p, const ir_region *r, int depth) {
+    core_str *b = p->b;
+    core_str_printf(b, "%*s^(", depth * 2, "");
+    for (int i = 0; i < r->nparams; i++) {
+        core_str_printf(b, "%s%%%d: ", i ? ", " : "", r->params[i]->id);
+        ir_print_node_type(b, r->params[i]);
+    }
+    core_str_printf(b, "):\n");
+    for (int id = 0; id < p->nid; id++) {
+        const ir_node *n = p->byid[id];
+        if (n && n->region == r && n->op != IR_ARG) print_node(p, n, depth + 1);
+    }
+    core_str_printf(b, "%*syield", (depth + 1) * 2, "");
+    for (int i = 0; i < r->nresults; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", r->results[i]->id);
+    core_str_printf(b, "\n");
+}
+
+void ir_print_graph(core_str *b, const ir_graph *g) {
+    const ir_trace *t = g->tr;
+    printer p = {b, calloc((size_t)t->next_id + 1, sizeof(ir_node *)), t->next_id,
+                 calloc((size_t)t->next_id + 1, sizeof(ir_region *)), 0};
+    if (!p.byid || !p.seen) {
+        b->oom = true;
+        free(p.byid);
+        free(p.seen);
+        return;
+    }
+    for (size_t i = 0; i < t->tcap; i++)
+        for (ir_node *n = t->table[i]; n; n = n->hnext) p.byid[n->id] = n;
+    core_str_printf(b, "func %s(", t->name);
+    for (int i = 0; i < g->nin; i++) {
+        core_str_printf(b, "%s%%%d: ", i ? ", " : "", g->inputs[i]->id);
+        ir_print_node_type(b, g->inputs[i]);
+        core_str_printf(b, " %s", g->inputs[i]->name);
+    }
+    core_str_printf(b, ") {\n");
+    for (int i = 0; i < g->nnodes; i++)
+        if (g->nodes[i]->op != IR_ARG) print_node(&p, g->nodes[i], 1);
+    core_str_printf(b, "  return");
+    for (int i = 0; i < g->nout; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", g->outputs[i]->id);
+    core_str_printf(b, "\n}\n");
+    free(p.byid);
+    free(p.seen);
+}

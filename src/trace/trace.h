@@ -1,0 +1,10 @@
+/* trace.h — internal helpers shared by the trace API files. */
+#ifndef BJ_TRACE_H
+#define BJ_TRACE_H
+
+#include "ir/build.h"
+
+BJ_HIDDEN bool trace_check(const bj_trace *t, const char *what);
+/* Checks v is a live value of trace t (t NULL: any trace); records the error in t and returns NULL if not. */
+BJ_HIDDEN ir_node *val_of(ir_trace *t, const bj_val *v, const char *what);
+#endif

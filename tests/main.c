@@ -1,0 +1,102 @@
+/* main.c — runs every test group (or those named on the command line) and prints `N passed, N failed`. */
+#include "test.h"
+
+#include <stdlib.h>
+
+int test_failed_checks;
+static int passed, failed;
+static int nfilters;
+static char **filters;
+
+void test_run(const char *name, void (*fn)(void)) {
+    if (nfilters) {
+        bool hit = false;
+        for (int i = 0; i < nfilters; i++) hit |= strstr(name, filters[i]) != NULL;
+        if (!hit) return;
+    }
+    test_failed_checks = 0;
+    bj_clear_error();
+    fn();
+    if (test_failed_checks) {
+        failed++;
+        printf("  FAILED %s (%d checks)\n", name, test_failed_checks);
+    } else {
+        passed++;
+        if (getenv("BJ_TEST_VERBOSE")) printf("  ok %s\n", name);
+    }
+    fflush(stdout);
+}
+
+bj_array *test_arr(bj_dtype d, int rank, const int64_t *shape, const double *vals) {
+    bj_array *a = bj_array_zeros(d, rank, shape);
+    if (!a) return NULL;
+    int64_t n = bj_array_size(a);
+    void *p = bj_array_data(a);
+    for (int64_t i = 0; i < n; i++) {
+        double v = vals[i];
+        switch (d) {
+        case BJ_BOOL: ((bool *)p)[i] = v != 0; break;
+        case BJ_I32: ((int32_t *)p)[i] = (int32_t)(int64_t)v; break;
+        case BJ_I64: ((int64_t *)p)[i] = (int64_t)v; break;
+        case BJ_U32: ((uint32_t *)p)[i] = (uint32_t)(int64_t)v; break;
+        case BJ_F32: ((float *)p)[i] = (float)v; break;
+        case BJ_F64: ((double *)p)[i] = v; break;
+        default: break;
+        }
+    }
+    return a;
+}
+
+bool test_close(double a, double b, double tol) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    if (isinf(a) || isinf(b)) return a == b;
+    return fabs(a - b) <= tol * (1 + fabs(b));
+}
+
+bool test_arr_eq(const bj_array *a, bj_dtype d, int rank, const int64_t *shape, const double *expect, double tol) {
+    if (!a) {
+        printf("    array is NULL (%s)\n", bj_last_error());
+        return false;
+    }
+    if (bj_array_dtype(a) != d || bj_array_rank(a) != rank) {
+        printf("    got %s rank %d, want %s rank %d\n", bj_dtype_name(bj_array_dtype(a)), bj_array_rank(a),
+               bj_dtype_name(d), rank);
+        return false;
+    }
+    for (int i = 0; i < rank; i++)
+        if (bj_array_shape(a)[i] != shape[i]) {
+            printf("    shape mismatch at axis %d: %lld vs %lld\n", i, (long long)bj_array_shape(a)[i],
+                   (long long)shape[i]);
+            return false;
+        }
+    int64_t n = bj_array_size(a);
+    for (int64_t i = 0; i < n; i++) {
+        double g = bj_array_get(a, i);
+        bool ok = (d == BJ_F32 || d == BJ_F64) ? test_close(g, expect[i], tol) : g == expect[i];
+        if (ok && (d == BJ_F32 || d == BJ_F64) && expect[i] == 0 && g == 0) ok = signbit(g) == signbit(expect[i]);
+        if (!ok) {
+            printf("    element %lld: got %.17g, want %.17g\n", (long long)i, g, expect[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+int main(int argc, char **argv) {
+    nfilters = argc - 1, filters = argv + 1;
+    printf("brainjit %s test suite\n", bj_version());
+    tests_core();
+    tests_array();
+    tests_npy();
+    tests_ir();
+    tests_promote();
+    tests_unary();
+    tests_binary();
+    tests_shape();
+    tests_index();
+    tests_reduce();
+    tests_linalg();
+    tests_misuse();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,57 @@
+/* test.h — the tiny test framework: named test cases, checks that report file:line, one summary line. */
+#ifndef BJ_TEST_H
+#define BJ_TEST_H
+
+#include "brainjit.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+extern int test_failed_checks; /* checks failed in the current test case */
+
+#define CHECK(c)                                                                                                      \
+    do {                                                                                                              \
+        if (!(c)) {                                                                                                   \
+            test_failed_checks++;                                                                                     \
+            printf("    FAIL %s:%d: %s   [last error: %s]\n", __FILE__, __LINE__, #c, bj_last_error());              \
+        }                                                                                                             \
+    } while (0)
+#define CHECK_MSG(c, ...)                                                                                             \
+    do {                                                                                                              \
+        if (!(c)) {                                                                                                   \
+            test_failed_checks++;                                                                                     \
+            printf("    FAIL %s:%d: %s: ", __FILE__, __LINE__, #c);                                                   \
+            printf(__VA_ARGS__);                                                                                      \
+            printf("\n");                                                                                             \
+        }                                                                                                             \
+    } while (0)
+/* Error message contains a substring. */
+#define CHECK_ERR_HAS(sub) CHECK_MSG(strstr(bj_last_error(), (sub)) != NULL, "error '%s' lacks '%s'", bj_last_error(), (sub))
+
+/* Runs one test case (a void function) and counts it. */
+void test_run(const char *name, void (*fn)(void));
+#define RUN(fn) test_run(#fn, fn)
+
+/* Helpers shared by test files. */
+/* Builds a graph with one input per (dtype, rank, shape) in ins and the outputs made by build, runs it on arrays
+ * through the interpreter. Most op tests use run1/run2 below. */
+bj_array *test_arr(bj_dtype d, int rank, const int64_t *shape, const double *vals); /* values converted */
+bool test_close(double a, double b, double tol); /* NaN == NaN, inf == inf, relative+absolute tol */
+/* true if array a equals the expected doubles (exact for ints/bools, tol for floats) and has the given dtype. */
+bool test_arr_eq(const bj_array *a, bj_dtype d, int rank, const int64_t *shape, const double *expect, double tol);
+
+/* Test groups, one per file. */
+void tests_core(void);
+void tests_array(void);
+void tests_npy(void);
+void tests_ir(void);
+void tests_promote(void);
+void tests_unary(void);
+void tests_binary(void);
+void tests_shape(void);
+void tests_index(void);
+void tests_reduce(void);
+void tests_linalg(void);
+void tests_misuse(void);
+#endif
