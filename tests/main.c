@@ -82,6 +82,36 @@ bool test_arr_eq(const bj_array *a, bj_dtype d, int rank, const int64_t *shape, 
     return true;
 }
 
+bj_array *test_eval(int nin, bj_array *const *ins, test_build_fn build, void *ud) {
+    bj_trace *t = bj_trace_new("test");
+    bj_val *args[16] = {0};
+    for (int i = 0; i < nin && i < 16; i++)
+        args[i] = bj_trace_arg(t, NULL, bj_array_dtype(ins[i]), bj_array_rank(ins[i]), bj_array_shape(ins[i]));
+    bj_val *y = build(t, args, ud);
+    bj_graph *g = bj_trace_finish(t, &y, 1);
+    if (!g) return NULL;
+    bj_array *out = NULL;
+    bj_status s = bj_graph_run(g, "interp", ins, nin, &out, 1);
+    bj_graph_release(g);
+    return s ? NULL : out;
+}
+
+typedef struct {
+    const char *name;
+    const bj_attrs *attrs;
+    int nin;
+} op_call;
+
+static bj_val *build_op(bj_trace *t, bj_val **args, void *ud) {
+    const op_call *c = ud;
+    return bj_op(t, c->name, args, c->nin, c->attrs);
+}
+
+bj_array *test_op(const char *name, const bj_attrs *attrs, int nin, bj_array *const *ins) {
+    op_call c = {name, attrs, nin};
+    return test_eval(nin, ins, build_op, &c);
+}
+
 int main(int argc, char **argv) {
     nfilters = argc - 1, filters = argv + 1;
     printf("brainjit %s test suite\n", bj_version());

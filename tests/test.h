@@ -41,6 +41,13 @@ bool test_close(double a, double b, double tol); /* NaN == NaN, inf == inf, rela
 /* true if array a equals the expected doubles (exact for ints/bools, tol for floats) and has the given dtype. */
 bool test_arr_eq(const bj_array *a, bj_dtype d, int rank, const int64_t *shape, const double *expect, double tol);
 
+/* Traces a function of one argument per input array (their dtypes and shapes), finishes the trace, runs it with
+ * the interpreter on ins and returns output 0 (new reference), or NULL with bj_last_error() set. */
+typedef bj_val *(*test_build_fn)(bj_trace *t, bj_val **args, void *ud);
+bj_array *test_eval(int nin, bj_array *const *ins, test_build_fn build, void *ud);
+/* test_eval of a single op by name through bj_op (attrs may be NULL). */
+bj_array *test_op(const char *name, const bj_attrs *attrs, int nin, bj_array *const *ins);
+
 /* Test groups, one per file. */
 void tests_core(void);
 void tests_array(void);

@@ -40,7 +40,7 @@ BJ_HIDDEN void core_aligned_free(void *p);
 /* a * b into *out, false on overflow (also for negative inputs). */
 BJ_HIDDEN bool core_mul_ok(int64_t a, int64_t b, int64_t *out);
 
-/* arena.c: bump allocation in chunks, freed at once. */
+/* alloc.c (also): bump allocation in chunks, freed at once. */
 typedef struct core_arena_chunk core_arena_chunk;
 typedef struct core_arena {
     core_arena_chunk *head;

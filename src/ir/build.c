@@ -332,8 +332,8 @@ static int64_t slice_len(int64_t n, int64_t *start, int64_t stop, int64_t step) 
     else if (e < 0) e = e + n < lo ? lo : e + n;
     else if (e > hi) e = hi;
     *start = s;
-    int64_t len = step > 0 ? (e - s + step - 1) / step : (s - e + (-step) - 1) / (-step);
-    return len > 0 ? len : 0;
+    int64_t span = step > 0 ? e - s : s - e, mag = step > 0 ? step : -step; /* no overflow: |span| <= n + 1 */
+    return span > 0 ? 1 + (span - 1) / mag : 0;
 }
 
 ir_node *ir_slice(ir_trace *t, ir_node *x, const int64_t *start, const int64_t *stop, const int64_t *step) {
