@@ -87,7 +87,18 @@ static void test_ir_golden_selu(void) {
     bj_val *x = bj_trace_arg(t, "x", BJ_F32, 1, S4);
     bj_val *y = bj_mul(1.05, bj_where(bj_gt(x, 0.0), x, bj_sub(bj_mul(1.67, bj_exp(x)), 1.67)));
     char *s = listing(t, y);
-    CHECK_GOLDEN(s, "GOLDEN_SELU");
+    CHECK_GOLDEN(s, "func selu(%0: f32[4] x) {\n"
+                        "  %1: f32[4] = exp %0\n"
+                        "  %2: f32[] = lit 1.67\n"
+                        "  %3: f32[4] = mul %2, %1\n"
+                        "  %4: f32[4] = sub %3, %2\n"
+                        "  %5: f32[] = lit 0\n"
+                        "  %6: bool[4] = gt %0, %5\n"
+                        "  %7: f32[4] = where %6, %0, %4\n"
+                        "  %8: f32[] = lit 1.05\n"
+                        "  %9: f32[4] = mul %8, %7\n"
+                        "  return %9\n"
+                        "}\n");
     free(s);
 }
 
@@ -99,7 +110,18 @@ static void test_ir_golden_lif(void) {
     bj_val *spike = bj_ge(v2, -50.0);
     bj_val *out = bj_where(spike, -60.0, v2);
     char *s = listing(t, out);
-    CHECK_GOLDEN(s, "GOLDEN_LIF");
+    CHECK_GOLDEN(s, "func lif(%0: f32[3] v, %1: f32[3] I) {\n"
+                        "  %2: f32[] = lit -60\n"
+                        "  %3: f32[3] = sub %2, %0\n"
+                        "  %4: f32[3] = add %3, %1\n"
+                        "  %5: f32[] = lit 0.005\n"
+                        "  %6: f32[3] = mul %4, %5\n"
+                        "  %7: f32[3] = add %0, %6\n"
+                        "  %8: f32[] = lit -50\n"
+                        "  %9: bool[3] = ge %7, %8\n"
+                        "  %10: f32[3] = where %9, %2, %7\n"
+                        "  return %10\n"
+                        "}\n");
     free(s);
 }
 
@@ -110,8 +132,35 @@ static void test_ir_golden_shapes(void) {
     bj_val *r = bj_sum(bj_take(bj_transpose(m, NULL), idx, 0), 1, (int[]){-1}, true);
     bj_val *s = bj_slice(bj_astype(r, BJ_F64), NULL, NULL, (int64_t[]){-1, 1});
     char *txt = listing(t, s);
-    CHECK_GOLDEN(txt, "GOLDEN_SHAPES");
+    CHECK_GOLDEN(txt, "func shapes(%0: i32[2,3] m, %1: i64[2] idx) {\n"
+                        "  %2: i32[3,2] = transpose %0 perm=[1,0]\n"
+                        "  %3: i32[2,2] = take %2, %1 axis=0\n"
+                        "  %4: i32[2,1] = sum %3 axes=[1] keepdims\n"
+                        "  %5: f64[2,1] = astype %4\n"
+                        "  %6: f64[2,1] = slice %5 start=[1,0] step=[-1,1]\n"
+                        "  return %6\n"
+                        "}\n");
     free(txt);
+}
+
+static void test_ir_golden_region(void) {
+    bj_trace *t = bj_trace_new("calls");
+    bj_val *args[2] = {bj_trace_arg(t, "x", BJ_F32, 1, S4), bj_trace_arg(t, "y", BJ_F32, 1, S4)};
+    char *s = listing(t, region_build(t, args, NULL));
+    CHECK_GOLDEN(s, "func calls(%0: f32[4] x, %1: f32[4] y) {\n"
+                        "  %2: f32[] = lit 10\n"
+                        "  %3: f32[4] = mul %0, %2\n"
+                        "  %4: f32[4] = call %0, %1 result=0 @region0 {\n"
+                        "    ^(%5: f32[4], %6: f32[4]):\n"
+                        "      %7: f32[4] = mul %5, %6\n"
+                        "      %8: f32[4] = add %7, %3\n"
+                        "      yield %8\n"
+                        "  }\n"
+                        "  %9: f32[] = lit 1\n"
+                        "  %10: f32[4] = sub %4, %9\n"
+                        "  return %10\n"
+                        "}\n");
+    free(s);
 }
 
 static void test_ir_verify_and_names(void) {
@@ -137,5 +186,6 @@ void tests_ir(void) {
     RUN(test_ir_golden_selu);
     RUN(test_ir_golden_lif);
     RUN(test_ir_golden_shapes);
+    RUN(test_ir_golden_region);
     RUN(test_ir_verify_and_names);
 }

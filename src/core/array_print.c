@@ -41,12 +41,7 @@ static void fmt_float(char *buf, size_t n, double v, bool f32) {
         snprintf(buf, n, v < 0 ? "-inf" : "inf");
         return;
     }
-    int lo = f32 ? 6 : 15, hi = f32 ? 9 : 17;
-    for (int p = lo; p <= hi; p++) {
-        snprintf(buf, n, "%.*g", p, v);
-        double back = strtod(buf, NULL);
-        if (f32 ? (float)back == (float)v : back == v) break;
-    }
+    core_fmt_shortest(buf, n, v, f32);
     if (strchr(buf, '.')) return;
     /* numpy marks floats that look integral with a point, also before an exponent: "1.", "1.e+20" */
     char *e = strchr(buf, 'e');

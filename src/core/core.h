@@ -66,5 +66,7 @@ BJ_HIDDEN void core_str_free(core_str *b);
 /* Formats a shape as "f32[3,4]" into buf (at least 96 bytes); returns buf. */
 BJ_HIDDEN const char *core_fmt_type(char *buf, size_t n, bj_dtype d, int rank, const int64_t *shape);
 BJ_HIDDEN const char *core_dtype_short(bj_dtype d); /* "f32" */
+/* The shortest %g text (6-9 digits for float32, 15-17 for float64) that reads back as v; finite v only. */
+BJ_HIDDEN void core_fmt_shortest(char *buf, size_t n, double v, bool f32);
 
 #endif

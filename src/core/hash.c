@@ -21,6 +21,6 @@ uint64_t core_hash_bytes(const void *p, size_t n, uint64_t seed) {
         b += 8, n -= 8;
     }
     uint64_t tail = 0;
-    memcpy(&tail, b, n);
+    if (n) memcpy(&tail, b, n);
     return core_hash_mix(h, tail);
 }

@@ -43,3 +43,12 @@ const char *core_fmt_type(char *buf, size_t n, bj_dtype d, int rank, const int64
     if (k < n) snprintf(buf + k, n - k, "]");
     return buf;
 }
+
+void core_fmt_shortest(char *buf, size_t n, double v, bool f32) {
+    int lo = f32 ? 6 : 15, hi = f32 ? 9 : 17;
+    for (int p = lo; p <= hi; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        double back = strtod(buf, NULL);
+        if (f32 ? (float)back == (float)v : back == v) break;
+    }
+}

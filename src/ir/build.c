@@ -272,7 +272,7 @@ ir_node *ir_broadcast_to(ir_trace *t, ir_node *x, int rank, const int64_t *shape
         return ir_fail(t, BJ_ERR_SHAPE, "broadcast_to: cannot broadcast %s to %s", TYPE(a, x),
                        core_fmt_type(b, sizeof b, x->dtype, rank, shape));
     }
-    if (rank == x->rank && !memcmp(shape, x->shape, sizeof(int64_t) * (size_t)rank)) return x;
+    if (rank == x->rank && (!rank || !memcmp(shape, x->shape, sizeof(int64_t) * (size_t)rank))) return x;
     return node(t, IR_BROADCAST_TO, x->dtype, rank, shape, x->weak, 1, &x, 0, NULL);
 }
 

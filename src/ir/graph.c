@@ -82,7 +82,7 @@ static bool same(const ir_trace *t, const ir_node *n, const ir_proto *p) {
         n->nin != p->nin || n->nattr != p->nattr || n->ival != p->ival || n->nbytes != p->nbytes || n->body != p->body)
         return false;
     if (memcmp(&n->fval, &p->fval, sizeof(double))) return false; /* bitwise: -0.0 and NaN payloads are distinct */
-    if (memcmp(n->shape, p->shape, sizeof(int64_t) * (size_t)p->rank)) return false;
+    if (p->rank && memcmp(n->shape, p->shape, sizeof(int64_t) * (size_t)p->rank)) return false;
     for (int i = 0; i < p->nin; i++)
         if (n->in[i] != p->in[i]) return false;
     if (p->nattr && memcmp(n->attr, p->attr, sizeof(int64_t) * (size_t)p->nattr)) return false;
@@ -121,7 +121,7 @@ ir_node *ir_intern(ir_trace *t, const ir_proto *p) {
     n->op = (uint16_t)p->op, n->dtype = (uint8_t)p->dtype, n->rank = (uint8_t)p->rank, n->weak = p->weak;
     n->id = t->next_id++;
     n->trace = t, n->region = t->cur;
-    memcpy(n->shape, p->shape, sizeof(int64_t) * (size_t)p->rank);
+    if (p->rank) memcpy(n->shape, p->shape, sizeof(int64_t) * (size_t)p->rank);
     n->nin = p->nin, n->in = in, n->nattr = p->nattr, n->attr = attr;
     n->fval = p->fval, n->ival = p->ival, n->data = data, n->nbytes = p->nbytes, n->body = p->body;
     n->hash = h;
@@ -171,7 +171,7 @@ ir_node *ir_call(ir_trace *t, ir_region *r, ir_node *const *ins, int which) {
         return ir_fail(t, BJ_ERR_INTERNAL, "call: result %d of a region with %d results", which, r->nresults);
     for (int i = 0; i < r->nparams; i++)
         if (ins[i]->dtype != r->params[i]->dtype || ins[i]->rank != r->params[i]->rank ||
-            memcmp(ins[i]->shape, r->params[i]->shape, sizeof(int64_t) * ins[i]->rank)) {
+            memcmp(ins[i]->shape, r->params[i]->shape, sizeof ins[i]->shape)) {
             char a[96], b[96];
             core_fmt_type(a, sizeof a, ins[i]->dtype, ins[i]->rank, ins[i]->shape);
             core_fmt_type(b, sizeof b, r->params[i]->dtype, r->params[i]->rank, r->params[i]->shape);

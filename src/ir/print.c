@@ -7,7 +7,8 @@
  *     return %9
  *   }
  *
- * `~` marks a weakly typed value. Region bodies print nested under the call that uses them first. */
+ * `~` marks a weakly typed value. Values are numbered densely in printing order (not by internal id), so a listing
+ * does not change when dead or re-made nodes come and go. Region bodies print nested under their first call. */
 #include "ir/ir.h"
 
 #include <math.h>
@@ -19,7 +20,14 @@ typedef struct {
     int nid;
     ir_region **seen;
     int nseen;
+    int *num; /* display number by node id, -1 until printed */
+    int next;
 } printer;
+
+static int num(printer *p, const ir_node *n) {
+    if (p->num[n->id] < 0) p->num[n->id] = p->next++;
+    return p->num[n->id];
+}
 
 void ir_print_node_type(core_str *b, const ir_node *n) {
     char buf[200];
@@ -30,7 +38,11 @@ static void print_scalar(core_str *b, bj_dtype d, double f, int64_t i) {
     if (d == BJ_F32 || d == BJ_F64) {
         if (isnan(f)) core_str_printf(b, "nan");
         else if (isinf(f)) core_str_printf(b, f > 0 ? "inf" : "-inf");
-        else core_str_printf(b, d == BJ_F32 ? "%.9g" : "%.17g", f);
+        else {
+            char buf[40];
+            core_fmt_shortest(buf, sizeof buf, f, d == BJ_F32);
+            core_str_printf(b, "%s", buf);
+        }
     } else if (d == BJ_BOOL) {
         core_str_printf(b, i ? "true" : "false");
     } else {
@@ -75,10 +87,11 @@ static void print_region(printer *p, const ir_region *r, int depth);
 
 static void print_node(printer *p, const ir_node *n, int depth) {
     core_str *b = p->b;
-    core_str_printf(b, "%*s%%%d: ", depth * 2, "", n->id);
+    int self = num(p, n);
+    core_str_printf(b, "%*s%%%d: ", depth * 2, "", self);
     ir_print_node_type(b, n);
     core_str_printf(b, " = %s", ir_ops[n->op].name);
-    for (int i = 0; i < n->nin; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", n->in[i]->id);
+    for (int i = 0; i < n->nin; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", num(p, n->in[i]));
     print_attrs(b, n);
     if (n->body) {
         int k = 0;
@@ -100,7 +113,7 @@ static void print_region(printer *p, const ir_region *r, int depth) {
     core_str *b = p->b;
     core_str_printf(b, "%*s^(", depth * 2, "");
     for (int i = 0; i < r->nparams; i++) {
-        core_str_printf(b, "%s%%%d: ", i ? ", " : "", r->params[i]->id);
+        core_str_printf(b, "%s%%%d: ", i ? ", " : "", num(p, r->params[i]));
         ir_print_node_type(b, r->params[i]);
     }
     core_str_printf(b, "):\n");
@@ -109,25 +122,27 @@ static void print_region(printer *p, const ir_region *r, int depth) {
         if (n && n->region == r && n->op != IR_ARG) print_node(p, n, depth + 1);
     }
     core_str_printf(b, "%*syield", (depth + 1) * 2, "");
-    for (int i = 0; i < r->nresults; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", r->results[i]->id);
+    for (int i = 0; i < r->nresults; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", num(p, r->results[i]));
     core_str_printf(b, "\n");
 }
 
 void ir_print_graph(core_str *b, const ir_graph *g) {
     const ir_trace *t = g->tr;
     printer p = {b, calloc((size_t)t->next_id + 1, sizeof(ir_node *)), t->next_id,
-                 calloc((size_t)t->next_id + 1, sizeof(ir_region *)), 0};
-    if (!p.byid || !p.seen) {
+                 calloc((size_t)t->next_id + 1, sizeof(ir_region *)), 0, malloc(sizeof(int) * ((size_t)t->next_id + 1)), 0};
+    if (!p.byid || !p.seen || !p.num) {
         b->oom = true;
         free(p.byid);
         free(p.seen);
+        free(p.num);
         return;
     }
+    for (int i = 0; i <= t->next_id; i++) p.num[i] = -1;
     for (size_t i = 0; i < t->tcap; i++)
         for (ir_node *n = t->table[i]; n; n = n->hnext) p.byid[n->id] = n;
     core_str_printf(b, "func %s(", t->name);
     for (int i = 0; i < g->nin; i++) {
-        core_str_printf(b, "%s%%%d: ", i ? ", " : "", g->inputs[i]->id);
+        core_str_printf(b, "%s%%%d: ", i ? ", " : "", num(&p, g->inputs[i]));
         ir_print_node_type(b, g->inputs[i]);
         core_str_printf(b, " %s", g->inputs[i]->name);
     }
@@ -135,8 +150,9 @@ void ir_print_graph(core_str *b, const ir_graph *g) {
     for (int i = 0; i < g->nnodes; i++)
         if (g->nodes[i]->op != IR_ARG) print_node(&p, g->nodes[i], 1);
     core_str_printf(b, "  return");
-    for (int i = 0; i < g->nout; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", g->outputs[i]->id);
+    for (int i = 0; i < g->nout; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", num(&p, g->outputs[i]));
     core_str_printf(b, "\n}\n");
     free(p.byid);
     free(p.seen);
+    free(p.num);
 }
