@@ -89,8 +89,8 @@ ir_node *ir_lit(ir_trace *t, bj_dtype d, bool weak, double f, int64_t i) {
     return ir_intern(t, &(ir_proto){.op = IR_LIT, .dtype = d, .weak = weak, .fval = f, .ival = i});
 }
 
-ir_node *ir_full(ir_trace *t, bj_dtype d, int rank, const int64_t *shape, double value) {
-    if (t->status || !dtype_ok(t, "full", d) || !shape_ok(t, "full", rank, shape)) return NULL;
+ir_node *ir_full(ir_trace *t, const char *what, bj_dtype d, int rank, const int64_t *shape, double value) {
+    if (t->status || !dtype_ok(t, what, d) || !shape_ok(t, what, rank, shape)) return NULL;
     return ir_intern(t, &(ir_proto){.op = IR_FULL, .dtype = d, .rank = rank, .shape = shape, .fval = value});
 }
 
@@ -231,8 +231,9 @@ ir_node *ir_ternary(ir_trace *t, ir_op op, ir_node *a, ir_node *b, ir_node *c) {
 /* ---------------------------------------------------------------- shape ops */
 ir_node *ir_reshape(ir_trace *t, ir_node *x, int rank, const int64_t *shape) {
     if (t->status) return NULL;
-    if (rank < 0 || rank > BJ_MAX_RANK || (rank && !shape))
-        return ir_fail(t, BJ_ERR_SHAPE, "reshape: rank %d (shape %s) is invalid", rank, shape ? "given" : "NULL");
+    if (rank && !shape) return ir_fail(t, BJ_ERR_ARG, "reshape: shape is NULL for rank %d", rank);
+    if (rank < 0 || rank > BJ_MAX_RANK)
+        return ir_fail(t, BJ_ERR_SHAPE, "reshape: rank %d is outside 0..%d", rank, BJ_MAX_RANK);
     int64_t s[BJ_MAX_RANK], known = 1;
     int infer = -1;
     for (int i = 0; i < rank; i++) {

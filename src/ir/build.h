@@ -9,7 +9,7 @@
 BJ_HIDDEN ir_node *ir_arg(ir_trace *t, const char *name, bj_dtype d, int rank, const int64_t *shape);
 BJ_HIDDEN ir_node *ir_const(ir_trace *t, bj_dtype d, int rank, const int64_t *shape, const void *data);
 BJ_HIDDEN ir_node *ir_lit(ir_trace *t, bj_dtype d, bool weak, double f, int64_t i);
-BJ_HIDDEN ir_node *ir_full(ir_trace *t, bj_dtype d, int rank, const int64_t *shape, double value);
+BJ_HIDDEN ir_node *ir_full(ir_trace *t, const char *what, bj_dtype d, int rank, const int64_t *shape, double value);
 BJ_HIDDEN ir_node *ir_iota(ir_trace *t, bj_dtype d, int rank, const int64_t *shape, int axis);
 
 BJ_HIDDEN ir_node *ir_cast(ir_trace *t, ir_node *x, bj_dtype d);

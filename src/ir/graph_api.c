@@ -34,9 +34,11 @@ char *bj_graph_to_string(const bj_graph *g) {
 }
 
 bj_status bj_graph_print(const bj_graph *g, FILE *f) {
+    bj_status st = core_handle_check(g, CORE_H_GRAPH, "bj_graph_print");
+    if (st) return st;
     if (!f) return core_err(BJ_ERR_ARG, "bj_graph_print: file is NULL");
     char *s = bj_graph_to_string(g);
-    if (!s) return core_handle_live(g, CORE_H_GRAPH) ? BJ_ERR_NOMEM : g ? BJ_ERR_HANDLE : BJ_ERR_ARG;
+    if (!s) return BJ_ERR_NOMEM;
     bool ok = fputs(s, f) >= 0;
     free(s);
     return ok ? BJ_OK : core_err(BJ_ERR_IO, "bj_graph_print: write failed");

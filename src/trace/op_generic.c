@@ -69,6 +69,13 @@ bj_val *bj_op(bj_trace *t, const char *name, bj_val *const *ins, int nin, const 
     bj_attrs none = {0};
     const bj_attrs *a = attrs ? attrs : &none;
     int op = ir_op_lookup(name);
+    static const char *const composites[] = {"zeros", "ones", "arange", "eye", "expand_dims", "squeeze",
+                                             "stack", "tile", "repeat", "dot", "outer"};
+    bool known = op >= 0;
+    for (size_t i = 0; !known && i < sizeof composites / sizeof *composites; i++) known = !strcmp(name, composites[i]);
+    if (!known) return ir_fail(t, BJ_ERR_ARG, "bj_op: unknown op \"%s\" (docs/ops.md lists them)", name);
+    if (op == IR_ARG || op == IR_CONST || op == IR_LIT || op == IR_CALL)
+        return ir_fail(t, BJ_ERR_ARG, "bj_op(\"%s\"): build it with bj_trace_arg / bj_trace_const / bj_lit_*", name);
     if (op >= 0 && (ir_ops[op].kind == IR_K_UNARY || ir_ops[op].kind == IR_K_BINARY || ir_ops[op].kind == IR_K_TERNARY)
         && op != IR_CAST) {
         int want = ir_ops[op].kind == IR_K_UNARY ? 1 : ir_ops[op].kind == IR_K_BINARY ? 2 : 3;
@@ -79,8 +86,5 @@ bj_val *bj_op(bj_trace *t, const char *name, bj_val *const *ins, int nin, const 
     }
     bool found;
     bj_val *r = composite(t, name, ins, nin, a, &found);
-    if (found) return r;
-    if (op == IR_ARG || op == IR_CONST || op == IR_LIT || op == IR_CALL)
-        return ir_fail(t, BJ_ERR_ARG, "bj_op(\"%s\"): build it with bj_trace_arg / bj_trace_const / bj_lit_*", name);
-    return ir_fail(t, BJ_ERR_ARG, "bj_op: unknown op \"%s\" (docs/ops.md lists them)", name);
+    return found ? r : ir_fail(t, BJ_ERR_INTERNAL, "bj_op(\"%s\"): known but not dispatched", name);
 }

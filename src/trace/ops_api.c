@@ -14,10 +14,15 @@ static ir_trace *trace_of(const bj_val *x, const char *op) {
     return x->trace;
 }
 
-/* The trace shared by the value operands among ins (scalars have none). */
+/* The trace shared by the value operands among ins (scalars have none). A bad operand next to a good one is
+ * recorded in the good one's trace, so that the trace reports it at finish. */
 static ir_trace *trace_among(const bj_in *ins, int n, const char *op) {
     ir_trace *t = NULL;
     bool any_null = false;
+    for (int i = 0; i < n && !t; i++)
+        if (ins[i].kind == 0 && ins[i].v && ins[i].v->magic == IR_NODE_MAGIC &&
+            core_handle_live(ins[i].v->trace, CORE_H_TRACE))
+            t = ins[i].v->trace;
     for (int i = 0; i < n; i++) {
         if (ins[i].kind < 0 || ins[i].kind > 3)
             return core_err(BJ_ERR_ARG, "%s: operand %d has an invalid kind %d", op, i, ins[i].kind), NULL;
@@ -27,10 +32,15 @@ static ir_trace *trace_among(const bj_in *ins, int n, const char *op) {
             continue;
         }
         ir_trace *ti = trace_of(ins[i].v, op);
+        if (!ti && t) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", bj_last_error());
+            return ir_fail(t, core_last_status(), "%s", msg), NULL;
+        }
         if (!ti) return NULL;
-        if (!t) t = ti;
-        else if (ti != t) return ir_fail(t, BJ_ERR_TRACE, "%s: operands belong to different traces", op), NULL;
+        if (ti != t) return ir_fail(t, BJ_ERR_TRACE, "%s: operands belong to different traces", op), NULL;
     }
+    if (t && any_null) return ir_fail(t, BJ_ERR_ARG, "%s: operand is NULL (an earlier op failed?)", op), NULL;
     if (!t)
         core_err(BJ_ERR_ARG, any_null ? "%s: operand is NULL (an earlier op failed?)"
                                       : "%s: at least one operand must be a traced value", op);
@@ -278,6 +288,13 @@ bj_val *bj_matmul(bj_val *a, bj_val *b) {
     ir_trace *t = trace_of_pair(a, b, "matmul");
     if (!t) return NULL;
     if (a->rank == 0 || b->rank == 0) return ir_fail(t, BJ_ERR_SHAPE, "matmul: operands must not be scalars (use mul)");
+    int64_t ka = a->shape[a->rank - 1], kb = b->shape[b->rank == 1 ? 0 : b->rank - 2];
+    if (ka != kb) { /* reported with the caller's shapes, before 1-d operands are reshaped */
+        char x[96], y[96];
+        return ir_fail(t, BJ_ERR_SHAPE, "matmul: contraction dims differ: %s and %s (%lld vs %lld)",
+                       core_fmt_type(x, sizeof x, a->dtype, a->rank, a->shape),
+                       core_fmt_type(y, sizeof y, b->dtype, b->rank, b->shape), (long long)ka, (long long)kb);
+    }
     ir_node *x = a->rank == 1 ? ir_reshape(t, a, 2, (int64_t[]){1, a->shape[0]}) : a;
     ir_node *y = b->rank == 1 ? ir_reshape(t, b, 2, (int64_t[]){b->shape[0], 1}) : b;
     ir_node *r = x && y ? ir_matmul(t, x, y) : NULL;
@@ -326,15 +343,15 @@ bj_val *bj_outer(bj_val *a, bj_val *b) {
 
 bj_val *bj_full(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape, double value) {
     CREATE_ENTER(t, "full");
-    return ir_full(t, dtype, rank, shape, value);
+    return ir_full(t, "full", dtype, rank, shape, value);
 }
 bj_val *bj_zeros(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape) {
     CREATE_ENTER(t, "zeros");
-    return ir_full(t, dtype, rank, shape, 0);
+    return ir_full(t, "zeros", dtype, rank, shape, 0);
 }
 bj_val *bj_ones(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape) {
     CREATE_ENTER(t, "ones");
-    return ir_full(t, dtype, rank, shape, 1);
+    return ir_full(t, "ones", dtype, rank, shape, 1);
 }
 bj_val *bj_iota(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape, int axis) {
     CREATE_ENTER(t, "iota");
