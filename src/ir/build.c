@@ -80,7 +80,7 @@ ir_node *ir_const(ir_trace *t, bj_dtype d, int rank, const int64_t *shape, const
 ir_node *ir_lit(ir_trace *t, bj_dtype d, bool weak, double f, int64_t i) {
     if (t->status || !dtype_ok(t, "literal", d)) return NULL;
     if (ir_is_float(d)) {
-        if (d == BJ_F32) f = (float)f;
+        if (d == BJ_F32 && !weak) f = (float)f; /* a weak literal keeps its double until its dtype is final */
         i = 0;
     } else {
         f = 0;
@@ -520,6 +520,7 @@ ir_node *ir_scan(ir_trace *t, ir_op op, ir_node *x, int axis) {
 ir_node *ir_matmul(ir_trace *t, ir_node *a, ir_node *b) {
     if (t->status) return NULL;
     char ta[96], tb[96];
+    TYPE(ta, a), TYPE(tb, b);
     if (a->rank < 2 || b->rank < 2)
         return ir_fail(t, BJ_ERR_SHAPE, "matmul: operands must have rank >= 2 here, got %s and %s", TYPE(ta, a),
                        TYPE(tb, b));

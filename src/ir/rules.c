@@ -45,12 +45,14 @@ bj_dtype bj_promote(bj_dtype a, bool aw, bj_dtype b, bool bw, bool *out_weak) {
 
 bool ir_broadcast_shapes(int ra, const int64_t *a, int rb, const int64_t *b, int *rout, int64_t *out) {
     int r = ra > rb ? ra : rb;
+    int64_t res[BJ_MAX_RANK]; /* out may alias a or b */
     for (int i = 0; i < r; i++) {
         int ia = i - (r - ra), ib = i - (r - rb);
         int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
         if (da != db && da != 1 && db != 1) return false;
-        out[i] = da == 1 ? db : da;
+        res[i] = da == 1 ? db : da;
     }
+    for (int i = 0; i < r; i++) out[i] = res[i];
     *rout = r;
     return true;
 }

@@ -20,6 +20,8 @@ static bj_val *composite(bj_trace *t, const char *name, bj_val *const *in, int n
     if (IS("eye")) return bj_eye(t, a->dtype, a->n, a->m, a->k);
     if (IS("full")) return bj_full(t, a->dtype, a->rank, a->shape, a->value);
     if (IS("iota")) return bj_iota(t, a->dtype, a->rank, a->shape, a->axis);
+    if ((IS("concatenate") || IS("stack")) && nin < 1)
+        return ir_fail(t, BJ_ERR_ARG, "%s: needs at least one array, got %d", name, nin);
     if (IS("concatenate")) return bj_concatenate(in, nin, a->axis);
     if (IS("stack")) return bj_stack(in, nin, a->axis);
     if (IS("dynamic_slice")) return arity(t, name, nin, 1 + (in && in[0] ? in[0]->rank : 0)) ? bj_dynamic_slice(in[0], in + 1, a->shape) : NULL;

@@ -364,8 +364,8 @@ bj_val *bj_arange(bj_trace *t, bj_dtype dtype, double start, double stop, double
         return ir_fail(t, BJ_ERR_ARG, "arange: start %g, stop %g, step %g must be finite with step != 0", start, stop,
                        step);
     double len = ceil((stop - start) / step);
-    int64_t n = len > 0 ? (int64_t)len : 0;
     if (len > 1e15) return ir_fail(t, BJ_ERR_SHAPE, "arange: %g elements is too many", len);
+    int64_t n = len > 0 ? (int64_t)len : 0;
     /* start + i * step computed in float64 as numpy does, then converted */
     ir_node *i = ir_iota(t, BJ_F64, 1, &n, 0);
     ir_node *v = i ? ir_binary(t, IR_ADD, ir_binary(t, IR_MUL, i, ir_lit(t, BJ_F64, false, step, 0)),
