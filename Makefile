@@ -43,14 +43,14 @@ $(BUILD)/test_all_san: $(TEST_SRCS) tests/test.h $(BUILD)/libbrainjit-san.a
 test: test-plain test-san
 	@echo "make test: plain and sanitizer runs passed"
 test-plain: $(BUILD)/test_all
-	cd tests && ../$(BUILD)/test_all
+	cd tests && $(abspath $(BUILD))/test_all
 test-san: $(BUILD)/test_all_san
-	cd tests && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 ../$(BUILD)/test_all_san
+	cd tests && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 $(abspath $(BUILD))/test_all_san
 
 $(BUILD)/demo: examples/demo.c $(BUILD)/libbrainjit.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libbrainjit.a $(LDLIBS) -o $@
 demo: $(BUILD)/demo
-	./$(BUILD)/demo
+	$(abspath $(BUILD))/demo
 
 stats:
 	@echo "src/ line count by stage:"
