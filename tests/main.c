@@ -112,6 +112,54 @@ bj_array *test_op(const char *name, const bj_attrs *attrs, int nin, bj_array *co
     return test_eval(nin, ins, build_op, &c);
 }
 
+bj_array *test_seq(bj_dtype d, int rank, const int64_t *shape) {
+    double v[256];
+    for (int i = 0; i < 256; i++) v[i] = i;
+    return test_arr(d, rank, shape, v);
+}
+
+bj_array *test_scalar(bj_dtype d, double v) { return test_arr(d, 0, NULL, &v); }
+
+void test_release_all(int n, bj_array *const *a) {
+    for (int i = 0; i < n; i++) bj_array_release(a[i]);
+}
+
+bool test_op_near(const char *name, const bj_attrs *at, int nin, bj_array *const *ins, bj_dtype d, int rank,
+                  const int64_t *shape, const double *want, double tol) {
+    bj_array *r = test_op(name, at, nin, ins);
+    bool ok = test_arr_eq(r, d, rank, shape, want, tol);
+    if (!ok) printf("    (op %s)\n", name);
+    bj_array_release(r);
+    test_release_all(nin, ins);
+    return ok;
+}
+
+bool test_op_is(const char *name, const bj_attrs *at, int nin, bj_array *const *ins, bj_dtype d, int rank,
+                const int64_t *shape, const double *want) {
+    return test_op_near(name, at, nin, ins, d, rank, shape, want, 0);
+}
+
+bool test_op_fails(const char *name, const bj_attrs *at, int nin, bj_array *const *ins, const char *sub) {
+    bj_clear_error();
+    bj_array *r = test_op(name, at, nin, ins);
+    bool ok = !r && strstr(bj_last_error(), sub);
+    if (!ok)
+        printf("    op %s: wanted a failure with '%s', got %s ('%s')\n", name, sub, r ? "a result" : "NULL",
+               bj_last_error());
+    bj_array_release(r);
+    test_release_all(nin, ins);
+    return ok;
+}
+
+bool test_eval_is(int nin, bj_array *const *ins, test_build_fn fn, void *ud, bj_dtype d, int rank,
+                  const int64_t *shape, const double *want) {
+    bj_array *r = test_eval(nin, ins, fn, ud);
+    bool ok = test_arr_eq(r, d, rank, shape, want, 0);
+    bj_array_release(r);
+    test_release_all(nin, ins);
+    return ok;
+}
+
 int main(int argc, char **argv) {
     nfilters = argc - 1, filters = argv + 1;
     printf("brainjit %s test suite\n", bj_version());

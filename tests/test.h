@@ -48,6 +48,25 @@ bj_array *test_eval(int nin, bj_array *const *ins, test_build_fn build, void *ud
 /* test_eval of a single op by name through bj_op (attrs may be NULL). */
 bj_array *test_op(const char *name, const bj_attrs *attrs, int nin, bj_array *const *ins);
 
+/* Compound literals for shapes, values and input lists. */
+#define SH(...) ((const int64_t[]){__VA_ARGS__})
+#define V(...) ((const double[]){__VA_ARGS__})
+#define INS(...) ((bj_array *[]){__VA_ARGS__})
+
+bj_array *test_seq(bj_dtype d, int rank, const int64_t *shape); /* 0, 1, 2, ... (at most 256 elements) */
+bj_array *test_scalar(bj_dtype d, double v);
+void test_release_all(int n, bj_array *const *a);
+/* Runs op `name` through bj_op on ins (released here) and compares with the expectation (tolerance tol). */
+bool test_op_near(const char *name, const bj_attrs *at, int nin, bj_array *const *ins, bj_dtype d, int rank,
+                  const int64_t *shape, const double *want, double tol);
+bool test_op_is(const char *name, const bj_attrs *at, int nin, bj_array *const *ins, bj_dtype d, int rank,
+                const int64_t *shape, const double *want);
+/* Runs op `name` on ins (released here); true if it failed with a message containing sub. */
+bool test_op_fails(const char *name, const bj_attrs *at, int nin, bj_array *const *ins, const char *sub);
+/* test_eval on ins (released here) compared exactly with the expectation. */
+bool test_eval_is(int nin, bj_array *const *ins, test_build_fn fn, void *ud, bj_dtype d, int rank,
+                  const int64_t *shape, const double *want);
+
 /* Test groups, one per file. */
 void tests_core(void);
 void tests_array(void);

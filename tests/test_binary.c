@@ -1,8 +1,6 @@
 /* test_binary.c — every elementwise binary op, where and clip through the interpreter: dtypes, edges, broadcasting. */
 #include "test.h"
 
-#define SH(...) ((const int64_t[]){__VA_ARGS__})
-#define V(...) ((const double[]){__VA_ARGS__})
 #define I64S(...) ((const int64_t[]){__VA_ARGS__})
 #define BOOLS(...) ((const bool[]){__VA_ARGS__})
 #define NV(a) ((int)(sizeof(a) / sizeof(double)))
@@ -22,7 +20,6 @@ static bj_array *vec_(bj_dtype d, int n, const double *v) {
 }
 #define VEC(d, ...) vec_(d, NV(V(__VA_ARGS__)), V(__VA_ARGS__))
 static bj_array *scal(bj_dtype d, double v) { return test_arr(d, 0, NULL, &v); }
-#define INS(...) ((bj_array *[]){__VA_ARGS__})
 
 /* Runs op `name` on nin arrays (released here) and compares the result with want. */
 static bool opn_(const char *name, int nin, bj_array **ins, bj_dtype rd, int rank, const int64_t *shape,

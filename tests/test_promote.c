@@ -1,8 +1,6 @@
 /* test_promote.c — type promotion: the strong table, weak/strong and weak/weak joins, C scalars as weak literals. */
 #include "test.h"
 
-#define SH(...) ((const int64_t[]){__VA_ARGS__})
-#define V(...) ((const double[]){__VA_ARGS__})
 
 static const bj_dtype ALL_DT[] = {BJ_BOOL, BJ_I32, BJ_I64, BJ_U32, BJ_F32, BJ_F64};
 

@@ -1,19 +1,7 @@
 /* test_reduce.c — reductions, argmax/argmin and scans through the interpreter: axes, dtypes, NaN, empty, wrap. */
 #include "test.h"
 
-#define SH(...) ((const int64_t[]){__VA_ARGS__})
-#define V(...) ((const double[]){__VA_ARGS__})
-#define INS(...) ((bj_array *[]){__VA_ARGS__})
 #define AXES(...) ((const int[]){__VA_ARGS__})
-
-/* 0, 1, 2, ... in dtype d (not for bool). */
-static bj_array *seq(bj_dtype d, int rank, const int64_t *shape) {
-    double v[256];
-    for (int i = 0; i < 256; i++) v[i] = i;
-    return test_arr(d, rank, shape, v);
-}
-
-static bj_array *scalar(bj_dtype d, double v) { return test_arr(d, 0, NULL, &v); }
 
 /* [[1, 2, 3], [4, 5, 6]] in dtype d. */
 static bj_array *m23(bj_dtype d) { return test_arr(d, 2, SH(2, 3), V(1, 2, 3, 4, 5, 6)); }
@@ -66,10 +54,10 @@ static void test_reduce_sum_axes(void) {
     CHECK(red_is("sum", &A10K, m23(BJ_F32), BJ_F32, 2, SH(1, 1), V(21)));
     CHECK(red_is("sum", &ALLK, m23(BJ_F32), BJ_F32, 2, SH(1, 1), V(21)));
     /* y = arange(24).reshape(2, 3, 4) */
-    CHECK(red_is("sum", &A02, seq(BJ_F32, 3, SH(2, 3, 4)), BJ_F32, 1, SH(3), V(60, 92, 124)));
-    CHECK(red_is("sum", &A02K, seq(BJ_I32, 3, SH(2, 3, 4)), BJ_I32, 3, SH(1, 3, 1), V(60, 92, 124)));
-    CHECK(red_is("sum", &A1, seq(BJ_F64, 3, SH(2, 3, 4)), BJ_F64, 2, SH(2, 4), V(12, 15, 18, 21, 48, 51, 54, 57)));
-    CHECK(red_is("sum", &A2, seq(BJ_I64, 3, SH(2, 3, 4)), BJ_I64, 2, SH(2, 3), V(6, 22, 38, 54, 70, 86)));
+    CHECK(red_is("sum", &A02, test_seq(BJ_F32, 3, SH(2, 3, 4)), BJ_F32, 1, SH(3), V(60, 92, 124)));
+    CHECK(red_is("sum", &A02K, test_seq(BJ_I32, 3, SH(2, 3, 4)), BJ_I32, 3, SH(1, 3, 1), V(60, 92, 124)));
+    CHECK(red_is("sum", &A1, test_seq(BJ_F64, 3, SH(2, 3, 4)), BJ_F64, 2, SH(2, 4), V(12, 15, 18, 21, 48, 51, 54, 57)));
+    CHECK(red_is("sum", &A2, test_seq(BJ_I64, 3, SH(2, 3, 4)), BJ_I64, 2, SH(2, 3), V(6, 22, 38, 54, 70, 86)));
 }
 
 static void test_reduce_sum_dtypes(void) {
@@ -108,11 +96,11 @@ static void test_reduce_sum_empty_scalar_rank8(void) {
     CHECK(red_is("sum", &A1, test_arr(BJ_F64, 2, SH(2, 0), NULL), BJ_F64, 1, SH(2), V(0, 0)));
     CHECK(red_is("sum", &A0, test_arr(BJ_F64, 2, SH(2, 0), NULL), BJ_F64, 1, SH(0), NULL));
     CHECK(red_is("sum", &ALLK, test_arr(BJ_U32, 2, SH(0, 3), NULL), BJ_U32, 2, SH(1, 1), V(0)));
-    CHECK(red_is("sum", &ALL, scalar(BJ_F32, 2.5), BJ_F32, 0, NULL, V(2.5)));
-    CHECK(red_is("sum", &ALLK, scalar(BJ_I32, -3), BJ_I32, 0, NULL, V(-3)));
-    CHECK(red_is("sum", &ALL, seq(BJ_I32, 8, SH(2, 1, 2, 1, 2, 1, 2, 1)), BJ_I32, 0, NULL, V(120)));
+    CHECK(red_is("sum", &ALL, test_scalar(BJ_F32, 2.5), BJ_F32, 0, NULL, V(2.5)));
+    CHECK(red_is("sum", &ALLK, test_scalar(BJ_I32, -3), BJ_I32, 0, NULL, V(-3)));
+    CHECK(red_is("sum", &ALL, test_seq(BJ_I32, 8, SH(2, 1, 2, 1, 2, 1, 2, 1)), BJ_I32, 0, NULL, V(120)));
     bj_attrs a06 = {.naxes = 2, .axes = {0, 6}, .keepdims = true};
-    CHECK(red_is("sum", &a06, seq(BJ_F32, 8, SH(2, 1, 2, 1, 2, 1, 2, 1)), BJ_F32, 8, SH(1, 1, 2, 1, 2, 1, 1, 1),
+    CHECK(red_is("sum", &a06, test_seq(BJ_F32, 8, SH(2, 1, 2, 1, 2, 1, 2, 1)), BJ_F32, 8, SH(1, 1, 2, 1, 2, 1, 1, 1),
                  V(18, 26, 34, 42)));
 }
 
@@ -120,14 +108,14 @@ static void test_reduce_sum_empty_scalar_rank8(void) {
 static void test_reduce_noncontiguous_axes(void) {
     bj_attrs a13 = {.naxes = 2, .axes = {1, 3}}, a31k = {.naxes = 2, .axes = {-1, 1}, .keepdims = true};
     bj_attrs a02 = {.naxes = 2, .axes = {0, 2}};
-    CHECK(red_is("sum", &a13, seq(BJ_I32, 4, SH(2, 2, 2, 2)), BJ_I32, 2, SH(2, 2), V(10, 18, 42, 50)));
-    CHECK(red_is("sum", &a31k, seq(BJ_F32, 4, SH(2, 2, 2, 2)), BJ_F32, 4, SH(2, 1, 2, 1), V(10, 18, 42, 50)));
-    CHECK(red_is("mean", &a13, seq(BJ_F64, 4, SH(2, 2, 2, 2)), BJ_F64, 2, SH(2, 2), V(2.5, 4.5, 10.5, 12.5)));
-    CHECK(red_is("max", &a31k, seq(BJ_U32, 4, SH(2, 2, 2, 2)), BJ_U32, 4, SH(2, 1, 2, 1), V(5, 7, 13, 15)));
-    CHECK(red_is("min", &a13, seq(BJ_I64, 4, SH(2, 2, 2, 2)), BJ_I64, 2, SH(2, 2), V(0, 2, 8, 10)));
-    CHECK(red_is("prod", &a02, seq(BJ_F64, 4, SH(2, 2, 2, 2)), BJ_F64, 2, SH(2, 2), V(0, 297, 4032, 6825)));
+    CHECK(red_is("sum", &a13, test_seq(BJ_I32, 4, SH(2, 2, 2, 2)), BJ_I32, 2, SH(2, 2), V(10, 18, 42, 50)));
+    CHECK(red_is("sum", &a31k, test_seq(BJ_F32, 4, SH(2, 2, 2, 2)), BJ_F32, 4, SH(2, 1, 2, 1), V(10, 18, 42, 50)));
+    CHECK(red_is("mean", &a13, test_seq(BJ_F64, 4, SH(2, 2, 2, 2)), BJ_F64, 2, SH(2, 2), V(2.5, 4.5, 10.5, 12.5)));
+    CHECK(red_is("max", &a31k, test_seq(BJ_U32, 4, SH(2, 2, 2, 2)), BJ_U32, 4, SH(2, 1, 2, 1), V(5, 7, 13, 15)));
+    CHECK(red_is("min", &a13, test_seq(BJ_I64, 4, SH(2, 2, 2, 2)), BJ_I64, 2, SH(2, 2), V(0, 2, 8, 10)));
+    CHECK(red_is("prod", &a02, test_seq(BJ_F64, 4, SH(2, 2, 2, 2)), BJ_F64, 2, SH(2, 2), V(0, 297, 4032, 6825)));
     bj_attrs c0 = {.axis = 0};
-    CHECK(red_is("cumsum", &c0, seq(BJ_I32, 3, SH(2, 3, 2)), BJ_I32, 3, SH(2, 3, 2),
+    CHECK(red_is("cumsum", &c0, test_seq(BJ_I32, 3, SH(2, 3, 2)), BJ_I32, 3, SH(2, 3, 2),
                  V(0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16)));
 }
 
@@ -141,7 +129,7 @@ static void test_reduce_prod(void) {
     CHECK(red_is("prod", &ALL, vec(BJ_F64, 2, V(0.5, -4)), BJ_F64, 0, NULL, V(-2)));
     CHECK(red_is("prod", &ALL, vec(BJ_I64, 2, V(3e9, 3)), BJ_I64, 0, NULL, V(9e9)));
     CHECK(red_is("prod", &ALL, vec(BJ_F32, 2, V(NAN, 0)), BJ_F32, 0, NULL, V(NAN)));
-    CHECK(red_is("prod", &A02, seq(BJ_F64, 3, SH(2, 3, 2)), BJ_F64, 1, SH(3), V(0, 2 * 3 * 8 * 9, 4 * 5 * 10 * 11)));
+    CHECK(red_is("prod", &A02, test_seq(BJ_F64, 3, SH(2, 3, 2)), BJ_F64, 1, SH(3), V(0, 2 * 3 * 8 * 9, 4 * 5 * 10 * 11)));
 }
 
 static void test_reduce_prod_bool_wrap_empty(void) {
@@ -162,11 +150,11 @@ static void test_reduce_mean(void) {
     CHECK(red_is("mean", &A0, m23(BJ_F32), BJ_F32, 1, SH(3), V(2.5, 3.5, 4.5)));
     CHECK(red_is("mean", &AM1K, m23(BJ_F64), BJ_F64, 2, SH(2, 1), V(2, 5)));
     CHECK(red_is("mean", &A10K, m23(BJ_F32), BJ_F32, 2, SH(1, 1), V(3.5)));
-    CHECK(red_is("mean", &A02, seq(BJ_F32, 3, SH(2, 3, 4)), BJ_F32, 1, SH(3), V(7.5, 11.5, 15.5)));
+    CHECK(red_is("mean", &A02, test_seq(BJ_F32, 3, SH(2, 3, 4)), BJ_F32, 1, SH(3), V(7.5, 11.5, 15.5)));
     CHECK(red_near("mean", &ALL, vec(BJ_F64, 2, V(0.1, 0.2)), BJ_F64, 0, NULL, V(0.15), 1e-15));
     CHECK(red_near("mean", &ALL, vec(BJ_F32, 3, V(0.1, 0.2, 0.4)), BJ_F32, 0, NULL, V(0.7 / 3), 1e-6));
     CHECK(red_is("mean", &ALL, vec(BJ_F32, 3, V(1, NAN, 3)), BJ_F32, 0, NULL, V(NAN)));
-    CHECK(red_is("mean", &ALL, scalar(BJ_F64, -1.25), BJ_F64, 0, NULL, V(-1.25)));
+    CHECK(red_is("mean", &ALL, test_scalar(BJ_F64, -1.25), BJ_F64, 0, NULL, V(-1.25)));
 }
 
 static void test_reduce_mean_ints_bool_empty(void) {
@@ -197,12 +185,12 @@ static void test_reduce_max_min(void) {
     CHECK(red_is("min", &ALL, x, BJ_F32, 0, NULL, V(-4)));
     CHECK(red_is("min", &A0K, x, BJ_F32, 2, SH(1, 3), V(2, -1, -4)));
     CHECK(red_is("min", &A1, x, BJ_F32, 1, SH(2), V(-1, -4)));
-    CHECK(red_is("max", &A02, seq(BJ_F64, 3, SH(2, 3, 4)), BJ_F64, 1, SH(3), V(15, 19, 23)));
-    CHECK(red_is("min", &A02K, seq(BJ_F64, 3, SH(2, 3, 4)), BJ_F64, 3, SH(1, 3, 1), V(0, 4, 8)));
+    CHECK(red_is("max", &A02, test_seq(BJ_F64, 3, SH(2, 3, 4)), BJ_F64, 1, SH(3), V(15, 19, 23)));
+    CHECK(red_is("min", &A02K, test_seq(BJ_F64, 3, SH(2, 3, 4)), BJ_F64, 3, SH(1, 3, 1), V(0, 4, 8)));
     CHECK(red_is("max", &ALL, vec(BJ_F32, 2, V(-INFINITY, -1)), BJ_F32, 0, NULL, V(-1)));
     CHECK(red_is("min", &ALL, vec(BJ_F32, 2, V(-INFINITY, -1)), BJ_F32, 0, NULL, V(-INFINITY)));
     CHECK(red_is("max", &ALL, vec(BJ_F64, 2, V(-5, INFINITY)), BJ_F64, 0, NULL, V(INFINITY)));
-    CHECK(red_is("max", &ALL, scalar(BJ_F32, 1.5), BJ_F32, 0, NULL, V(1.5)));
+    CHECK(red_is("max", &ALL, test_scalar(BJ_F32, 1.5), BJ_F32, 0, NULL, V(1.5)));
 }
 
 static void test_reduce_max_min_dtypes(void) {
@@ -277,7 +265,7 @@ static void test_reduce_any_all_numeric_empty(void) {
     CHECK(red_is("all", &ALL, test_arr(BJ_BOOL, 1, SH(0), NULL), BJ_BOOL, 0, NULL, V(1)));
     CHECK(red_is("any", &A1, test_arr(BJ_F32, 2, SH(2, 0), NULL), BJ_BOOL, 1, SH(2), V(0, 0)));
     CHECK(red_is("all", &A1, test_arr(BJ_I32, 2, SH(2, 0), NULL), BJ_BOOL, 1, SH(2), V(1, 1)));
-    CHECK(red_is("all", &ALL, scalar(BJ_F32, 0), BJ_BOOL, 0, NULL, V(0)));
+    CHECK(red_is("all", &ALL, test_scalar(BJ_F32, 0), BJ_BOOL, 0, NULL, V(0)));
 }
 
 /* ---------------------------------------------------------------- argmax, argmin */
@@ -344,7 +332,7 @@ static void test_reduce_argmax_errors(void) {
     CHECK(red_fails("argmax", &a0, test_arr(BJ_F32, 1, SH(0), NULL), "argmax: axis 0 has size 0"));
     CHECK(red_fails("argmin", &a0, test_arr(BJ_F32, 2, SH(0, 3), NULL), "argmin: axis 0 has size 0"));
     CHECK(red_fails("argmax", &a2, m23(BJ_F32), "argmax: axis 2 is out of range for rank 2"));
-    CHECK(red_fails("argmin", &a0, scalar(BJ_F32, 1), "argmin: axis 0 is out of range for rank 0"));
+    CHECK(red_fails("argmin", &a0, test_scalar(BJ_F32, 1), "argmin: axis 0 is out of range for rank 0"));
 }
 
 /* ---------------------------------------------------------------- cumsum, cumprod */
@@ -356,7 +344,7 @@ static void test_reduce_cumsum_cumprod(void) {
     CHECK(red_is("cumprod", &a1, m23(BJ_F64), BJ_F64, 2, SH(2, 3), V(1, 2, 6, 4, 20, 120)));
     CHECK(red_is("cumprod", &a0, m23(BJ_U32), BJ_U32, 2, SH(2, 3), V(1, 2, 3, 4, 10, 18)));
     /* y = arange(12).reshape(2, 3, 2) along the middle axis */
-    CHECK(red_is("cumsum", &a1, seq(BJ_F32, 3, SH(2, 3, 2)), BJ_F32, 3, SH(2, 3, 2),
+    CHECK(red_is("cumsum", &a1, test_seq(BJ_F32, 3, SH(2, 3, 2)), BJ_F32, 3, SH(2, 3, 2),
                  V(0, 1, 2, 4, 6, 9, 6, 7, 14, 16, 24, 27)));
     CHECK(red_is("cumprod", &a0, vec(BJ_F32, 4, V(2, 0.5, 0, 3)), BJ_F32, 1, SH(4), V(2, 1, 0, 0)));
     CHECK(red_is("cumsum", &a0, vec(BJ_F32, 3, V(1, NAN, 2)), BJ_F32, 1, SH(3), V(1, NAN, NAN)));
@@ -373,7 +361,7 @@ static void test_reduce_cumsum_bool_wrap_empty(void) {
     CHECK(red_is("cumsum", &a0, test_arr(BJ_F32, 1, SH(0), NULL), BJ_F32, 1, SH(0), NULL));
     CHECK(red_is("cumprod", &a1, test_arr(BJ_I32, 2, SH(2, 0), NULL), BJ_I32, 2, SH(2, 0), NULL));
     CHECK(red_is("cumsum", &a0, test_arr(BJ_BOOL, 2, SH(0, 2), NULL), BJ_I32, 2, SH(0, 2), NULL));
-    CHECK(red_fails("cumsum", &a0, scalar(BJ_F32, 1), "cumsum: axis 0 is out of range for rank 0"));
+    CHECK(red_fails("cumsum", &a0, test_scalar(BJ_F32, 1), "cumsum: axis 0 is out of range for rank 0"));
     bj_attrs a2 = {.axis = 2};
     CHECK(red_fails("cumprod", &a2, m23(BJ_F32), "cumprod: axis 2 is out of range for rank 2"));
 }
@@ -387,7 +375,7 @@ static void test_reduce_axis_errors(void) {
     CHECK(red_fails("prod", &dup, m23(BJ_F32), "prod: axis -2 is repeated"));
     bj_attrs many = {.naxes = 9};
     CHECK(red_fails("any", &many, m23(BJ_F32), "any: 9 axes given"));
-    CHECK(red_fails("max", &A0, scalar(BJ_F32, 1), "max: axis 0 is out of range for rank 0"));
+    CHECK(red_fails("max", &A0, test_scalar(BJ_F32, 1), "max: axis 0 is out of range for rank 0"));
     CHECK(red_fails("all", &A2, m23(BJ_BOOL), "all: axis 2 is out of range for rank 2"));
 }
 

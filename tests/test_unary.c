@@ -1,8 +1,6 @@
 /* test_unary.c — every elementwise unary op and astype through the interpreter: dtypes, edge values, rejections. */
 #include "test.h"
 
-#define SH(...) ((const int64_t[]){__VA_ARGS__})
-#define V(...) ((const double[]){__VA_ARGS__})
 #define I64S(...) ((const int64_t[]){__VA_ARGS__})
 #define NV(a) ((int)(sizeof(a) / sizeof(double)))
 #define NI(a) ((int)(sizeof(a) / sizeof(int64_t)))
