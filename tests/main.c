@@ -160,6 +160,21 @@ bool test_eval_is(int nin, bj_array *const *ins, test_build_fn fn, void *ud, bj_
     return ok;
 }
 
+bool test_bytes_eq(const bj_array *r, bj_dtype rd, int n, const void *want, const char *label) {
+    bool ok = r && bj_array_dtype(r) == rd && bj_array_rank(r) == 1 && bj_array_shape(r)[0] == n &&
+              !memcmp(bj_array_data(r), want, (size_t)n * bj_dtype_size(rd));
+    if (ok) return true;
+    printf("    (%s) ", label);
+    if (!r) printf("failed: %s\n", bj_last_error());
+    else if (bj_array_dtype(r) != rd) printf("gave %s, want %s\n", bj_dtype_name(bj_array_dtype(r)), bj_dtype_name(rd));
+    else if (rd == BJ_I64)
+        for (int i = 0; i < n; i++)
+            printf("[%d] %lld want %lld%s", i, (long long)((const int64_t *)bj_array_data(r))[i],
+                   (long long)((const int64_t *)want)[i], i + 1 < n ? ", " : "\n");
+    else printf("values differ\n");
+    return false;
+}
+
 int main(int argc, char **argv) {
     nfilters = argc - 1, filters = argv + 1;
     printf("brainjit %s test suite\n", bj_version());

@@ -67,6 +67,10 @@ bool test_op_fails(const char *name, const bj_attrs *at, int nin, bj_array *cons
 bool test_eval_is(int nin, bj_array *const *ins, test_build_fn fn, void *ud, bj_dtype d, int rank,
                   const int64_t *shape, const double *want);
 
+/* r is a 1-d array of n elements of dtype rd whose bytes equal want (for int64 values a double cannot hold);
+ * prints what differs, prefixed by label. */
+bool test_bytes_eq(const bj_array *r, bj_dtype rd, int n, const void *want, const char *label);
+
 /* Test groups, one per file. */
 void tests_core(void);
 void tests_array(void);

@@ -56,18 +56,9 @@ static bool raw2_(const char *name, bj_dtype da, const void *a, bj_dtype db, con
     int64_t s = n;
     bj_array *ins[2] = {bj_array_new(da, 1, &s, a), bj_array_new(db, 1, &s, b)};
     bj_array *r = test_op(name, NULL, 2, ins);
-    bool ok = r && bj_array_dtype(r) == rd && bj_array_rank(r) == 1 && bj_array_shape(r)[0] == n &&
-              !memcmp(bj_array_data(r), want, (size_t)n * bj_dtype_size(rd));
-    if (!ok) {
-        printf("    (%s on %s, %s) ", name, bj_dtype_name(da), bj_dtype_name(db));
-        if (!r) printf("failed: %s\n", bj_last_error());
-        else if (bj_array_dtype(r) != rd) printf("gave %s, want %s\n", bj_dtype_name(bj_array_dtype(r)), bj_dtype_name(rd));
-        else if (rd == BJ_I64)
-            for (int i = 0; i < n; i++)
-                printf("[%d] %lld want %lld%s", i, (long long)((const int64_t *)bj_array_data(r))[i],
-                       (long long)((const int64_t *)want)[i], i + 1 < n ? ", " : "\n");
-        else printf("values differ\n");
-    }
+    char label[96];
+    snprintf(label, sizeof label, "%s on %s, %s", name, bj_dtype_name(da), bj_dtype_name(db));
+    bool ok = test_bytes_eq(r, rd, n, want, label);
     bj_array_release(r);
     bj_array_release(ins[0]);
     bj_array_release(ins[1]);

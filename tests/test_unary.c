@@ -38,18 +38,9 @@ static bool raw_(const char *name, const bj_attrs *at, bj_dtype d, int n, const 
     int64_t s = n;
     bj_array *x = bj_array_new(d, 1, &s, in);
     bj_array *r = test_op(name, at, 1, &x);
-    bool ok = r && bj_array_dtype(r) == rd && bj_array_rank(r) == 1 && bj_array_shape(r)[0] == n &&
-              !memcmp(bj_array_data(r), want, (size_t)n * bj_dtype_size(rd));
-    if (!ok) {
-        printf("    (%s on %s) ", name, bj_dtype_name(d));
-        if (!r) printf("failed: %s\n", bj_last_error());
-        else if (bj_array_dtype(r) != rd) printf("gave %s, want %s\n", bj_dtype_name(bj_array_dtype(r)), bj_dtype_name(rd));
-        else if (rd == BJ_I64)
-            for (int i = 0; i < n; i++)
-                printf("[%d] %lld want %lld%s", i, (long long)((const int64_t *)bj_array_data(r))[i],
-                       (long long)((const int64_t *)want)[i], i + 1 < n ? ", " : "\n");
-        else printf("values differ\n");
-    }
+    char label[96];
+    snprintf(label, sizeof label, "%s on %s", name, bj_dtype_name(d));
+    bool ok = test_bytes_eq(r, rd, n, want, label);
     bj_array_release(r);
     bj_array_release(x);
     return ok;
