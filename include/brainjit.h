@@ -326,15 +326,50 @@ BJ_API int bj_graph_num_nodes(const bj_graph *g); /* live nodes, inputs included
 BJ_API bj_status bj_graph_print(const bj_graph *g, FILE *f);
 BJ_API char *bj_graph_to_string(const bj_graph *g); /* free with bj_free */
 
-/* A compiled graph. backend: "interp" (reference interpreter); "cpu" comes with the C backend. */
+/* A compiled graph. backend: "interp" (reference interpreter) or "cpu" (generated C, compiled by the system
+ * compiler and loaded; identical graphs compile once per process and are cached on disk). If no C compiler is
+ * found, "cpu" falls back to the interpreter with one warning on stderr (bj_exec_backend tells which ran). */
 typedef struct bj_exec bj_exec;
 BJ_API bj_exec *bj_compile(bj_graph *g, const char *backend); /* new reference; retains g */
 BJ_API void bj_exec_release(bj_exec *e);
 /* Runs on inputs matching the graph's arguments in dtype and shape; outs receive new references. */
 BJ_API bj_status bj_exec_run(bj_exec *e, bj_array *const *ins, int nin, bj_array **outs, int nout);
+/* As bj_exec_run, into caller-owned output arrays of the graph's output dtypes and shapes (no allocation). An
+ * output may be one of the inputs (its buffer is updated in place) only if the graph reads that input
+ * elementwise; otherwise give distinct arrays. */
+BJ_API bj_status bj_exec_run_into(bj_exec *e, bj_array *const *ins, int nin, bj_array *const *outs, int nout);
 /* Compile and run once. */
 BJ_API bj_status bj_graph_run(bj_graph *g, const char *backend, bj_array *const *ins, int nin, bj_array **outs,
                               int nout);
+/* Introspection: the backend that runs e ("interp" or "cpu"), its number of kernels (loop nests after fusion),
+ * and its generated C source (NULL for the interpreter; owned by e). */
+BJ_API const char *bj_exec_backend(const bj_exec *e);
+BJ_API int bj_exec_num_kernels(const bj_exec *e);
+BJ_API const char *bj_exec_source(const bj_exec *e);
+
+/* Settings of the native backend, by name (binding-friendly). Each starts from its environment variable:
+ *   "cc"          BJ_CC           C compiler (default "cc"), run without a shell
+ *   "cflags"      BJ_CFLAGS       extra compiler flags, split at spaces
+ *   "cache_dir"   BJ_CACHE_DIR    disk cache (default $XDG_CACHE_HOME/brainjit or ~/.cache/brainjit)
+ *   "disk_cache"  BJ_DISK_CACHE   "1" (default) or "0": compile into a private temporary directory instead
+ *   "dump_dir"    BJ_DUMP_DIR     if set, every generated source is also written there
+ *   "num_threads" BJ_NUM_THREADS  threads for large loops (default: the online CPUs)
+ *   "test_fault"  BJ_TEST_FAULT   tests only: "compile_error" or "wrong_result" injects that failure
+ * An empty or NULL value restores the default. bj_config_get copies the current value into buf. */
+BJ_API bj_status bj_config_set(const char *key, const char *value);
+BJ_API bj_status bj_config_get(const char *key, char *buf, size_t n);
+
+/* Counters of the native backend in this process. */
+typedef struct bj_cpu_stats {
+    int64_t compiles;     /* runs of the C compiler that succeeded */
+    int64_t disk_hits;    /* libraries loaded from the disk cache */
+    int64_t memory_hits;  /* bj_compile calls served by an executable already loaded in this process */
+    int64_t rebuilds;     /* disk entries found corrupt or mismatched and rebuilt */
+    int64_t failures;     /* compiler runs that failed */
+    double compile_s;     /* seconds spent in the compiler */
+    double load_s;        /* seconds spent reading, checking and loading libraries */
+} bj_cpu_stats;
+BJ_API void bj_cpu_stats_get(bj_cpu_stats *out);
 
 #ifdef __cplusplus
 }

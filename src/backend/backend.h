@@ -8,6 +8,8 @@ typedef struct backend_vt {
     const char *name;
     bj_status (*compile)(bj_exec *e);                                        /* sets e->impl from e->plan */
     bj_status (*run)(bj_exec *e, bj_array *const *ins, bj_array **outs);      /* ins/outs: graph arity */
+    /* into caller-owned outputs of the right types (NULL: run, then copy) */
+    bj_status (*run_into)(bj_exec *e, bj_array *const *ins, bj_array *const *outs);
     void (*destroy)(bj_exec *e);                                             /* frees e->impl */
 } backend_vt;
 
@@ -15,9 +17,12 @@ struct bj_exec {
     int refcount;
     const backend_vt *vt;
     ir_graph *g; /* retained */
-    opt_plan *plan;
+    opt_plan *plan;      /* the backend's own plan, freed with the executable (NULL if it keeps it elsewhere) */
     void *impl;
+    int nkernels;        /* introspection, set by compile */
+    const char *source;  /* generated source (owned by impl) or NULL */
 };
 
 BJ_HIDDEN extern const backend_vt backend_interp;
+BJ_HIDDEN extern const backend_vt backend_c;
 #endif

@@ -6,6 +6,7 @@
 
 static const backend_vt *find_backend(const char *name) {
     if (!name || !strcmp(name, "interp")) return &backend_interp;
+    if (!strcmp(name, "cpu")) return &backend_c;
     return NULL;
 }
 
@@ -13,21 +14,20 @@ bj_exec *bj_compile(bj_graph *g, const char *backend) {
     if (core_handle_check(g, CORE_H_GRAPH, "bj_compile")) return NULL;
     const backend_vt *vt = find_backend(backend);
     if (!vt) {
-        if (!strcmp(backend, "cpu") || !strcmp(backend, "gpu"))
-            core_err(BJ_ERR_UNSUPPORTED, "bj_compile: backend \"%s\" is not available in this build (use \"interp\")",
-                     backend);
+        if (!strcmp(backend, "gpu"))
+            core_err(BJ_ERR_UNSUPPORTED, "bj_compile: backend \"gpu\" is not available in this build (use \"cpu\" or "
+                     "\"interp\")");
         else
-            core_err(BJ_ERR_ARG, "bj_compile: unknown backend \"%s\" (known: \"interp\")", backend);
+            core_err(BJ_ERR_ARG, "bj_compile: unknown backend \"%s\" (known: \"cpu\", \"interp\")", backend);
         return NULL;
     }
     bj_exec *e = calloc(1, sizeof *e);
     if (!e) return core_err(BJ_ERR_NOMEM, "bj_compile: out of memory"), NULL;
     e->refcount = 1, e->vt = vt, e->g = bj_graph_retain(g);
-    e->plan = opt_plan_unfused(g);
-    if (!e->plan || vt->compile(e) || !core_handle_add(e, CORE_H_EXEC)) {
+    if (vt->compile(e) || !core_handle_add(e, CORE_H_EXEC)) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", bj_last_error());
-        if (e->impl) vt->destroy(e);
+        if (e->impl) e->vt->destroy(e);
         opt_plan_free(e->plan);
         bj_graph_release(e->g);
         free(e);
@@ -47,33 +47,79 @@ void bj_exec_release(bj_exec *e) {
     free(e);
 }
 
-bj_status bj_exec_run(bj_exec *e, bj_array *const *ins, int nin, bj_array **outs, int nout) {
-    bj_status s = core_handle_check(e, CORE_H_EXEC, "bj_exec_run");
+/* An array matching node p's dtype and shape, or the error naming which argument and both types. */
+static bj_status check_array(const bj_array *a, const ir_node *p, const char *fn, const char *what, int i) {
+    char nm[80] = "";
+    if (p->name) snprintf(nm, sizeof nm, " (%s)", p->name);
+    if (!bj_array_valid(a))
+        return core_err(a ? BJ_ERR_HANDLE : BJ_ERR_ARG, "%s: %s %d%s is %s", fn, what, i, nm,
+                        a ? "not a live array (freed, or a pointer to something else)" : "NULL");
+    if (a->dtype != p->dtype || a->rank != p->rank || memcmp(a->shape, p->shape, sizeof(int64_t) * a->rank)) {
+        char x[96], y[96];
+        return core_err(a->dtype != p->dtype ? BJ_ERR_DTYPE : BJ_ERR_SHAPE, "%s: %s %d%s is %s, the graph %s %s", fn,
+                        what, i, nm, core_fmt_type(x, sizeof x, a->dtype, a->rank, a->shape),
+                        strcmp(what, "input") ? "makes" : "expects", core_fmt_type(y, sizeof y, p->dtype, p->rank,
+                        p->shape));
+    }
+    return BJ_OK;
+}
+
+static bj_status check_inputs(bj_exec *e, bj_array *const *ins, int nin, int nout, bool have_outs, const char *fn) {
+    bj_status s = core_handle_check(e, CORE_H_EXEC, fn);
     if (s) return s;
     const ir_graph *g = e->g;
-    if (nin != g->nin) return core_err(BJ_ERR_ARG, "bj_exec_run: %d inputs given, the graph takes %d", nin, g->nin);
-    if (nout != g->nout)
-        return core_err(BJ_ERR_ARG, "bj_exec_run: room for %d outputs, the graph makes %d", nout, g->nout);
-    if ((nin && !ins) || (nout && !outs)) return core_err(BJ_ERR_ARG, "bj_exec_run: %s is NULL", !outs ? "outs" : "ins");
-    for (int i = 0; i < nin; i++) {
-        const ir_node *p = g->inputs[i];
-        if (!bj_array_valid(ins[i]))
-            return core_err(ins[i] ? BJ_ERR_HANDLE : BJ_ERR_ARG, "bj_exec_run: input %d (%s) is %s", i, p->name,
-                            ins[i] ? "not a live array (freed, or a pointer to something else)" : "NULL");
-        const bj_array *a = ins[i];
-        if (a->dtype != p->dtype || a->rank != p->rank || memcmp(a->shape, p->shape, sizeof(int64_t) * a->rank)) {
-            char x[96], y[96];
-            return core_err(a->dtype != p->dtype ? BJ_ERR_DTYPE : BJ_ERR_SHAPE,
-                            "bj_exec_run: input %d (%s) is %s, the graph expects %s", i, p->name,
-                            core_fmt_type(x, sizeof x, a->dtype, a->rank, a->shape),
-                            core_fmt_type(y, sizeof y, p->dtype, p->rank, p->shape));
-        }
-    }
+    if (nin != g->nin) return core_err(BJ_ERR_ARG, "%s: %d inputs given, the graph takes %d", fn, nin, g->nin);
+    if (nout != g->nout) return core_err(BJ_ERR_ARG, "%s: room for %d outputs, the graph makes %d", fn, nout, g->nout);
+    if ((nin && !ins) || (nout && !have_outs))
+        return core_err(BJ_ERR_ARG, "%s: %s is NULL", fn, !have_outs ? "outs" : "ins");
+    for (int i = 0; i < nin; i++)
+        if ((s = check_array(ins[i], g->inputs[i], fn, "input", i))) return s;
+    return BJ_OK;
+}
+
+bj_status bj_exec_run(bj_exec *e, bj_array *const *ins, int nin, bj_array **outs, int nout) {
+    bj_status s = check_inputs(e, ins, nin, nout, outs != NULL, "bj_exec_run");
+    if (s) return s;
     for (int i = 0; i < nout; i++) outs[i] = NULL;
     s = e->vt->run(e, ins, outs);
     if (s)
         for (int i = 0; i < nout; i++) bj_array_release(outs[i]), outs[i] = NULL;
     return s;
+}
+
+bj_status bj_exec_run_into(bj_exec *e, bj_array *const *ins, int nin, bj_array *const *outs, int nout) {
+    bj_status s = check_inputs(e, ins, nin, nout, outs != NULL, "bj_exec_run_into");
+    if (s) return s;
+    const ir_graph *g = e->g;
+    for (int i = 0; i < nout; i++) {
+        const ir_node *o = g->outputs[i];
+        s = check_array(outs[i], o, "bj_exec_run_into", "output", i);
+        if (s) return s;
+    }
+    if (e->vt->run_into) return e->vt->run_into(e, ins, outs);
+    bj_array *tmp[64], **t = nout <= 64 ? tmp : calloc((size_t)nout, sizeof *t);
+    if (!t) return core_err(BJ_ERR_NOMEM, "bj_exec_run_into: out of memory");
+    for (int i = 0; i < nout; i++) t[i] = NULL;
+    s = e->vt->run(e, ins, t);
+    for (int i = 0; i < nout; i++) {
+        if (!s && outs[i]->nbytes) memmove(outs[i]->data, t[i]->data, outs[i]->nbytes);
+        bj_array_release(t[i]);
+    }
+    if (t != tmp) free(t);
+    return s;
+}
+
+const char *bj_exec_backend(const bj_exec *e) {
+    if (core_handle_check(e, CORE_H_EXEC, "bj_exec_backend")) return NULL;
+    return e->vt->name;
+}
+int bj_exec_num_kernels(const bj_exec *e) {
+    if (core_handle_check(e, CORE_H_EXEC, "bj_exec_num_kernels")) return -1;
+    return e->nkernels;
+}
+const char *bj_exec_source(const bj_exec *e) {
+    if (core_handle_check(e, CORE_H_EXEC, "bj_exec_source")) return NULL;
+    return e->source;
 }
 
 bj_status bj_graph_run(bj_graph *g, const char *backend, bj_array *const *ins, int nin, bj_array **outs, int nout) {

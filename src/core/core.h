@@ -69,4 +69,12 @@ BJ_HIDDEN const char *core_dtype_short(bj_dtype d); /* "f32" */
 /* The shortest %g text (6-9 digits for float32, 15-17 for float64) that reads back as v; finite v only. */
 BJ_HIDDEN void core_fmt_shortest(char *buf, size_t n, double v, bool f32);
 
+
+/* config.c: the current value of a bj_config_* key into buf ("" if unset: the caller applies the default).
+ * Thread-safe. Counters behind bj_cpu_stats_get (thread-safe). */
+BJ_HIDDEN void core_config(const char *key, char *buf, size_t n);
+typedef enum { CORE_STAT_COMPILES, CORE_STAT_DISK_HITS, CORE_STAT_MEMORY_HITS, CORE_STAT_REBUILDS, CORE_STAT_FAILURES } core_stat;
+BJ_HIDDEN void core_stat_add(core_stat s, int64_t n);
+BJ_HIDDEN void core_stat_time(bool compile, double seconds); /* adds to compile_s (true) or load_s (false) */
+
 #endif

@@ -1,24 +1,45 @@
-/* plan.c — grouping a graph into kernels. For now each computing node is its own kernel; the fusion pass of the
- * native backend will replace this with fused groups behind the same interface. */
+/* plan.c — the optimizer's entry points: the compile pipeline, top to bottom, and the interpreter's plain plan. */
 #include "opt/plan.h"
 
-opt_plan *opt_plan_unfused(const ir_graph *g) {
+static opt_plan *plan_new(const ir_graph *g) {
     opt_plan *p = calloc(1, sizeof *p);
-    if (p) p->kernels = calloc((size_t)g->nnodes + 1, sizeof *p->kernels);
-    if (!p || !p->kernels) {
-        free(p);
+    if (!p) core_err(BJ_ERR_NOMEM, "planning kernels: out of memory");
+    else p->src = g;
+    return p;
+}
+
+/* The pipeline. Each step either succeeds or leaves the error set; the plan owns everything it made. */
+opt_plan *opt_compile(const ir_graph *g) {
+    opt_plan *p = plan_new(g);
+    if (!p) return NULL;
+    p->g = opt_rewrite(g);           /* inline calls, fold constants, exact algebra, drop dead nodes */
+    if (!p->g || opt_fuse(p)         /* elementwise chains -> loops, producers -> reductions, the rest alone */
+        || opt_memplan(p)) {         /* buffers: inputs, outputs, constants, reused temporaries */
+        opt_plan_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+opt_plan *opt_plan_unfused(const ir_graph *g) {
+    opt_plan *p = plan_new(g);
+    if (!p) return NULL;
+    p->g = (ir_graph *)g;
+    p->kernels = core_arena_alloc(&p->arena, sizeof *p->kernels * (size_t)(g->nnodes + 1));
+    if (!p->kernels) {
+        opt_plan_free(p);
         core_err(BJ_ERR_NOMEM, "planning kernels: out of memory");
         return NULL;
     }
-    p->g = g;
     for (int i = 0; i < g->nnodes; i++)
         if (g->nodes[i]->op != IR_ARG)
-            p->kernels[p->nkernels++] = (opt_kernel){.nodes = (ir_node **)&g->nodes[i], .nnodes = 1};
+            p->kernels[p->nkernels++] = (opt_kernel){.kind = OPT_NODE, .nodes = (ir_node **)&g->nodes[i], .nnodes = 1};
     return p;
 }
 
 void opt_plan_free(opt_plan *p) {
     if (!p) return;
-    free(p->kernels);
+    if (p->g && p->g != p->src) opt_graph_free(p->g);
+    core_arena_free(&p->arena);
     free(p);
 }

@@ -1,22 +1,70 @@
-/* plan.h — the executable plan a backend compiles: the graph grouped into kernels (loop nests), in run order. */
+/* plan.h — what the optimizer hands a backend: the graph (rewritten), grouped into kernels in run order, and where
+ * every value that crosses a kernel boundary lives. */
 #ifndef BJ_OPT_PLAN_H
 #define BJ_OPT_PLAN_H
 
 #include "ir/ir.h"
 
-/* A kernel computes its nodes in order; values used outside it are materialised as buffers. */
+/* LOOP: elementwise nodes over one iteration space (shape), any number of them stored.
+ * REDUCE: a reduction (or arg-reduction) over the shape of its operand, with the elementwise producers that feed
+ *         only it computed inside its loop.
+ * NODE: one op with a loop nest of its own (take, scatter, concatenate, dynamic slices, scans, matmul).
+ * The interpreter's plan (opt_plan_unfused) uses NODE kernels of one node each. */
+typedef enum { OPT_LOOP, OPT_REDUCE, OPT_NODE } opt_kernel_kind;
+
 typedef struct opt_kernel {
-    ir_node **nodes;
+    opt_kernel_kind kind;
+    int rank;                      /* iteration space: the output shape (LOOP), the operand's shape (REDUCE) */
+    int64_t shape[BJ_MAX_RANK];
+    ir_node **nodes;               /* computed here, in topological order; for REDUCE/NODE the last is the root */
     int nnodes;
+    ir_node **stores;              /* nodes whose values this kernel writes to buffers */
+    int nstores;
 } opt_kernel;
 
+/* Where a materialised value lives at run time. */
+typedef enum { OPT_BUF_INPUT, OPT_BUF_OUTPUT, OPT_BUF_CONST, OPT_BUF_TEMP } opt_buf_kind;
+typedef struct opt_buf {
+    opt_buf_kind kind;
+    int index;        /* INPUT/OUTPUT: argument/result position */
+    size_t offset;    /* TEMP: byte offset in the scratch block */
+    size_t nbytes;
+    ir_node *node;
+} opt_buf;
+
+/* A graph output that no kernel writes: a copy of an input, a constant, or another output, done by the runner. */
+typedef struct opt_copy {
+    int out;      /* output position */
+    int from_buf; /* buffer to copy from */
+} opt_copy;
+
 typedef struct opt_plan {
-    const ir_graph *g;
+    const ir_graph *src; /* the graph as the user built it (not owned) */
+    ir_graph *g;         /* the rewritten graph the kernels refer to (owned unless == src) */
     opt_kernel *kernels;
     int nkernels;
+    opt_buf *bufs;
+    int nbufs;
+    int *buf_of;         /* node id -> buffer index, -1 if the value is never materialised */
+    size_t scratch;      /* bytes of scratch the temporaries need */
+    opt_copy *copies;
+    int ncopies;
+    core_arena arena;    /* the plan's own allocations */
 } opt_plan;
 
-/* One kernel per computing node, no fusion: what the interpreter runs (fusion comes with the C backend). */
+/* One NODE kernel per computing node of g, no rewriting: what the interpreter runs. */
 BJ_HIDDEN opt_plan *opt_plan_unfused(const ir_graph *g);
+/* The optimizing pipeline for code generation: rewrite (inline calls, fold, simplify, drop dead code), fuse, plan
+ * buffers. NULL with the error set on failure. */
+BJ_HIDDEN opt_plan *opt_compile(const ir_graph *g);
 BJ_HIDDEN void opt_plan_free(opt_plan *p);
+
+/* The passes (each file opens with its design note). */
+BJ_HIDDEN ir_graph *opt_rewrite(const ir_graph *g);      /* rewrite.c: a new graph in a trace of its own */
+BJ_HIDDEN bj_status opt_fuse(opt_plan *p);                /* fuse.c: fills kernels and marks buffers */
+BJ_HIDDEN bj_status opt_memplan(opt_plan *p);             /* memplan.c: buffer kinds, scratch offsets, copies */
+/* fuse.c: whether a node's value is computed where it is read rather than stored (literals, full, iota, views of
+ * buffers), and the operand a view reads. */
+BJ_HIDDEN bool opt_is_view(const ir_node *n);
+BJ_HIDDEN void opt_graph_free(ir_graph *g);               /* rewrite.c: frees a graph made by opt_rewrite */
 #endif

@@ -236,6 +236,8 @@ static bool analyse(interp_prog *p, int b, interp_scratch *sc) {
 
 static bj_status interp_compile(bj_exec *e) {
     const ir_graph *g = e->g;
+    if (!e->plan && !(e->plan = opt_plan_unfused(g))) return core_last_status();
+    e->nkernels = e->plan->nkernels;
     interp_prog *p = calloc(1, sizeof *p);
     if (!p) return oom(), BJ_ERR_NOMEM;
     p->nids = g->tr->next_id;

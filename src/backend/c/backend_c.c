@@ -1,0 +1,296 @@
+/* backend_c.c — the "cpu" backend: optimize, render C, build and load it (cc.c, cache.c), share the result between
+ * structurally identical graphs in this process, and run it on the caller's arrays.
+ *
+ * Design note. Compiling is the pipeline of ../opt (rewrite, fuse, memory plan), the renderer, and cc_build, which
+ * may answer from the disk cache. The in-process cache is keyed by an exact serialisation of the rewritten graph
+ * (ops, types, operand positions, attributes, literal and constant bytes; names excluded), so two traces of the same
+ * computation share one loaded library and never compile twice; entries live as long as an executable uses them.
+ * A run binds the plan's buffers (inputs, outputs, constants, scratch for temporaries) to one pointer array and
+ * calls the library's entry point. When an output array shares memory with an input, the kernels write to fresh
+ * arrays that are copied afterwards, so `restrict` stays true. */
+#include "backend/backend.h"
+#include "backend/c/cc.h"
+#include "backend/c/cgen.h"
+#include "core/array.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef void (*entry_fn)(void *const *b, const int64_t *dims, int nthreads);
+
+typedef struct artifact {
+    struct artifact *next;
+    int refcount;
+    unsigned char *key;
+    size_t keylen;
+    uint64_t hash;
+    opt_plan *plan;
+    char *source;
+    cc_lib *lib;
+    entry_fn entry;
+    pthread_mutex_t scratch_lock;
+    void *scratch;
+} artifact;
+
+typedef struct cpu_exec {
+    artifact *a;
+    int nthreads;
+} cpu_exec;
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static artifact *cache_head;
+
+/* ---------------------------------------------------------------- the key */
+typedef struct bytes {
+    unsigned char *p;
+    size_t n, cap;
+    bool oom;
+} bytes;
+
+static void put(bytes *b, const void *p, size_t n) {
+    if (b->oom || !n) return;
+    if (b->n + n > b->cap) {
+        size_t nc = (b->cap ? b->cap * 2 : 1024) + n;
+        unsigned char *np = realloc(b->p, nc);
+        if (!np) {
+            b->oom = true;
+            return;
+        }
+        b->p = np, b->cap = nc;
+    }
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+static void put64(bytes *b, int64_t v) { put(b, &v, sizeof v); }
+
+static bool graph_key(const ir_graph *g, bool fault, bytes *b) {
+    int *pos = malloc(sizeof *pos * (size_t)(g->tr->next_id + 1));
+    if (!pos) return false;
+    put64(b, fault);
+    put64(b, g->nnodes);
+    for (int i = 0; i < g->nnodes; i++) {
+        const ir_node *n = g->nodes[i];
+        pos[n->id] = i;
+        put64(b, (int64_t)n->op << 32 | (int64_t)n->dtype << 16 | (int64_t)n->rank << 8 | n->weak);
+        put(b, n->shape, sizeof(int64_t) * n->rank);
+        put64(b, (int64_t)n->nin << 32 | n->nattr);
+        for (int j = 0; j < n->nin; j++) put64(b, pos[n->in[j]->id]);
+        put(b, n->attr, sizeof(int64_t) * (size_t)n->nattr);
+        put(b, &n->fval, sizeof n->fval);
+        put64(b, n->ival);
+        put64(b, (int64_t)n->nbytes);
+        put(b, n->data, n->nbytes);
+    }
+    put64(b, g->nin);
+    for (int i = 0; i < g->nin; i++) put64(b, pos[g->inputs[i]->id]);
+    put64(b, g->nout);
+    for (int i = 0; i < g->nout; i++) put64(b, pos[g->outputs[i]->id]);
+    free(pos);
+    return !b->oom;
+}
+
+/* ---------------------------------------------------------------- artifacts */
+static void artifact_free(artifact *a) {
+    if (!a) return;
+    cc_lib_close(a->lib);
+    opt_plan_free(a->plan);
+    free(a->source);
+    free(a->key);
+    core_aligned_free(a->scratch);
+    pthread_mutex_destroy(&a->scratch_lock);
+    free(a);
+}
+
+static void artifact_release(artifact *a) {
+    pthread_mutex_lock(&cache_lock);
+    bool last = --a->refcount == 0;
+    if (last)
+        for (artifact **pp = &cache_head; *pp; pp = &(*pp)->next)
+            if (*pp == a) {
+                *pp = a->next;
+                break;
+            }
+    pthread_mutex_unlock(&cache_lock);
+    if (last) artifact_free(a);
+}
+
+/* The cached artifact with this key (retained), or NULL. Caller holds cache_lock. */
+static artifact *lookup(const unsigned char *key, size_t n, uint64_t h) {
+    for (artifact *a = cache_head; a; a = a->next)
+        if (a->hash == h && a->keylen == n && !memcmp(a->key, key, n)) return a->refcount++, a;
+    return NULL;
+}
+
+static int default_threads(void) {
+    char v[32];
+    core_config("num_threads", v, sizeof v);
+    int n = atoi(v);
+    if (n > 0) return n;
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c > 0 && c < 1024 ? (int)c : 1;
+}
+
+static artifact *build(opt_plan *p, bytes *key, uint64_t h, const char *name, bool fault) {
+    artifact *a = calloc(1, sizeof *a);
+    if (!a) {
+        core_err(BJ_ERR_NOMEM, "bj_compile(cpu): out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&a->scratch_lock, NULL);
+    a->refcount = 1, a->plan = p, a->key = key->p, a->keylen = key->n, a->hash = h;
+    key->p = NULL;
+    a->source = cgen_render(p, name, fault);
+    if (!a->source || cc_build(a->source, name, &a->lib)) {
+        artifact_free(a);
+        return NULL;
+    }
+    a->entry = (entry_fn)cc_sym(a->lib, "bj_entry");
+    if (!a->entry) {
+        core_err(BJ_ERR_IO, "bj_compile(cpu): the compiled library has no bj_entry");
+        artifact_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+static bj_status cpu_compile(bj_exec *e) {
+    if (!cc_available()) {
+        static atomic_bool warned;
+        char cc[256];
+        core_config("cc", cc, sizeof cc);
+        if (!atomic_exchange(&warned, true))
+            fprintf(stderr, "brainjit: warning: no C compiler \"%s\" was found; the \"cpu\" backend runs on the "
+                            "interpreter instead (set BJ_CC or install gcc)\n", cc[0] ? cc : "cc");
+        e->vt = &backend_interp;
+        return backend_interp.compile(e);
+    }
+    char fault[32];
+    core_config("test_fault", fault, sizeof fault);
+    bool wrong = !strcmp(fault, "wrong_result");
+    opt_plan *p = opt_compile(e->g);
+    if (!p) return core_last_status();
+    bytes key = {0};
+    if (!graph_key(p->g, wrong, &key)) {
+        free(key.p);
+        opt_plan_free(p);
+        return core_err(BJ_ERR_NOMEM, "bj_compile(cpu): out of memory");
+    }
+    uint64_t h = core_hash_bytes(key.p, key.n, 0x6272616a6e6a6974ull);
+    pthread_mutex_lock(&cache_lock);
+    artifact *a = lookup(key.p, key.n, h);
+    pthread_mutex_unlock(&cache_lock);
+    if (a) {
+        core_stat_add(CORE_STAT_MEMORY_HITS, 1);
+        free(key.p);
+        opt_plan_free(p);
+    } else {
+        const char *name = e->g->tr->name ? e->g->tr->name : "graph";
+        a = build(p, &key, h, name, wrong);
+        free(key.p);
+        if (!a) return core_last_status() ? core_last_status() : BJ_ERR_INTERNAL;
+        pthread_mutex_lock(&cache_lock);
+        artifact *other = lookup(a->key, a->keylen, h); /* built meanwhile by another thread: share it */
+        if (!other) a->next = cache_head, cache_head = a;
+        pthread_mutex_unlock(&cache_lock);
+        if (other) artifact_free(a), a = other;
+    }
+    cpu_exec *x = calloc(1, sizeof *x);
+    if (!x) {
+        artifact_release(a);
+        return core_err(BJ_ERR_NOMEM, "bj_compile(cpu): out of memory");
+    }
+    x->a = a, x->nthreads = default_threads();
+    e->impl = x;
+    e->nkernels = a->plan->nkernels;
+    e->source = a->source;
+    return BJ_OK;
+}
+
+static void cpu_destroy(bj_exec *e) {
+    cpu_exec *x = e->impl;
+    if (!x) return;
+    artifact_release(x->a);
+    free(x);
+    e->impl = NULL;
+}
+
+/* ---------------------------------------------------------------- running */
+static bool overlap(const bj_array *a, const bj_array *b) {
+    const char *pa = a->data, *pb = b->data;
+    return a->nbytes && b->nbytes && pa < pb + b->nbytes && pb < pa + a->nbytes;
+}
+
+static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, bj_array *const *outs) {
+    artifact *a = x->a;
+    const opt_plan *p = a->plan;
+    void *stack[64], **b = p->nbufs <= 64 ? stack : malloc(sizeof *b * (size_t)p->nbufs);
+    if (!b) return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory");
+    char *scratch = NULL;
+    bool locked = false;
+    if (p->scratch) {
+        locked = pthread_mutex_trylock(&a->scratch_lock) == 0;
+        if (locked && !a->scratch) a->scratch = core_aligned_alloc(p->scratch);
+        scratch = locked ? a->scratch : core_aligned_alloc(p->scratch);
+        if (!scratch) {
+            if (locked) pthread_mutex_unlock(&a->scratch_lock);
+            if (b != stack) free(b);
+            return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory for %zu bytes of temporaries", p->scratch);
+        }
+    }
+    for (int i = 0; i < p->nbufs; i++) {
+        const opt_buf *q = &p->bufs[i];
+        switch (q->kind) {
+        case OPT_BUF_INPUT: b[i] = ins[q->index]->data; break;
+        case OPT_BUF_OUTPUT: b[i] = outs[q->index]->data; break;
+        case OPT_BUF_CONST: b[i] = q->node->data; break;
+        default: b[i] = scratch + q->offset; break;
+        }
+    }
+    a->entry(b, NULL, x->nthreads);
+    for (int i = 0; i < p->ncopies; i++) {
+        const opt_copy *c = &p->copies[i];
+        if (p->bufs[c->from_buf].nbytes) memcpy(outs[c->out]->data, b[c->from_buf], p->bufs[c->from_buf].nbytes);
+    }
+    if (locked) pthread_mutex_unlock(&a->scratch_lock);
+    else if (scratch) core_aligned_free(scratch);
+    if (b != stack) free(b);
+    return BJ_OK;
+}
+
+static bj_status cpu_run_into(bj_exec *e, bj_array *const *ins, bj_array *const *outs) {
+    const cpu_exec *x = e->impl;
+    const ir_graph *g = e->g;
+    bool alias = false;
+    for (int j = 0; j < g->nout && !alias; j++) {
+        for (int i = 0; i < g->nin && !alias; i++) alias = overlap(outs[j], ins[i]);
+        for (int k = 0; k < j && !alias; k++) alias = overlap(outs[j], outs[k]);
+    }
+    if (!alias) return run_bound(x, ins, outs);
+    bj_array *tmp[64], **t = g->nout <= 64 ? tmp : calloc((size_t)g->nout, sizeof *t);
+    if (!t) return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory");
+    bj_status s = BJ_OK;
+    for (int j = 0; j < g->nout; j++) t[j] = NULL;
+    for (int j = 0; j < g->nout && !s; j++)
+        if (!(t[j] = core_array_alloc(outs[j]->dtype, outs[j]->rank, outs[j]->shape, "bj_exec_run"))) s = core_last_status();
+    if (!s) s = run_bound(x, ins, t);
+    for (int j = 0; j < g->nout && !s; j++)
+        if (outs[j]->nbytes) memmove(outs[j]->data, t[j]->data, outs[j]->nbytes);
+    for (int j = 0; j < g->nout; j++) bj_array_release(t[j]);
+    if (t != tmp) free(t);
+    return s;
+}
+
+static bj_status cpu_run(bj_exec *e, bj_array *const *ins, bj_array **outs) {
+    const ir_graph *g = e->g;
+    for (int j = 0; j < g->nout; j++) {
+        const ir_node *o = g->outputs[j];
+        if (!(outs[j] = core_array_alloc((bj_dtype)o->dtype, o->rank, o->shape, "bj_exec_run"))) return core_last_status();
+    }
+    return run_bound(e->impl, ins, outs);
+}
+
+const backend_vt backend_c = {
+    .name = "cpu", .compile = cpu_compile, .run = cpu_run, .run_into = cpu_run_into, .destroy = cpu_destroy};

@@ -1,0 +1,94 @@
+/* prelude.h — helpers pasted (after bjmath.h) at the top of every generated C source: the op semantics that are not
+ * a bare C operator, written once per dtype so that they match the interpreter bit for bit. Self-contained; also
+ * compiled into the test suite to check it. Every helper is a branch-free expression the compiler can vectorize,
+ * except integer division, remainder and power, which have no vector form anyway. */
+#ifndef BJ_PRELUDE_H
+#define BJ_PRELUDE_H
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Wrapping integer arithmetic: computed in the unsigned type, converted back (gcc and clang define the
+ * conversion as modulo 2^N), so overflow is never undefined. */
+#define BJ_WRAP_OPS(D, T, U)                                                                                          \
+    static inline T bj_add_##D(T a, T b) { return (T)((U)a + (U)b); }                                                 \
+    static inline T bj_sub_##D(T a, T b) { return (T)((U)a - (U)b); }                                                 \
+    static inline T bj_mul_##D(T a, T b) { return (T)((U)a * (U)b); }                                                 \
+    static inline T bj_neg_##D(T a) { return (T)((U)0 - (U)a); }
+BJ_WRAP_OPS(i32, int32_t, uint32_t)
+BJ_WRAP_OPS(i64, int64_t, uint64_t)
+BJ_WRAP_OPS(u32, uint32_t, uint32_t)
+
+/* Python floor division and remainder; x // 0 == 0 and x % 0 == 0 as numpy; for signed types (SG) b == -1 is
+ * negation (wrapping), so INT_MIN / -1 is never evaluated. */
+#define BJ_DIV_OPS(D, T, W, SG)                                                                                           \
+    static inline T bj_floordiv_##D(T a, T b) {                                                                       \
+        if (b == 0) return 0;                                                                                         \
+        if (SG && b == (T)-1) return bj_neg_##D(a);                                                                         \
+        T q = a / b;                                                                                                  \
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;                                                        \
+    }                                                                                                                 \
+    static inline T bj_mod_##D(T a, T b) {                                                                            \
+        if (b == 0 || (SG && b == (T)-1)) return 0;                                                                           \
+        T r = a % b;                                                                                                  \
+        return (r != 0 && (r < 0) != (b < 0)) ? r + b : r;                                                            \
+    }                                                                                                                 \
+    static inline T bj_pow_##D(T a, T b) {                                                                            \
+        if (b < 0) return a == 1 ? 1 : a == (T)-1 ? (((uint64_t)(int64_t)b & 1) ? (T)-1 : 1) : 0;                     \
+        uint64_t r = 1, base = (uint64_t)(int64_t)a;                                                                  \
+        for (uint64_t e = (uint64_t)(int64_t)b; e; e >>= 1, base *= base)                                             \
+            if (e & 1) r *= base;                                                                                     \
+        return (T)r;                                                                                                  \
+    }                                                                                                                 \
+    static inline T bj_shl_##D(T a, T b) { return (b < 0 || b >= W) ? 0 : (T)((uint64_t)(int64_t)a << b); }          \
+    static inline T bj_shr_##D(T a, T b) {                                                                            \
+        return (b < 0 || b >= W) ? (a < 0 ? (T)-1 : 0) : a >= 0 ? (T)(a >> b) : (T)~(~a >> b);                       \
+    }
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#endif
+BJ_DIV_OPS(i32, int32_t, 32, 1)
+BJ_DIV_OPS(i64, int64_t, 64, 1)
+BJ_DIV_OPS(u32, uint32_t, 32, 0)
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+/* Float -> int conversions as astype: saturating, NaN -> 0 (the comparisons are made in double). */
+static inline int32_t bj_f2i32(double v) {
+    return v != v ? 0 : v >= 2147483647.0 ? INT32_MAX : v <= -2147483648.0 ? INT32_MIN : (int32_t)v;
+}
+static inline int64_t bj_f2i64(double v) {
+    return v != v ? 0 : v >= 9223372036854775807.0 ? INT64_MAX : v <= -9223372036854775808.0 ? INT64_MIN : (int64_t)v;
+}
+static inline uint32_t bj_f2u32(double v) { return (v != v || v <= 0) ? 0 : v >= 4294967295.0 ? UINT32_MAX : (uint32_t)v; }
+
+/* Float helpers: NaN-propagating maximum/minimum (the first NaN wins, ties keep a), numpy's remainder (sign of the
+ * divisor; x % 0 is NaN) and sign (keeps NaN and the sign of zero). */
+#define BJ_FLOAT_OPS(D, T, S)                                                                                         \
+    static inline T bj_max_##D(T a, T b) { return a != a ? a : b != b ? b : a >= b ? a : b; }                          \
+    static inline T bj_min_##D(T a, T b) { return a != a ? a : b != b ? b : a <= b ? a : b; }                          \
+    static inline T bj_sign_##D(T x) { return x > 0 ? (T)1 : x < 0 ? (T)-1 : x; }                                     \
+    static inline T bj_mod_##D(T a, T b) {                                                                            \
+        T r = fmod##S(a, b);                                                                                          \
+        return (r != 0 && (r < 0) != (b < 0)) ? r + b : r == 0 ? copysign##S(0, b) : r;                               \
+    }
+BJ_FLOAT_OPS(f32, float, f)
+BJ_FLOAT_OPS(f64, double, )
+
+#define BJ_INT_MINMAX(D, T)                                                                                           \
+    static inline T bj_max_##D(T a, T b) { return a >= b ? a : b; }                                                   \
+    static inline T bj_min_##D(T a, T b) { return a <= b ? a : b; }
+BJ_INT_MINMAX(i32, int32_t)
+BJ_INT_MINMAX(i64, int64_t)
+BJ_INT_MINMAX(u32, uint32_t)
+
+/* Work split for the OpenMP loops: thread `id` of n runs [lo, hi) of 0..total, in contiguous blocks. */
+static inline void bj_split(int64_t total, int n, int id, int64_t *lo, int64_t *hi) {
+    int64_t q = total / n, r = total % n;
+    *lo = id * q + (id < r ? id : r);
+    *hi = *lo + q + (id < r);
+}
+#endif

@@ -1,0 +1,339 @@
+/* fuse.c — fusion: grouping the rewritten graph into kernels (loop nests) and deciding which values get buffers.
+ *
+ * Design note. Values fall into four classes. Buffers that exist anyway (arguments, constants). Values computed
+ * where they are read, never stored: literals, full, iota and the views (reshape, broadcast_to, transpose, slice,
+ * flip), which are index arithmetic on their operand. Elementwise nodes, each computed once in one LOOP kernel
+ * whose iteration space is the node's shape. And everything else (reductions, gathers, scatters, scans, matmul,
+ * concatenation, dynamic slices), the root of a kernel of its own.
+ *
+ * Nodes are placed greedily in topological order. An elementwise node joins the group of any operand computed in
+ * an open LOOP group of its own shape (merging such groups), else the latest open group of its shape, else a new
+ * one; operands it cannot read in place (another shape, another kind of kernel) are materialised. A group is
+ * SEALED as soon as another kernel reads one of its values: it takes no more nodes. That rule is what keeps the
+ * kernel graph acyclic — a node may join only groups nobody reads, so no path can lead from the group back to the
+ * node through another kernel — and it is cheap. Reductions fuse with their producers the other way round: a
+ * backward pass first finds the elementwise nodes of the reduction's operand shape whose every use is (transitively)
+ * that reduction, and those are computed inside the reduction's loop instead of a group. A reshape reads its
+ * operand as a flat buffer, so a reshape of anything but a buffer or a uniform value materialises its operand.
+ * Kernels are finally sorted topologically by the buffers they read (creation order breaks ties).
+ *
+ * Consequences worth knowing: a LIF update (a dozen elementwise ops over [N]) is one kernel; softmax over the last
+ * axis is four (max, exp-and-subtract, sum, divide), because exp(x - max) is read by both the sum and the divide
+ * and is computed once rather than twice. */
+#include "opt/plan.h"
+
+#include <string.h>
+
+typedef struct group {
+    opt_kernel_kind kind;
+    int rank;
+    int64_t shape[BJ_MAX_RANK];
+    int *nodes, n, cap; /* node ids */
+    bool sealed;
+    int merged; /* >= 0: merged into that group */
+} group;
+
+typedef struct fz {
+    opt_plan *p;
+    const ir_graph *g;
+    ir_node **byid;
+    int *home;  /* node id -> group, -1 */
+    int *owner; /* node id -> id of the reduction computing it in its loop, -1 */
+    int *rk;    /* reduction id -> its group, -1 */
+    unsigned char *mat, *out;
+    group *gs;
+    int ng, gcap;
+    bool oom;
+} fz;
+
+bool opt_is_view(const ir_node *n) {
+    switch ((ir_op)n->op) {
+    case IR_RESHAPE: case IR_BROADCAST_TO: case IR_TRANSPOSE: case IR_SLICE: case IR_FLIP: return true;
+    default: return false;
+    }
+}
+static bool is_leaf(const ir_node *n) { return n->op == IR_LIT || n->op == IR_FULL || n->op == IR_IOTA; }
+static bool is_source(const ir_node *n) { return n->op == IR_ARG || n->op == IR_CONST; }
+static bool is_elt(const ir_node *n) {
+    ir_kind k = ir_ops[n->op].kind;
+    return k == IR_K_UNARY || k == IR_K_BINARY || k == IR_K_TERNARY;
+}
+static bool is_reduce(const ir_node *n) { return ir_ops[n->op].kind == IR_K_REDUCE; }
+static bool same_shape(const ir_node *a, int rank, const int64_t *shape) {
+    return a->rank == rank && !memcmp(a->shape, shape, sizeof(int64_t) * (size_t)rank);
+}
+
+static int find(fz *f, int k) {
+    while (f->gs[k].merged >= 0) k = f->gs[k].merged;
+    return k;
+}
+
+static int new_group(fz *f, opt_kernel_kind kind, int rank, const int64_t *shape) {
+    if (f->ng == f->gcap) {
+        int nc = f->gcap ? f->gcap * 2 : 16;
+        group *ng = realloc(f->gs, sizeof *ng * (size_t)nc);
+        if (!ng) return f->oom = true, -1;
+        f->gs = ng, f->gcap = nc;
+    }
+    group *g = &f->gs[f->ng];
+    memset(g, 0, sizeof *g);
+    g->kind = kind, g->rank = rank, g->merged = -1;
+    if (rank) memcpy(g->shape, shape, sizeof(int64_t) * (size_t)rank);
+    return f->ng++;
+}
+
+static void add_node(fz *f, int k, const ir_node *n) {
+    group *g = &f->gs[k];
+    if (g->n == g->cap) {
+        int nc = g->cap ? g->cap * 2 : 8;
+        int *nn = realloc(g->nodes, sizeof *nn * (size_t)nc);
+        if (!nn) {
+            f->oom = true;
+            return;
+        }
+        g->nodes = nn, g->cap = nc;
+    }
+    g->nodes[g->n++] = n->id;
+    f->home[n->id] = k;
+}
+
+/* Moves group b's nodes into group a. */
+static void merge(fz *f, int a, int b) {
+    for (int i = 0; i < f->gs[b].n; i++) add_node(f, a, f->byid[f->gs[b].nodes[i]]);
+    f->gs[b].n = 0;
+    f->gs[b].merged = a;
+}
+
+static void need_buffer(fz *f, ir_node *x, bool seal);
+
+/* A consumer reads view or leaf v in place: what v reads must be readable by index arithmetic. */
+static void need_source(fz *f, ir_node *v) {
+    while (opt_is_view(v)) {
+        ir_node *o = v->in[0];
+        if (v->op == IR_RESHAPE && !is_source(o) && o->op != IR_LIT && o->op != IR_FULL) {
+            need_buffer(f, o, true); /* a reshape reads a flat buffer */
+            return;
+        }
+        if (!opt_is_view(o) && !is_leaf(o)) {
+            need_buffer(f, o, true);
+            return;
+        }
+        v = o;
+    }
+}
+
+/* x must live in a buffer that another kernel reads (seal) or the caller receives (an output). */
+static void need_buffer(fz *f, ir_node *x, bool seal) {
+    if (is_source(x)) return;
+    if (f->home[x->id] < 0) { /* a leaf or view: stored by a kernel of its own */
+        int k = new_group(f, OPT_LOOP, x->rank, x->shape);
+        if (k < 0) return;
+        add_node(f, k, x);
+        need_source(f, x);
+    }
+    f->mat[x->id] = 1;
+    if (seal) f->gs[find(f, f->home[x->id])].sealed = true;
+}
+
+/* Whether elementwise consumer n (in a group of n's shape) may read operand x in place from x's group. */
+static int inline_group(fz *f, const ir_node *n, const ir_node *x) {
+    if (!is_elt(x) || f->owner[x->id] >= 0 || f->home[x->id] < 0 || !same_shape(x, n->rank, n->shape)) return -1;
+    int k = find(f, f->home[x->id]);
+    return f->gs[k].kind == OPT_LOOP && !f->gs[k].sealed ? k : -1;
+}
+
+/* Operand x of a node placed in group k, read other than in place. */
+static void read_operand(fz *f, ir_node *x) {
+    if (is_source(x)) return;
+    if (f->home[x->id] < 0 && (is_leaf(x) || opt_is_view(x))) need_source(f, x);
+    else need_buffer(f, x, true);
+}
+
+static void place_elementwise(fz *f, ir_node *n) {
+    int cands[4], nc = 0;
+    bool inl[4] = {0};
+    for (int i = 0; i < n->nin && i < 4; i++) inl[i] = inline_group(f, n, n->in[i]) >= 0;
+    for (int i = 0; i < n->nin; i++)
+        if (i >= 4 || !inl[i]) read_operand(f, n->in[i]);
+    for (int i = 0; i < n->nin && i < 4; i++) {
+        if (!inl[i]) continue;
+        int k = inline_group(f, n, n->in[i]); /* may have been sealed by another operand meanwhile */
+        if (k < 0) need_buffer(f, n->in[i], true);
+        else cands[nc++] = k;
+    }
+    int target = -1;
+    for (int i = 0; i < nc; i++) {
+        int k = find(f, cands[i]);
+        if (target < 0) target = k;
+        else if (k != target) merge(f, target, k);
+    }
+    for (int k = f->ng - 1; target < 0 && k >= 0 && k >= f->ng - 16; k--) /* an open group of the same shape */
+        if (f->gs[k].merged < 0 && f->gs[k].kind == OPT_LOOP && !f->gs[k].sealed &&
+            same_shape(n, f->gs[k].rank, f->gs[k].shape))
+            target = k;
+    if (target < 0) target = new_group(f, OPT_LOOP, n->rank, n->shape);
+    if (target >= 0) add_node(f, target, n);
+}
+
+/* The reduction group of reduction id r. */
+static int reduce_group(fz *f, const ir_node *r) {
+    if (f->rk[r->id] < 0) {
+        const ir_node *x = r->in[0];
+        f->rk[r->id] = new_group(f, OPT_REDUCE, x->rank, x->shape);
+    }
+    return f->rk[r->id];
+}
+
+static void place_owned(fz *f, ir_node *n) {
+    int o = f->owner[n->id], k = reduce_group(f, f->byid[o]);
+    for (int i = 0; i < n->nin; i++)
+        if (f->owner[n->in[i]->id] != o) read_operand(f, n->in[i]);
+    if (k >= 0) add_node(f, k, n);
+}
+
+static void place(fz *f, ir_node *n) {
+    if (is_source(n) || is_leaf(n) || opt_is_view(n)) return; /* placed when someone needs it stored */
+    if (is_elt(n)) {
+        if (f->owner[n->id] >= 0) place_owned(f, n);
+        else place_elementwise(f, n);
+        return;
+    }
+    if (is_reduce(n)) {
+        int k = reduce_group(f, n);
+        if (f->owner[n->in[0]->id] != n->id) read_operand(f, n->in[0]);
+        if (k >= 0) add_node(f, k, n);
+        return;
+    }
+    for (int i = 0; i < n->nin; i++) need_buffer(f, n->in[i], true); /* NODE kernels read whole buffers */
+    int k = new_group(f, OPT_NODE, n->rank, n->shape);
+    if (k >= 0) add_node(f, k, n);
+}
+
+/* Backward pass: owner[x] = the reduction whose loop computes x (x elementwise, of the reduction operand's shape,
+ * every use inside that reduction's producer tree, not an output). claim[x] collects what x's users allow. */
+static void find_owners(fz *f) {
+    const ir_graph *g = f->g;
+    int *claim = malloc(sizeof *claim * (size_t)(g->tr->next_id + 1));
+    if (!claim) {
+        f->oom = true;
+        return;
+    }
+    for (int i = 0; i <= g->tr->next_id; i++) claim[i] = -1;
+    for (int i = g->nnodes - 1; i >= 0; i--) {
+        ir_node *c = g->nodes[i];
+        if (is_elt(c) && !f->out[c->id] && claim[c->id] >= 0) f->owner[c->id] = claim[c->id];
+        for (int j = 0; j < c->nin; j++) {
+            const ir_node *x = c->in[j];
+            int want = -2;
+            if (is_reduce(c)) want = c->id;
+            else if (f->owner[c->id] >= 0 && same_shape(x, c->rank, c->shape)) want = f->owner[c->id];
+            claim[x->id] = claim[x->id] == -1 || claim[x->id] == want ? want : -2;
+        }
+    }
+    free(claim);
+}
+
+/* Kernel k reads a buffer of group h != k: edge h -> k. Looks through values computed in place. */
+static void deps(fz *f, const ir_node *n, int k, unsigned char *dep) {
+    for (int i = 0; i < n->nin; i++) {
+        const ir_node *x = n->in[i];
+        int h = f->home[x->id] >= 0 ? find(f, f->home[x->id]) : -1;
+        if (h >= 0 && h != k) dep[h] = 1;
+        else if (h < 0 && !is_source(x)) deps(f, x, k, dep);
+    }
+}
+
+static int cmp_int(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
+
+/* Emits the live groups as kernels in a topological order of their buffer dependencies. */
+static bool emit(fz *f) {
+    opt_plan *p = f->p;
+    int ng = f->ng;
+    unsigned char *dep = calloc((size_t)ng * (size_t)ng + 1, 1); /* dep[k * ng + h]: k reads h */
+    int *order = malloc(sizeof *order * (size_t)(ng + 1));
+    unsigned char *done = calloc((size_t)ng + 1, 1);
+    bool ok = dep && order && done;
+    int nlive = 0;
+    for (int k = 0; ok && k < ng; k++) {
+        group *g = &f->gs[k];
+        if (g->merged >= 0) continue;
+        nlive++;
+        qsort(g->nodes, (size_t)g->n, sizeof *g->nodes, cmp_int);
+        for (int i = 0; i < g->n; i++) deps(f, f->byid[g->nodes[i]], k, dep + (size_t)k * (size_t)ng);
+    }
+    int *indeg = calloc((size_t)ng + 1, sizeof *indeg), no = 0;
+    ok = ok && indeg;
+    for (int k = 0; ok && k < ng; k++)
+        for (int h = 0; h < ng; h++) indeg[k] += dep[(size_t)k * (size_t)ng + h];
+    while (ok && no < nlive) { /* Kahn, smallest creation index first: O(groups^2) */
+        int pick = -1;
+        for (int k = 0; k < ng && pick < 0; k++)
+            if (!done[k] && f->gs[k].merged < 0 && !indeg[k]) pick = k;
+        if (pick < 0) {
+            ok = false;
+            core_err(BJ_ERR_INTERNAL, "fusion made a cycle between kernels (a brainjit bug)");
+            break;
+        }
+        done[pick] = 1, order[no++] = pick;
+        for (int k = 0; k < ng; k++) indeg[k] -= dep[(size_t)k * (size_t)ng + pick];
+    }
+    free(indeg);
+    if (ok) {
+        p->kernels = core_arena_alloc(&p->arena, sizeof *p->kernels * (size_t)(no + 1));
+        ok = p->kernels != NULL;
+    }
+    for (int o = 0; ok && o < no; o++) {
+        group *g = &f->gs[order[o]];
+        opt_kernel *kr = &p->kernels[p->nkernels++];
+        kr->kind = g->kind, kr->rank = g->rank;
+        memcpy(kr->shape, g->shape, sizeof kr->shape);
+        kr->nodes = core_arena_alloc(&p->arena, sizeof *kr->nodes * (size_t)(g->n + 1));
+        kr->stores = core_arena_alloc(&p->arena, sizeof *kr->stores * (size_t)(g->n + 1));
+        if (!kr->nodes || !kr->stores) {
+            ok = false;
+            break;
+        }
+        for (int i = 0; i < g->n; i++) {
+            ir_node *n = f->byid[g->nodes[i]];
+            kr->nodes[kr->nnodes++] = n;
+            if (f->mat[n->id]) kr->stores[kr->nstores++] = n;
+        }
+    }
+    if (!ok && (!dep || !order || !done || !p->kernels)) core_err(BJ_ERR_NOMEM, "fusion: out of memory");
+    free(dep), free(order), free(done);
+    return ok;
+}
+
+bj_status opt_fuse(opt_plan *p) {
+    const ir_graph *g = p->g;
+    size_t nid = (size_t)g->tr->next_id + 1;
+    fz f = {.p = p, .g = g};
+    f.byid = calloc(nid, sizeof *f.byid);
+    f.home = malloc(nid * sizeof *f.home), f.owner = malloc(nid * sizeof *f.owner), f.rk = malloc(nid * sizeof *f.rk);
+    f.mat = calloc(nid, 1), f.out = calloc(nid, 1);
+    bj_status s = BJ_OK;
+    if (!f.byid || !f.home || !f.owner || !f.rk || !f.mat || !f.out) {
+        s = core_err(BJ_ERR_NOMEM, "fusion: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nid; i++) f.home[i] = f.owner[i] = f.rk[i] = -1;
+    for (int i = 0; i < g->nnodes; i++) {
+        f.byid[g->nodes[i]->id] = g->nodes[i];
+        if (is_source(g->nodes[i])) f.mat[g->nodes[i]->id] = 1;
+    }
+    for (int i = 0; i < g->nout; i++) f.out[g->outputs[i]->id] = 1;
+    find_owners(&f);
+    for (int i = 0; i < g->nnodes && !f.oom; i++) place(&f, g->nodes[i]);
+    for (int i = 0; i < g->nout && !f.oom; i++) need_buffer(&f, g->outputs[i], false);
+    if (f.oom) s = core_err(BJ_ERR_NOMEM, "fusion: out of memory");
+    else if (!emit(&f)) s = core_last_status() ? core_last_status() : BJ_ERR_INTERNAL;
+    if (!s) {
+        p->buf_of = core_arena_alloc(&p->arena, sizeof *p->buf_of * nid);
+        if (!p->buf_of) s = core_err(BJ_ERR_NOMEM, "fusion: out of memory");
+        for (size_t i = 0; !s && i < nid; i++) p->buf_of[i] = f.mat[i] ? 0 : -1; /* memplan numbers them */
+    }
+done:
+    for (int k = 0; k < f.ng; k++) free(f.gs[k].nodes);
+    free(f.gs), free(f.byid), free(f.home), free(f.owner), free(f.rk), free(f.mat), free(f.out);
+    return s;
+}

@@ -1,0 +1,240 @@
+/* rewrite.c — the first pass: copies a graph into a fresh trace of its own, simplifying each node as it arrives.
+ *
+ * Design note. Nodes are immutable and hash-consed, so a rewrite is a copy: walking the nodes in topological order,
+ * each is re-interned in the new trace with its mapped operands, then offered to the rules below, which may answer
+ * with a simpler node (LuaJIT's FOLD engine works the same way). Because the copy is interned, common
+ * subexpressions that rewriting exposes merge for free; because the final graph is collected from the outputs,
+ * whatever a rule made dead vanishes (dead-code elimination is the collection). The user's graph is never touched,
+ * so one graph may be compiled by several threads, and the plan owns everything it refers to.
+ * - Calls are inlined: the callee's body is copied with its parameters mapped to the call's operands, so fusion
+ *   sees through them.
+ * - Constant folding runs the interpreter (the executable definition of every op) on constant operands: results
+ *   up to FOLD_MAX elements become constants; elementwise ops on uniform operands (literals, full) fold to a
+ *   literal or a full of the result's shape at any size.
+ * - Algebraic rules are exact for every input, NaN and signed zero included: x*1, x/1, x-0, x+0 (ints and bools;
+ *   floats only with -0.0), --x, !!x, ~~x, max(x,x), min(x,x), where(c,x,x), where(const,x,y), casts, reshapes,
+ *   broadcasts and transposes that change nothing, and reshape of a reshape. */
+#include "backend/interp/interp.h"
+#include "ir/build.h"
+#include "opt/plan.h"
+
+#define FOLD_MAX 4096
+
+typedef struct rw {
+    ir_trace *t;
+    ir_node **map; /* old node id -> new node, valid where gen[id] is the current call's generation */
+    int *gen;
+    int cur, next_gen; /* generation of the body being copied (0: the top level) */
+    int depth, calls;
+} rw;
+
+static ir_node *copy(rw *w, const ir_node *n, ir_node *const *ins) {
+    return ir_intern(w->t, &(ir_proto){.op = (ir_op)n->op, .dtype = (bj_dtype)n->dtype, .rank = n->rank,
+                                       .shape = n->shape, .weak = n->weak, .nin = n->nin, .in = ins,
+                                       .nattr = n->nattr, .attr = n->attr, .fval = n->fval, .ival = n->ival,
+                                       .data = n->data, .nbytes = n->nbytes});
+}
+
+static bool same_type(const ir_node *a, const ir_node *b) {
+    return a->dtype == b->dtype && a->rank == b->rank && !memcmp(a->shape, b->shape, sizeof(int64_t) * a->rank);
+}
+
+static bool uniform(const ir_node *n) { return n->op == IR_LIT || n->op == IR_FULL; }
+static bool constant(const ir_node *n) { return n->op == IR_CONST || uniform(n) || n->op == IR_IOTA; }
+
+/* The value of a uniform node as double (exact for floats and for ints held in ival). */
+static double uniform_value(const ir_node *n) {
+    if (n->op == IR_LIT && !ir_is_float((bj_dtype)n->dtype)) return (double)n->ival;
+    return n->fval;
+}
+
+static bool is_value(const ir_node *n, double v) {
+    if (!uniform(n)) return false;
+    double x = uniform_value(n);
+    return x == v && signbit(x) == signbit(v);
+}
+
+/* ---------------------------------------------------------------- folding */
+/* An array holding node c's value (c constant); NULL on OOM. */
+static bj_array *value_of(const ir_node *c) {
+    bj_array *r = NULL;
+    return interp_eval(c, NULL, &r) == BJ_OK ? r : NULL;
+}
+
+/* A node holding array a's value, typed like n. */
+static ir_node *node_of(rw *w, const ir_node *n, const bj_array *a) {
+    if (n->rank == 0) {
+        double f = core_load_f64(a->dtype, a->data, 0);
+        int64_t i = ir_is_float(a->dtype) ? 0 : interp_get_i(a, 0);
+        return ir_lit(w->t, (bj_dtype)n->dtype, n->weak, ir_is_float(a->dtype) ? f : 0, i);
+    }
+    return ir_const(w->t, (bj_dtype)n->dtype, n->rank, n->shape, a->data);
+}
+
+/* Folds n (operands ins, all constant) or returns NULL to keep it. */
+static ir_node *fold(rw *w, const ir_node *n, ir_node *const *ins) {
+    ir_kind k = ir_ops[n->op].kind;
+    bool elt = k == IR_K_UNARY || k == IR_K_BINARY || k == IR_K_TERNARY;
+    bool all_uniform = elt;
+    for (int i = 0; i < n->nin; i++) {
+        if (!constant(ins[i])) return NULL;
+        all_uniform &= uniform(ins[i]);
+    }
+    if (k == IR_K_CONST || k == IR_K_CREATE || k == IR_K_ARG || k == IR_K_CALL) return NULL;
+    /* elementwise on uniform operands: evaluate one element */
+    ir_node one = *n, *sp[3];
+    if (all_uniform) one.rank = 0, one.in = sp;
+    else if (ir_nelem(n) > FOLD_MAX) return NULL;
+    bj_array *in[4] = {0}, *out = NULL;
+    ir_node scal[3];
+    bool ok = n->nin <= 4;
+    for (int i = 0; ok && i < n->nin; i++) {
+        const ir_node *c = ins[i];
+        if (all_uniform && i < 3) scal[i] = *c, scal[i].rank = 0, c = sp[i] = &scal[i];
+        ok = (in[i] = value_of(c)) != NULL;
+    }
+    ok = ok && interp_eval(&one, in, &out) == BJ_OK;
+    for (int i = 0; i < n->nin && i < 4; i++) bj_array_release(in[i]);
+    ir_node *r = NULL;
+    if (ok && all_uniform && n->rank > 0) {
+        double v = core_load_f64(out->dtype, out->data, 0);
+        /* a full holds a double: only values that survive the round trip fold at any size */
+        bool exact = ir_is_float(out->dtype) || (double)(int64_t)v == v;
+        if (exact && !(out->dtype == BJ_I64 && interp_get_i(out, 0) != (int64_t)v))
+            r = ir_full(w->t, "fold", (bj_dtype)n->dtype, n->rank, n->shape, v);
+        else if (ir_nelem(n) <= FOLD_MAX) {
+            bj_array *big = core_array_alloc(out->dtype, n->rank, n->shape, "fold");
+            size_t es = bj_dtype_size(out->dtype);
+            for (int64_t e = 0; big && e < big->size; e++) memcpy((char *)big->data + e * es, out->data, es);
+            r = big ? node_of(w, n, big) : NULL;
+            bj_array_release(big);
+        }
+    } else if (ok) {
+        r = node_of(w, n, out);
+    }
+    bj_array_release(out);
+    bj_clear_error(); /* a fold that could not be done is not an error: the node stays */
+    return r;
+}
+
+/* ---------------------------------------------------------------- algebraic rules */
+static bool identity_perm(const ir_node *n) {
+    for (int i = 0; i < n->nattr; i++)
+        if (n->attr[i] != i) return false;
+    return true;
+}
+
+static ir_node *simplify(rw *w, ir_node *n) {
+    ir_node *a = n->nin > 0 ? n->in[0] : NULL, *b = n->nin > 1 ? n->in[1] : NULL;
+    bool fl = ir_is_float((bj_dtype)n->dtype);
+    switch ((ir_op)n->op) {
+    case IR_CAST: case IR_RESHAPE: case IR_BROADCAST_TO: return same_type(a, n) ? a : n;
+    case IR_TRANSPOSE: return identity_perm(n) ? a : n;
+    case IR_NEG: case IR_BITWISE_NOT: case IR_LOGICAL_NOT: return a->op == n->op && same_type(a->in[0], n) ? a->in[0] : n;
+    case IR_MUL:
+        if (is_value(b, 1) && same_type(a, n)) return a;
+        if (is_value(a, 1) && same_type(b, n)) return b;
+        return n;
+    case IR_DIV: return is_value(b, 1) && same_type(a, n) ? a : n;
+    case IR_ADD:
+        if (same_type(a, n) && (fl ? is_value(b, -0.0) : is_value(b, 0))) return a;
+        if (same_type(b, n) && (fl ? is_value(a, -0.0) : is_value(a, 0))) return b;
+        return n;
+    case IR_SUB: return is_value(b, 0) && same_type(a, n) ? a : n;
+    case IR_MAXIMUM: case IR_MINIMUM: case IR_LOGICAL_AND: case IR_LOGICAL_OR: case IR_BITWISE_AND:
+    case IR_BITWISE_OR:
+        return a == b && same_type(a, n) ? a : n;
+    case IR_WHERE: {
+        ir_node *c = n->in[2];
+        if (b == c && same_type(b, n)) return b;
+        if (uniform(a)) {
+            ir_node *pick = uniform_value(a) != 0 ? b : c;
+            if (same_type(pick, n)) return pick;
+        }
+        return n;
+    }
+    default: return n;
+    }
+    (void)w;
+}
+
+/* Reshape of a reshape reads the original in the same C order. */
+static ir_node *pre_rules(rw *w, const ir_node *n, ir_node *const *ins) {
+    if (n->op == IR_RESHAPE && ins[0]->op == IR_RESHAPE) return ir_reshape(w->t, ins[0]->in[0], n->rank, n->shape);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- the copy */
+static ir_node *visit(rw *w, const ir_node *n);
+
+/* Inlines a call: binds the body's parameters to the (new) operands and copies what its result needs. */
+static ir_node *inline_call(rw *w, const ir_node *n, ir_node *const *ins) {
+    const ir_region *r = n->body;
+    if (++w->calls > 64) return ir_fail(w->t, BJ_ERR_UNSUPPORTED, "calls nested deeper than 64");
+    int outer = w->cur;
+    w->cur = ++w->next_gen;
+    for (int i = 0; i < r->nparams; i++) w->map[r->params[i]->id] = ins[i], w->gen[r->params[i]->id] = w->cur;
+    ir_node *res = visit(w, r->results[n->attr[0]]);
+    w->cur = outer;
+    w->calls--;
+    return res;
+}
+
+/* The new node for old node n. Top-level nodes are visited in order, so their operands are mapped already; body
+ * nodes are reached from a call's result and copied depth first (bodies are re-copied for each call: their nodes
+ * depend on the call's operands; hash-consing merges identical copies). Memo entries carry the generation of
+ * the call that made them, so a body's nodes are copied once per call however many paths reach them. */
+static ir_node *visit(rw *w, const ir_node *n) {
+    int gen = n->region ? w->cur : 0;
+    if (w->map[n->id] && w->gen[n->id] == gen) return w->map[n->id];
+    if (n->op == IR_ARG) return ir_fail(w->t, BJ_ERR_INTERNAL, "rewrite: parameter %%%d is not bound", n->id);
+    if (++w->depth > 2000) return ir_fail(w->t, BJ_ERR_UNSUPPORTED, "a call body is nested too deeply");
+    ir_node *ins[8], **pins = n->nin <= 8 ? ins : malloc(sizeof *pins * (size_t)n->nin), *r = NULL;
+    if (!pins) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting");
+    bool ok = true;
+    for (int i = 0; ok && i < n->nin; i++) ok = (pins[i] = visit(w, n->in[i])) != NULL;
+    if (ok) {
+        if (n->op == IR_CALL) r = inline_call(w, n, pins);
+        else if (!(r = pre_rules(w, n, pins)) && !(r = fold(w, n, pins)) && !w->t->status && (r = copy(w, n, pins)))
+            r = simplify(w, r);
+    }
+    if (pins != ins) free(pins);
+    w->depth--;
+    if (r) w->map[n->id] = r, w->gen[n->id] = gen;
+    return r;
+}
+
+ir_graph *opt_rewrite(const ir_graph *g) {
+    rw w = {.t = ir_trace_create(g->tr->name ? g->tr->name : "graph")};
+    w.map = calloc((size_t)g->tr->next_id + 1, sizeof *w.map);
+    w.gen = calloc((size_t)g->tr->next_id + 1, sizeof *w.gen);
+    if (!w.t || !w.map || !w.gen) {
+        if (w.t) ir_trace_destroy(w.t);
+        free(w.map);
+        free(w.gen);
+        core_err(BJ_ERR_NOMEM, "bj_compile: out of memory rewriting the graph");
+        return NULL;
+    }
+    for (int i = 0; i < g->nin; i++) {
+        const ir_node *a = g->inputs[i];
+        w.map[a->id] = ir_arg(w.t, a->name, (bj_dtype)a->dtype, a->rank, a->shape);
+    }
+    for (int i = 0; i < g->nnodes && !w.t->status; i++) visit(&w, g->nodes[i]);
+    ir_node **outs = calloc((size_t)g->nout + 1, sizeof *outs);
+    for (int i = 0; outs && i < g->nout && !w.t->status; i++) outs[i] = visit(&w, g->outputs[i]);
+    ir_graph *r = NULL;
+    if (!outs) core_err(BJ_ERR_NOMEM, "bj_compile: out of memory rewriting the graph");
+    else if (w.t->status) core_err(w.t->status, "bj_compile: rewriting the graph: %s", w.t->error ? w.t->error : "");
+    else r = ir_graph_from_trace(w.t, outs, g->nout);
+    free(outs);
+    free(w.map);
+    free(w.gen);
+    if (!r) ir_trace_destroy(w.t);
+    return r;
+}
+
+void opt_graph_free(ir_graph *g) {
+    if (!g) return;
+    ir_trace_destroy(g->tr);
+    free(g);
+}
