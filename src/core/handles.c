@@ -1,7 +1,20 @@
-/* handles.c — registry of live handles (open addressing on the pointer), so freed or foreign handles are caught. */
+/* handles.c — registry of live handles (open addressing on the pointer), so freed or foreign handles are caught.
+ * Lookups take a lock; a small per-thread cache of recent answers, invalidated by a global count of removals,
+ * makes the check in a hot loop (a compiled step called a million times on the same arrays) a few loads. */
 #include "core.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+
+static atomic_uint_fast64_t removals;
+#define TCACHE 8
+/* initial-exec: a plain %fs-relative load instead of a __tls_get_addr call (the cache is 200 bytes) */
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
+    uintptr_t p;
+    int kind;
+    uint_fast64_t gen;
+} tcache[TCACHE];
+static _Thread_local __attribute__((tls_model("initial-exec"))) unsigned tnext;
 
 typedef struct {
     uintptr_t p; /* 0 empty, 1 tombstone */
@@ -61,15 +74,25 @@ void core_handle_remove(const void *ptr) {
     pthread_mutex_lock(&lock);
     slot *s = find((uintptr_t)ptr);
     if (s) s->p = 1, s->kind = 0;
+    atomic_fetch_add_explicit(&removals, 1, memory_order_release);
     pthread_mutex_unlock(&lock);
 }
 
 bool core_handle_live(const void *ptr, core_handle_kind k) {
-    if ((uintptr_t)ptr <= 1) return false;
+    uintptr_t p = (uintptr_t)ptr;
+    if (p <= 1) return false;
+    /* read before the lookup: a removal after it makes the cached answer stale, never a wrong "live" */
+    uint_fast64_t gen = atomic_load_explicit(&removals, memory_order_acquire);
+    for (int i = 0; i < TCACHE; i++)
+        if (tcache[i].p == p && tcache[i].kind == (int)k && tcache[i].gen == gen) return true;
     pthread_mutex_lock(&lock);
-    slot *s = find((uintptr_t)ptr);
+    slot *s = find(p);
     bool live = s && s->kind == (int)k;
     pthread_mutex_unlock(&lock);
+    if (live) {
+        unsigned i = tnext++ % TCACHE;
+        tcache[i].p = p, tcache[i].kind = (int)k, tcache[i].gen = gen;
+    }
     return live;
 }
 
