@@ -63,6 +63,7 @@ typedef enum bj_status {
 
 /* The message of the last failed call on this thread ("" if none). Borrowed; valid until the next failing call. */
 BJ_API const char *bj_last_error(void);
+BJ_API bj_status bj_last_status(void); /* the status that went with bj_last_error() (BJ_OK after bj_clear_error) */
 BJ_API void bj_clear_error(void);
 BJ_API const char *bj_status_name(bj_status s); /* "BJ_ERR_SHAPE"; static string */
 

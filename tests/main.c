@@ -2,6 +2,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 int test_failed_checks;
 static int passed, failed;
@@ -178,6 +179,9 @@ bool test_bytes_eq(const bj_array *r, bj_dtype rd, int n, const void *want, cons
 int main(int argc, char **argv) {
     nfilters = argc - 1, filters = argv + 1;
     printf("brainjit %s test suite\n", bj_version());
+    /* the suite's native-backend cache lives in tests/tmp, never in the user's ~/.cache */
+    mkdir("tmp", 0755);
+    if (bj_config_set("cache_dir", "tmp/cache")) printf("cannot set cache_dir: %s\n", bj_last_error());
     tests_core();
     tests_array();
     tests_npy();
@@ -189,7 +193,12 @@ int main(int argc, char **argv) {
     tests_index();
     tests_reduce();
     tests_linalg();
+    tests_math();
     tests_misuse();
+    tests_cc();
+    tests_fuse();
+    tests_cpu();
+    tests_rgraph();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -83,5 +83,10 @@ void tests_shape(void);
 void tests_index(void);
 void tests_reduce(void);
 void tests_linalg(void);
+void tests_math(void);
 void tests_misuse(void);
+void tests_cc(void);
+void tests_fuse(void);
+void tests_cpu(void);
+void tests_rgraph(void);
 #endif

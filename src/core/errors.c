@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char last_error[1024];
+static _Thread_local char last_error[4096]; /* room for a compiler diagnostic */
 static _Thread_local bj_status last_status;
 
 bj_status core_verr(bj_status s, const char *fmt, va_list ap) {
@@ -44,3 +44,5 @@ const char *bj_status_name(bj_status s) {
 
 const char *bj_version(void) { return "0.1.0"; }
 void bj_free(void *p) { free(p); }
+
+bj_status bj_last_status(void) { return core_last_status(); }

@@ -252,13 +252,18 @@ static void resolve(kctx *x, const ir_node *n, const amap *m, core_str *out, boo
         int j = (int)n->attr[0], ax = m->ax[j];
         if (ax >= 0 && x->shape[ax] > 1) x->iota_axis[ax] = true;
         if (!out) return;
-        core_str_printf(out, "((%s)(%lld", cgen_ctype((bj_dtype)n->dtype), (long long)m->off[j]);
+        core_str term = {0};
         if (ax >= 0 && m->mul[j] && x->shape[ax] > 1) {
             int g = 0;
             while (g < x->ng && x->last[g] < ax) g++;
-            core_str_printf(out, " + %lld * %s", (long long)m->mul[j], x->var[g]);
+            if (m->mul[j] == 1) core_str_printf(&term, "%s", x->var[g]);
+            else core_str_printf(&term, "%lld * %s", (long long)m->mul[j], x->var[g]);
         }
-        core_str_printf(out, "))");
+        if (!term.s) core_str_printf(out, "((%s)%lld", cgen_ctype((bj_dtype)n->dtype), (long long)m->off[j]);
+        else if (!m->off[j]) core_str_printf(out, "((%s)%s", cgen_ctype((bj_dtype)n->dtype), term.s);
+        else core_str_printf(out, "((%s)(%lld + %s)", cgen_ctype((bj_dtype)n->dtype), (long long)m->off[j], term.s);
+        core_str_free(&term);
+        core_str_printf(out, ")");
         return;
     }
     case IR_RESHAPE: {
@@ -358,9 +363,16 @@ static void emit_node(kctx *x, const ir_node *n) {
 }
 
 static void declare_bufs(kctx *x) {
-    memset(x->c->declared, 0, (size_t)x->c->p->nbufs);
-    for (int a = 0; a < x->nacc; a++) cgen_declare_buf(x->c, x->c->p->bufs[x->acc[a].buf].node, false);
-    for (int i = 0; i < x->k->nstores; i++) cgen_declare_buf(x->c, x->k->stores[i], true);
+    const opt_plan *p = x->c->p;
+    unsigned char *used = x->c->declared; /* 1: read, 2: written; declared in buffer order */
+    memset(used, 0, (size_t)p->nbufs);
+    for (int a = 0; a < x->nacc; a++) used[x->acc[a].buf] = 1;
+    for (int i = 0; i < x->k->nstores; i++) used[p->buf_of[x->k->stores[i]->id]] = 2;
+    for (int b = 0; b < p->nbufs; b++) {
+        int u = used[b];
+        used[b] = 0;
+        if (u) cgen_declare_buf(x->c, p->bufs[b].node, u == 2);
+    }
 }
 
 static bool kctx_init(kctx *x, cgen *c, const opt_kernel *k) {
@@ -509,7 +521,9 @@ int64_t cgen_reduce(cgen *c, const opt_kernel *k) {
     bool any = false;
     for (int a = 0; a < in->rank; a++)
         if (!red[a] && st[a] && in->shape[a] > 1) {
-            core_str_printf(&off, any ? " + %s * %lld" : "%s * %lld", loopvar[a], (long long)st[a]);
+            if (any) core_str_printf(&off, " + ");
+            if (st[a] == 1) core_str_printf(&off, "%s", loopvar[a]);
+            else core_str_printf(&off, "%s * %lld", loopvar[a], (long long)st[a]);
             any = true;
         }
     char b[16];

@@ -3,6 +3,7 @@
  * integers and bools in int64, float32 in float, float64 in double. No C undefined behaviour: wrapping arithmetic
  * is unsigned, divisions and shifts are guarded, float -> int conversions saturate. */
 #include "backend/interp/interp.h"
+#include "core/bjmath.h"
 
 #include <math.h>
 
@@ -87,9 +88,10 @@ static bool int_binary(ir_op op, bj_dtype d, int64_t a, int64_t b, int64_t *r) {
 
 /* ---------------------------------------------------------------- float kernels
  * One definition for float (T float, S f: expf ...) and double (S empty: exp ...), so that float32 is computed in
- * float with the float libm functions. Products and sums are separate expressions where it matters, so that no
- * compiler contracts them into an fma. */
-#define DEFINE_FLOAT_KERNELS(T, S)                                                                                    \
+ * float with the float libm functions. exp, log, tanh and sigmoid use brainjit's own functions of bjmath.h instead
+ * (B f32 or f64: bj_exp_f32 ...), which the generated code shares, so that both give the same bits. Products and
+ * sums are separate expressions where it matters, so that no compiler contracts them into an fma. */
+#define DEFINE_FLOAT_KERNELS(T, S, B)                                                                                 \
     /* remainder with the sign of the divisor, as numpy: x % 0 is NaN, a zero result takes the divisor's sign */     \
     static T T##_mod(T a, T b) {                                                                                      \
         T r = fmod##S(a, b);                                                                                          \
@@ -102,10 +104,10 @@ static bool int_binary(ir_op op, bj_dtype d, int64_t a, int64_t b, int64_t *r) {
         case IR_NEG: *r = -x; break;                                                                                  \
         case IR_ABS: *r = fabs##S(x); break;                                                                          \
         case IR_SIGN: *r = x > 0 ? (T)1 : x < 0 ? (T)-1 : x; break; /* keeps NaN and the sign of zero */             \
-        case IR_EXP: *r = exp##S(x); break;                                                                           \
+        case IR_EXP: *r = bj_exp_##B(x); break;                                                                       \
         case IR_EXP2: *r = exp2##S(x); break;                                                                         \
         case IR_EXPM1: *r = expm1##S(x); break;                                                                       \
-        case IR_LOG: *r = log##S(x); break;                                                                           \
+        case IR_LOG: *r = bj_log_##B(x); break;                                                                       \
         case IR_LOG1P: *r = log1p##S(x); break;                                                                       \
         case IR_LOG2: *r = log2##S(x); break;                                                                         \
         case IR_SQRT: *r = sqrt##S(x); break;                                                                         \
@@ -115,13 +117,13 @@ static bool int_binary(ir_op op, bj_dtype d, int64_t a, int64_t b, int64_t *r) {
         case IR_SIN: *r = sin##S(x); break;                                                                           \
         case IR_COS: *r = cos##S(x); break;                                                                           \
         case IR_TAN: *r = tan##S(x); break;                                                                           \
-        case IR_TANH: *r = tanh##S(x); break;                                                                         \
+        case IR_TANH: *r = bj_tanh_##B(x); break;                                                                     \
         case IR_SINH: *r = sinh##S(x); break;                                                                         \
         case IR_COSH: *r = cosh##S(x); break;                                                                         \
         case IR_ARCSIN: *r = asin##S(x); break;                                                                       \
         case IR_ARCCOS: *r = acos##S(x); break;                                                                       \
         case IR_ARCTAN: *r = atan##S(x); break;                                                                       \
-        case IR_SIGMOID: *r = (T)1 / ((T)1 + exp##S(-x)); break;                                                      \
+        case IR_SIGMOID: *r = (T)1 / ((T)1 + bj_exp_##B(-x)); break;                                                  \
         case IR_FLOOR: *r = floor##S(x); break;                                                                       \
         case IR_CEIL: *r = ceil##S(x); break;                                                                         \
         case IR_ROUND: *r = nearbyint##S(x); break; /* default rounding mode: half to even */                        \
@@ -147,8 +149,8 @@ static bool int_binary(ir_op op, bj_dtype d, int64_t a, int64_t b, int64_t *r) {
         }                                                                                                             \
         return true;                                                                                                  \
     }
-DEFINE_FLOAT_KERNELS(float, f)
-DEFINE_FLOAT_KERNELS(double, )
+DEFINE_FLOAT_KERNELS(float, f, f32)
+DEFINE_FLOAT_KERNELS(double, , f64)
 #undef DEFINE_FLOAT_KERNELS
 
 /* ---------------------------------------------------------------- comparisons and predicates (bool results) */

@@ -1,0 +1,463 @@
+/* cc.c — the compiler driver: finds the C compiler, learns its identity and flags, runs it without a shell. */
+#include "backend/c/cc_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+/* -fno-trapping-math lets the compiler turn float selects (where, NaN-aware max) into blends: it changes what may
+ * be assumed about floating-point exception flags, never a value. */
+static const char *const base_flags[] = {"-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off",
+                                         "-fno-trapping-math", "-fPIC", "-shared"};
+#define NBASE (int)(sizeof base_flags / sizeof base_flags[0])
+#define OUT_KEEP 65536 /* bytes of compiler output kept */
+#define OUT_SHOW 3000  /* of which a message shows */
+
+double cc_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---------------------------------------------------------------- files */
+static bool write_all(int fd, const void *data, size_t len) {
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return false;
+        }
+        p += w, len -= (size_t)w;
+    }
+    return true;
+}
+
+bool cc_write_temp(const char *dir, const char *pattern, int suffix_len, const void *data, size_t len,
+                   char *path_out, size_t n) {
+    int k = snprintf(path_out, n, "%s/%s", dir, pattern);
+    if (k < 0 || (size_t)k >= n) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    int fd = mkostemps(path_out, suffix_len, O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = write_all(fd, data, len);
+    int e = errno;
+    if (close(fd) && ok) ok = false, e = errno;
+    if (!ok) {
+        unlink(path_out);
+        errno = e;
+    }
+    return ok;
+}
+
+bool cc_private_dir(char *out, size_t n) {
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp) tmp = "/tmp";
+    int k = snprintf(out, n, "%s/brainjit-XXXXXX", tmp);
+    if (k < 0 || (size_t)k >= n) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    return mkdtemp(out) != NULL;
+}
+
+void cc_remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char p[PATH_MAX];
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+                snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < (int)sizeof p)
+                unlink(p);
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static bool read_small(const char *path, char *buf, size_t n) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    size_t len = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf + len, n - 1 - len);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        len += (size_t)k;
+        if (len == n - 1) break;
+    }
+    close(fd);
+    buf[len] = 0;
+    return true;
+}
+
+/* ---------------------------------------------------------------- finding and running the compiler */
+static bool is_exec_file(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+bool cc_resolve(const char *name, char *out, size_t n) {
+    if (!name || !*name) return false;
+    if (strchr(name, '/')) {
+        if (!is_exec_file(name) || strlen(name) >= n) return false;
+        memcpy(out, name, strlen(name) + 1);
+        return true;
+    }
+    const char *path = getenv("PATH");
+    if (!path) path = "/bin:/usr/bin"; /* what posix_spawnp searches when PATH is unset */
+    for (const char *p = path;;) {
+        const char *e = strchr(p, ':');
+        int len = (int)(e ? (size_t)(e - p) : strlen(p));
+        char cand[PATH_MAX];
+        int k = len ? snprintf(cand, sizeof cand, "%.*s/%s", len, p, name) : snprintf(cand, sizeof cand, "%s", name);
+        if (k > 0 && (size_t)k < sizeof cand && (size_t)k < n && is_exec_file(cand)) {
+            memcpy(out, cand, (size_t)k + 1);
+            return true;
+        }
+        if (!e) return false;
+        p = e + 1;
+    }
+}
+
+static void default_name(char *buf, size_t n) {
+    core_config("cc", buf, n);
+    if (!*buf) snprintf(buf, n, "cc");
+}
+
+bool cc_available(void) {
+    char name[PATH_MAX], path[PATH_MAX];
+    default_name(name, sizeof name);
+    return cc_resolve(name, path, sizeof path);
+}
+
+typedef struct {
+    char *out; /* NUL-terminated, at most OUT_KEEP bytes; NULL if out of memory */
+    size_t len, total;
+    int status; /* as from waitpid; -1 if unknown */
+} run_result;
+
+/* Runs argv (argv[0] searched in PATH, no shell) with stdin from /dev/null and stdout and stderr into one pipe.
+ * Returns 0 or the errno of a failed spawn. */
+static int spawn_capture(const char *const *argv, run_result *r) {
+    *r = (run_result){.status = -1};
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC)) return errno;
+    posix_spawn_file_actions_t fa;
+    int err = posix_spawn_file_actions_init(&fa);
+    if (err) {
+        close(fds[0]), close(fds[1]);
+        return err;
+    }
+    pid_t pid = 0;
+    err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (!err) err = posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    if (!err) err = posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    if (!err) err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (err) {
+        close(fds[0]);
+        return err;
+    }
+    r->out = malloc(OUT_KEEP + 1);
+    char sink[4096];
+    for (;;) {
+        bool keep = r->out && r->len < OUT_KEEP;
+        ssize_t k = keep ? read(fds[0], r->out + r->len, OUT_KEEP - r->len) : read(fds[0], sink, sizeof sink);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        if (keep) r->len += (size_t)k;
+        r->total += (size_t)k;
+    }
+    close(fds[0]);
+    if (r->out) r->out[r->len] = 0;
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return 0; /* status stays unknown (e.g. SIGCHLD ignored by the host) */
+    r->status = st;
+    return 0;
+}
+
+static bool exited_ok(int status) { return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+
+/* Appends text (len bytes) to b with every occurrence of from replaced by to. */
+static void put_replaced(core_str *b, const char *text, size_t len, const char *from, const char *to) {
+    size_t fl = strlen(from);
+    while (len) {
+        const char *hit = fl ? memmem(text, len, from, fl) : NULL;
+        size_t pre = hit ? (size_t)(hit - text) : len;
+        core_str_printf(b, "%.*s%s", (int)pre, text, hit ? to : "");
+        if (!hit) return;
+        text += pre + fl, len -= pre + fl;
+    }
+}
+
+bj_status cc_run(const cc_tool *t, const char *src_path, const char *so_path, const char *kept_path,
+                 const char *name, double *secs) {
+    const char *argv[CC_MAX_FLAGS + 8];
+    int n = 0;
+    argv[n++] = t->name;
+    for (int i = 0; i < t->nflags; i++) argv[n++] = t->flags[i];
+    argv[n++] = "-o", argv[n++] = so_path, argv[n++] = src_path, argv[n++] = "-lm", argv[n] = NULL;
+    run_result r;
+    double t0 = cc_now();
+    int err = spawn_capture(argv, &r);
+    *secs = cc_now() - t0;
+    core_stat_time(true, *secs);
+    if (err) {
+        free(r.out);
+        return core_err(BJ_ERR_IO, "cannot run the C compiler '%s' (%s): %s", t->name, t->path, strerror(err));
+    }
+    if (exited_ok(r.status)) {
+        free(r.out);
+        core_stat_add(CORE_STAT_COMPILES, 1);
+        return BJ_OK;
+    }
+    core_stat_add(CORE_STAT_FAILURES, 1);
+    char how[64];
+    if (r.status == -1) snprintf(how, sizeof how, "exit status unknown");
+    else if (WIFSIGNALED(r.status)) snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(r.status));
+    else snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(r.status));
+    /* The command as it would be re-run on the kept source; then the output, trimmed. */
+    core_str m = {0};
+    core_str_printf(&m, "C compiler failed on '%.64s' (%s); source kept at %s\ncommand:", name, how, kept_path);
+    for (int i = 0; i < n; i++) core_str_printf(&m, " %s", argv[i] == src_path ? kept_path : argv[i]);
+    core_str_printf(&m, "\ncompiler output:\n");
+    size_t show = r.len < OUT_SHOW ? r.len : OUT_SHOW;
+    if (r.out) put_replaced(&m, r.out, show, src_path, kept_path);
+    if (r.total > show) core_str_printf(&m, "\n[... %zu more bytes of output]", r.total - show);
+    free(r.out);
+    bj_status s = m.oom ? core_err(BJ_ERR_INTERNAL, "C compiler failed on '%.64s' (%s); source kept at %s", name, how,
+                                   kept_path)
+                        : core_err(BJ_ERR_INTERNAL, "%s", m.s);
+    core_str_free(&m);
+    return s;
+}
+
+/* ---------------------------------------------------------------- compiler identity
+ * Running `cc --version` costs ~1.3 ms, too much for a warm load, so what it says is remembered per process and, in
+ * the private cache directory, per compiler binary: keyed by the configured name, the PATH match, the resolved
+ * binary and its size and mtime (an upgraded compiler changes these). The OpenMP probe (a real compile, ~100 ms)
+ * is remembered the same way. */
+typedef struct {
+    XXH128_hash_t key;
+    char version[256];
+    int omp; /* -1 not probed yet, 0 no, 1 yes */
+} ident;
+
+static pthread_mutex_t id_mu = PTHREAD_MUTEX_INITIALIZER;
+static ident memo[8];
+static int nmemo, memo_next;
+
+static bool memo_get(XXH128_hash_t key, ident *out) {
+    bool hit = false;
+    pthread_mutex_lock(&id_mu);
+    for (int i = 0; i < nmemo && !hit; i++)
+        if (XXH128_isEqual(memo[i].key, key)) *out = memo[i], hit = true;
+    pthread_mutex_unlock(&id_mu);
+    return hit;
+}
+
+static void memo_put(const ident *id) {
+    pthread_mutex_lock(&id_mu);
+    int slot = -1;
+    for (int i = 0; i < nmemo; i++)
+        if (XXH128_isEqual(memo[i].key, id->key)) slot = i;
+    if (slot < 0 && nmemo < 8) slot = nmemo++;
+    if (slot < 0) slot = memo_next, memo_next = (memo_next + 1) % 8;
+    memo[slot] = *id;
+    pthread_mutex_unlock(&id_mu);
+}
+
+void cc_hex128(XXH128_hash_t h, char out[33]) {
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, h);
+    for (int i = 0; i < 16; i++) snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
+}
+
+static bool id_path(const char *iddir, XXH128_hash_t key, char *p, size_t n) {
+    char hex[33];
+    cc_hex128(key, hex);
+    int k = snprintf(p, n, "%s/cc-%.16s.id", iddir, hex);
+    return k > 0 && (size_t)k < n;
+}
+
+static bool id_file_get(const char *iddir, XXH128_hash_t key, ident *out) {
+    char p[PATH_MAX], buf[512], hex[33], want[33];
+    if (!iddir || !id_path(iddir, key, p, sizeof p) || !read_small(p, buf, sizeof buf)) return false;
+    cc_hex128(key, want);
+    int omp, off = 0;
+    if (sscanf(buf, "brainjit-cc-id 1\nkey %32s\nomp %d\nversion %n", hex, &omp, &off) != 2 || !off ||
+        strcmp(hex, want) || omp < -1 || omp > 1)
+        return false;
+    char *v = buf + off, *nl = strchr(v, '\n');
+    if (!nl) return false;
+    *nl = 0;
+    out->key = key, out->omp = omp;
+    snprintf(out->version, sizeof out->version, "%s", v);
+    return true;
+}
+
+static void id_file_put(const char *iddir, const ident *id) {
+    char p[PATH_MAX], tmp[PATH_MAX], hex[33], buf[512];
+    if (!iddir || !id_path(iddir, id->key, p, sizeof p)) return;
+    cc_hex128(id->key, hex);
+    int len = snprintf(buf, sizeof buf, "brainjit-cc-id 1\nkey %s\nomp %d\nversion %s\n", hex, id->omp, id->version);
+    if (len <= 0 || (size_t)len >= sizeof buf) return;
+    if (cc_write_temp(iddir, ".tmp-XXXXXX", 0, buf, (size_t)len, tmp, sizeof tmp) && rename(tmp, p)) unlink(tmp);
+}
+
+static bj_status run_version(const cc_tool *t, ident *id) {
+    const char *argv[] = {t->name, "--version", NULL};
+    run_result r;
+    int err = spawn_capture(argv, &r);
+    if (err) return core_err(BJ_ERR_IO, "cannot run the C compiler '%s' (%s): %s", t->name, t->path, strerror(err));
+    size_t len = 0;
+    if (r.out && exited_ok(r.status)) len = strcspn(r.out, "\r\n");
+    if (len >= sizeof id->version) len = sizeof id->version - 1;
+    snprintf(id->version, sizeof id->version, "%.*s", (int)len, len ? r.out : "unknown version");
+    free(r.out);
+    return BJ_OK;
+}
+
+/* Whether the compiler builds and links an OpenMP shared library (clang without libomp does not). */
+static int probe_omp(const cc_tool *t) {
+    static const char src[] = "#include <omp.h>\nint bj_probe(int n);\nint bj_probe(int n) {\n    int s = 0;\n"
+                              "#pragma omp parallel for reduction(+ : s)\n    for (int i = 0; i < n; i++) s += i;\n"
+                              "    return s + omp_get_max_threads();\n}\n";
+    char dir[PATH_MAX - 32], c[PATH_MAX], so[PATH_MAX];
+    if (!cc_private_dir(dir, sizeof dir)) return 0;
+    snprintf(so, sizeof so, "%s/probe.so", dir);
+    int ok = 0;
+    if (cc_write_temp(dir, "probe-XXXXXX.c", 2, src, sizeof src - 1, c, sizeof c)) {
+        const char *argv[NBASE + 6];
+        int n = 0;
+        argv[n++] = t->name;
+        for (int i = 0; i < NBASE; i++) argv[n++] = base_flags[i];
+        argv[n++] = "-fopenmp", argv[n++] = "-o", argv[n++] = so, argv[n++] = c, argv[n] = NULL;
+        run_result r;
+        double t0 = cc_now();
+        ok = !spawn_capture(argv, &r) && exited_ok(r.status);
+        core_stat_time(true, cc_now() - t0);
+        free(r.out);
+    }
+    cc_remove_dir(dir);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- CPU identity */
+static char cpu_id[8192];
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+
+static void cpu_init(void) {
+    static const char *const wanted[] = {"vendor_id", "cpu family",      "model",       "model name",
+                                         "stepping",  "flags",           "Features",    "CPU implementer",
+                                         "CPU part",  "CPU architecture", "CPU variant", "isa", "uarch"};
+    size_t used = 0;
+    struct utsname u;
+    if (!uname(&u)) used += (size_t)snprintf(cpu_id, sizeof cpu_id, "machine: %s\n", u.machine);
+    char buf[16384];
+    size_t len = 0;
+    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) { /* the first processor's block is enough: read until its blank line */
+        for (;;) {
+            ssize_t k = read(fd, buf + len, sizeof buf - 1 - len);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) break;
+            len += (size_t)k;
+            buf[len] = 0;
+            if (strstr(buf, "\n\n") || len == sizeof buf - 1) break;
+        }
+        close(fd);
+    }
+    buf[len] = 0;
+    for (char *line = buf; *line && *line != '\n';) {
+        char *end = strchr(line, '\n');
+        size_t ll = end ? (size_t)(end - line) : strlen(line);
+        size_t kl = strcspn(line, ":");
+        while (kl && (line[kl - 1] == ' ' || line[kl - 1] == '\t')) kl--;
+        for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
+            if (strlen(wanted[i]) == kl && !strncmp(line, wanted[i], kl) && used < sizeof cpu_id)
+                used += (size_t)snprintf(cpu_id + used, sizeof cpu_id - used, "%.*s\n", (int)ll, line);
+        if (!end) break;
+        line = end + 1;
+    }
+}
+
+const char *cc_cpu_id(void) {
+    pthread_once(&cpu_once, cpu_init);
+    return cpu_id;
+}
+
+/* ---------------------------------------------------------------- the toolchain for one source */
+bj_status cc_tool_init(cc_tool *t, const char *source, const char *iddir) {
+    memset(t, 0, sizeof *t);
+    default_name(t->name, sizeof t->name);
+    if (!cc_resolve(t->name, t->path, sizeof t->path))
+        return core_err(BJ_ERR_IO, "C compiler '%s' not found%s (set \"cc\" with bj_config_set, or BJ_CC)", t->name,
+                        strchr(t->name, '/') ? " or not executable" : " in PATH");
+    char rpath[PATH_MAX];
+    struct stat st;
+    if (!realpath(t->path, rpath) || stat(rpath, &st))
+        return core_err(BJ_ERR_IO, "C compiler '%s': cannot inspect %s: %s", t->name, t->path, strerror(errno));
+    char idkey[3 * PATH_MAX + 64];
+    int k = snprintf(idkey, sizeof idkey, "%s\n%s\n%s\n%lld %lld.%09ld", t->name, t->path, rpath,
+                     (long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    ident id = {.key = XXH3_128bits(idkey, (size_t)k), .omp = -1};
+    bool known = memo_get(id.key, &id);
+    if (!known && id_file_get(iddir, id.key, &id)) known = true, memo_put(&id);
+    if (!known) {
+        double t0 = cc_now();
+        bj_status s = run_version(t, &id);
+        double dt = cc_now() - t0;
+        t->init_s += dt;
+        core_stat_time(true, dt);
+        if (s) return s;
+        memo_put(&id);
+        id_file_put(iddir, &id);
+    }
+    bool want_omp = strstr(source, "#pragma omp") != NULL;
+    if (want_omp && id.omp < 0) {
+        double t0 = cc_now();
+        id.omp = probe_omp(t);
+        t->init_s += cc_now() - t0;
+        memo_put(&id);
+        id_file_put(iddir, &id);
+    }
+    snprintf(t->ident, sizeof t->ident, "%s\n%s\n%lld %lld.%09ld", id.version, rpath, (long long)st.st_size,
+             (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+
+    for (int i = 0; i < NBASE; i++) t->flags[t->nflags++] = base_flags[i];
+    if (want_omp && id.omp == 1) t->flags[t->nflags++] = "-fopenmp", t->openmp = true;
+    char cflags[PATH_MAX];
+    core_config("cflags", cflags, sizeof cflags);
+    if (*cflags) {
+        if (!(t->cflags_copy = strdup(cflags))) return core_err(BJ_ERR_NOMEM, "out of memory copying cflags");
+        char *save = NULL;
+        for (char *w = strtok_r(t->cflags_copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+            if (t->nflags == CC_MAX_FLAGS)
+                return core_err(BJ_ERR_ARG, "\"cflags\" has too many words (at most %d)", CC_MAX_FLAGS - NBASE - 1);
+            t->flags[t->nflags++] = w;
+        }
+    }
+    return BJ_OK;
+}
+
+void cc_tool_free(cc_tool *t) {
+    free(t->cflags_copy);
+    t->cflags_copy = NULL;
+}

@@ -1,0 +1,57 @@
+/* cc_internal.h — what the disk cache (cache.c) needs from the compiler driver (cc.c): the toolchain, its run. */
+#ifndef BJ_CC_INTERNAL_H
+#define BJ_CC_INTERNAL_H
+
+#include "backend/c/cc.h"
+
+#include <limits.h>
+#include <xxhash.h>
+
+#define CC_MAX_FLAGS 64
+
+/* The compiler as it will be run for one source: its configured name, where PATH finds it, its identity (version
+ * line and resolved binary, part of the cache key) and the flag words (also part of the key). */
+typedef struct cc_tool {
+    char name[PATH_MAX]; /* the "cc" setting, or "cc" */
+    char path[PATH_MAX]; /* the binary PATH resolves name to */
+    char ident[PATH_MAX + 512];
+    const char *flags[CC_MAX_FLAGS];
+    int nflags;
+    bool openmp; /* flags hold -fopenmp */
+    double init_s; /* seconds cc_tool_init spent running the compiler (--version, OpenMP probe) */
+    char *cflags_copy; /* storage of the words taken from "cflags" */
+} cc_tool;
+
+/* Finds the compiler binary: a name with a '/' is checked as it is, another is searched in PATH. */
+BJ_HIDDEN bool cc_resolve(const char *name, char *out, size_t n);
+
+/* Sets up t for source: resolves the compiler (BJ_ERR_IO if missing), learns its identity (once per process and
+ * compiler binary; remembered in iddir, a private directory, when iddir is not NULL), and builds the flags:
+ * -fopenmp only when the source has "#pragma omp" and the compiler builds OpenMP code (probed once). */
+BJ_HIDDEN bj_status cc_tool_init(cc_tool *t, const char *source, const char *iddir);
+BJ_HIDDEN void cc_tool_free(cc_tool *t);
+
+/* Compiles src_path into the shared library so_path; *secs receives the compiler's wall time. On a rejected source:
+ * BJ_ERR_INTERNAL whose message names `name`, the command, the compiler's output (its mentions of src_path shown as
+ * kept_path) and kept_path, where the caller keeps the source. Counts compiles, failures and compile time. */
+BJ_HIDDEN bj_status cc_run(const cc_tool *t, const char *src_path, const char *so_path, const char *kept_path,
+                           const char *name, double *secs);
+
+/* A text naming this CPU's model and features (what -march=native depends on); computed once per process. */
+BJ_HIDDEN const char *cc_cpu_id(void);
+
+/* The 32 lowercase hex digits of h (canonical byte order). */
+BJ_HIDDEN void cc_hex128(XXH128_hash_t h, char out[33]);
+/* Seconds on a monotonic clock. */
+BJ_HIDDEN double cc_now(void);
+
+/* Writes len bytes to a new file in dir named by mkstemps from pattern (e.g. ".tmp-XXXXXX.c", suffix_len 2), path
+ * into path_out. false with errno set on failure (nothing is left behind). */
+BJ_HIDDEN bool cc_write_temp(const char *dir, const char *pattern, int suffix_len, const void *data, size_t len,
+                             char *path_out, size_t n);
+/* A new private (0700) directory under $TMPDIR or /tmp, its path into out. */
+BJ_HIDDEN bool cc_private_dir(char *out, size_t n);
+/* Removes the plain files of dir, then dir itself (best effort). */
+BJ_HIDDEN void cc_remove_dir(const char *dir);
+
+#endif

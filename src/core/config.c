@@ -1,0 +1,154 @@
+/* config.c — the native backend's settings (bj_config_*, seeded from environment variables) and its counters. */
+#include "core.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CFG_MAX 4096 /* longest value + 1: room for a path */
+
+typedef enum { CFG_ANY, CFG_POSITIVE, CFG_BOOL01, CFG_FAULT } cfg_check;
+
+typedef struct {
+    const char *key, *env;
+    cfg_check check;
+} cfg_key;
+
+static const cfg_key keys[] = {
+    {"cc", "BJ_CC", CFG_ANY},
+    {"cflags", "BJ_CFLAGS", CFG_ANY},
+    {"cache_dir", "BJ_CACHE_DIR", CFG_ANY},
+    {"disk_cache", "BJ_DISK_CACHE", CFG_BOOL01},
+    {"dump_dir", "BJ_DUMP_DIR", CFG_ANY},
+    {"num_threads", "BJ_NUM_THREADS", CFG_POSITIVE},
+    {"test_fault", "BJ_TEST_FAULT", CFG_FAULT},
+};
+#define NKEYS (int)(sizeof keys / sizeof keys[0])
+#define KNOWN_KEYS "cc, cflags, cache_dir, disk_cache, dump_dir, num_threads, test_fault"
+
+/* Current values and the values the environment gave at first use (what NULL/"" restores). The environment is
+ * read lazily so that a program may setenv before its first brainjit call. */
+static pthread_mutex_t cfg_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool cfg_loaded;
+static char cfg_val[NKEYS][CFG_MAX], cfg_env[NKEYS][CFG_MAX];
+
+static int find_key(const char *key) {
+    for (int i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].key, key)) return i;
+    return -1;
+}
+
+/* NULL if v is acceptable for key i, else why not. */
+static const char *invalid(int i, const char *v) {
+    if (strlen(v) >= CFG_MAX) return "is too long (at most 4095 bytes)";
+    for (const char *p = v; *p; p++)
+        if (*p == '\n' || *p == '\r') return "contains a line break";
+    switch (keys[i].check) {
+    case CFG_ANY: return NULL;
+    case CFG_BOOL01: return strcmp(v, "0") && strcmp(v, "1") ? "must be \"0\" or \"1\"" : NULL;
+    case CFG_FAULT:
+        return strcmp(v, "compile_error") && strcmp(v, "wrong_result")
+                   ? "must be \"compile_error\" or \"wrong_result\" (or empty)"
+                   : NULL;
+    case CFG_POSITIVE: {
+        /* digits only (no sign, spaces or suffix), 1 .. 65536 */
+        long n = 0;
+        for (const char *p = v; *p; p++) {
+            if (*p < '0' || *p > '9' || p - v > 6) return "must be a positive integer (1 to 65536)";
+            n = n * 10 + (*p - '0');
+        }
+        return n < 1 || n > 65536 ? "must be a positive integer (1 to 65536)" : NULL;
+    }
+    }
+    return NULL;
+}
+
+/* Caller holds cfg_mu. An invalid environment value is ignored with one warning, as if unset. */
+static void load_env(void) {
+    if (cfg_loaded) return;
+    cfg_loaded = true;
+    for (int i = 0; i < NKEYS; i++) {
+        const char *v = getenv(keys[i].env);
+        if (!v || !*v) continue;
+        const char *why = invalid(i, v);
+        if (why) {
+            fprintf(stderr, "brainjit: warning: ignoring %s: its value %s\n", keys[i].env, why);
+            continue;
+        }
+        snprintf(cfg_env[i], CFG_MAX, "%s", v);
+        snprintf(cfg_val[i], CFG_MAX, "%s", v);
+    }
+}
+
+bj_status bj_config_set(const char *key, const char *value) {
+    if (!key) return core_err(BJ_ERR_ARG, "bj_config_set: key is NULL (known keys: " KNOWN_KEYS ")");
+    int i = find_key(key);
+    if (i < 0) return core_err(BJ_ERR_ARG, "bj_config_set: unknown key '%.64s' (known keys: " KNOWN_KEYS ")", key);
+    if (value && *value) {
+        const char *why = invalid(i, value);
+        if (why) return core_err(BJ_ERR_ARG, "bj_config_set: value '%.64s' for '%s' %s", value, key, why);
+    }
+    pthread_mutex_lock(&cfg_mu);
+    load_env();
+    snprintf(cfg_val[i], CFG_MAX, "%s", value && *value ? value : cfg_env[i]);
+    pthread_mutex_unlock(&cfg_mu);
+    return BJ_OK;
+}
+
+bj_status bj_config_get(const char *key, char *buf, size_t n) {
+    if (!buf || !n) return core_err(BJ_ERR_ARG, "bj_config_get: buf is NULL or n is 0");
+    buf[0] = 0;
+    if (!key) return core_err(BJ_ERR_ARG, "bj_config_get: key is NULL (known keys: " KNOWN_KEYS ")");
+    int i = find_key(key);
+    if (i < 0) return core_err(BJ_ERR_ARG, "bj_config_get: unknown key '%.64s' (known keys: " KNOWN_KEYS ")", key);
+    pthread_mutex_lock(&cfg_mu);
+    load_env();
+    size_t len = strlen(cfg_val[i]);
+    snprintf(buf, n, "%s", cfg_val[i]);
+    pthread_mutex_unlock(&cfg_mu);
+    if (len >= n)
+        return core_err(BJ_ERR_ARG, "bj_config_get: the value of '%s' needs %zu bytes, buf has %zu", key, len + 1, n);
+    return BJ_OK;
+}
+
+void core_config(const char *key, char *buf, size_t n) {
+    if (!n) return;
+    buf[0] = 0;
+    int i = find_key(key);
+    BJ_ASSERT(i >= 0);
+    if (i < 0) return;
+    pthread_mutex_lock(&cfg_mu);
+    load_env();
+    snprintf(buf, n, "%s", cfg_val[i]);
+    pthread_mutex_unlock(&cfg_mu);
+}
+
+/* ---------------------------------------------------------------- counters */
+static pthread_mutex_t stat_mu = PTHREAD_MUTEX_INITIALIZER;
+static bj_cpu_stats stats;
+
+void core_stat_add(core_stat s, int64_t n) {
+    pthread_mutex_lock(&stat_mu);
+    switch (s) {
+    case CORE_STAT_COMPILES: stats.compiles += n; break;
+    case CORE_STAT_DISK_HITS: stats.disk_hits += n; break;
+    case CORE_STAT_MEMORY_HITS: stats.memory_hits += n; break;
+    case CORE_STAT_REBUILDS: stats.rebuilds += n; break;
+    case CORE_STAT_FAILURES: stats.failures += n; break;
+    }
+    pthread_mutex_unlock(&stat_mu);
+}
+
+void core_stat_time(bool compile, double seconds) {
+    pthread_mutex_lock(&stat_mu);
+    if (compile) stats.compile_s += seconds;
+    else stats.load_s += seconds;
+    pthread_mutex_unlock(&stat_mu);
+}
+
+void bj_cpu_stats_get(bj_cpu_stats *out) {
+    if (!out) return;
+    pthread_mutex_lock(&stat_mu);
+    *out = stats;
+    pthread_mutex_unlock(&stat_mu);
+}
