@@ -13,7 +13,10 @@
  *   literal or a full of the result's shape at any size.
  * - Algebraic rules are exact for every input, NaN and signed zero included: x*1, x/1, x-0, x+0 (ints and bools;
  *   floats only with -0.0), --x, !!x, ~~x, max(x,x), min(x,x), where(c,x,x), where(const,x,y), casts, reshapes,
- *   broadcasts and transposes that change nothing, and reshape of a reshape. */
+ *   broadcasts and transposes that change nothing, and reshape of a reshape.
+ * - A float sum or mean of a bool cast counts in int32 instead (a firing rate): every partial sum of zeros and ones
+ *   is an integer the float holds exactly while the count is at most 2^24 (2^31 for float64: the int32 counter), so
+ *   the result is the same bits, and an integer count vectorizes where an ordered float sum cannot. */
 #include "backend/interp/interp.h"
 #include "ir/build.h"
 #include "opt/plan.h"
@@ -124,6 +127,25 @@ static bool identity_perm(const ir_node *n) {
     return true;
 }
 
+/* sum/mean(astype(b: bool, float)) -> astype(sum(astype(b, int32)), float) [/ count], when exact (see above). */
+static ir_node *count_bools(rw *w, ir_node *n) {
+    ir_node *c = n->in[0];
+    if ((n->op != IR_SUM && n->op != IR_MEAN) || c->op != IR_CAST || c->in[0]->dtype != BJ_BOOL ||
+        !ir_is_float((bj_dtype)n->dtype))
+        return n;
+    int axes[BJ_MAX_RANK], na = n->nattr - 1;
+    int64_t count = 1;
+    for (int i = 0; i < na; i++) axes[i] = (int)n->attr[i + 1], count *= c->shape[axes[i]];
+    if (na == 0 || count > (n->dtype == BJ_F32 ? (int64_t)1 << 24 : INT32_MAX)) return n;
+    ir_node *s = ir_reduce(w->t, IR_SUM, ir_cast(w->t, c->in[0], BJ_I32), na, axes, n->attr[0] != 0);
+    ir_node *r = s ? ir_cast(w->t, s, (bj_dtype)n->dtype) : NULL;
+    if (r && n->op == IR_MEAN) {
+        double q = n->dtype == BJ_F32 ? (double)(float)count : (double)count;
+        r = ir_binary(w->t, IR_DIV, r, ir_lit(w->t, (bj_dtype)n->dtype, false, q, 0));
+    }
+    return r && same_type(r, n) ? r : n;
+}
+
 static ir_node *simplify(rw *w, ir_node *n) {
     ir_node *a = n->nin > 0 ? n->in[0] : NULL, *b = n->nin > 1 ? n->in[1] : NULL;
     bool fl = ir_is_float((bj_dtype)n->dtype);
@@ -153,9 +175,9 @@ static ir_node *simplify(rw *w, ir_node *n) {
         }
         return n;
     }
+    case IR_SUM: case IR_MEAN: return count_bools(w, n);
     default: return n;
     }
-    (void)w;
 }
 
 /* Reshape of a reshape reads the original in the same C order. */

@@ -18,6 +18,7 @@ static void k1(void *const *restrict b, int64_t lo, int64_t hi) {
     const double *restrict b1 = (const double *)b[1]; /* temporary f64[16,1] */
     double *restrict b2 = (double *)b[2]; /* temporary f64[16,10] */
     for (int64_t i0 = lo; i0 < hi; i0++) {
+        BJ_IVDEP
         for (int64_t i1 = 0; i1 < 10; i1++) {
             const double l0 = b0[i0 * 10 + i1];
             const double l1 = b1[i0];
@@ -48,6 +49,7 @@ static void k3(void *const *restrict b, int64_t lo, int64_t hi) {
     const double *restrict b3 = (const double *)b[3]; /* temporary f64[16,1] */
     double *restrict b4 = (double *)b[4]; /* output 0 f64[16,10] */
     for (int64_t i0 = lo; i0 < hi; i0++) {
+        BJ_IVDEP
         for (int64_t i1 = 0; i1 < 10; i1++) {
             const double l0 = b2[i0 * 10 + i1];
             const double l1 = b3[i0];

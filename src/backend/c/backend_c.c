@@ -223,7 +223,8 @@ static bool overlap(const bj_array *a, const bj_array *b) {
     return a->nbytes && b->nbytes && pa < pb + b->nbytes && pb < pa + a->nbytes;
 }
 
-static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, bj_array *const *outs) {
+/* Runs the kernels on input arrays and output data pointers. */
+static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, void *const *outs) {
     artifact *a = x->a;
     const opt_plan *p = a->plan;
     void *stack[64], **b = p->nbufs <= 64 ? stack : malloc(sizeof *b * (size_t)p->nbufs);
@@ -244,7 +245,7 @@ static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, bj_array *co
         const opt_buf *q = &p->bufs[i];
         switch (q->kind) {
         case OPT_BUF_INPUT: b[i] = ins[q->index]->data; break;
-        case OPT_BUF_OUTPUT: b[i] = outs[q->index]->data; break;
+        case OPT_BUF_OUTPUT: b[i] = outs[q->index]; break;
         case OPT_BUF_CONST: b[i] = q->node->data; break;
         default: b[i] = scratch + q->offset; break;
         }
@@ -252,7 +253,7 @@ static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, bj_array *co
     a->entry(b, NULL, x->nthreads);
     for (int i = 0; i < p->ncopies; i++) {
         const opt_copy *c = &p->copies[i];
-        if (p->bufs[c->from_buf].nbytes) memcpy(outs[c->out]->data, b[c->from_buf], p->bufs[c->from_buf].nbytes);
+        if (p->bufs[c->from_buf].nbytes) memcpy(outs[c->out], b[c->from_buf], p->bufs[c->from_buf].nbytes);
     }
     if (locked) pthread_mutex_unlock(&a->scratch_lock);
     else if (scratch) core_aligned_free(scratch);
@@ -263,23 +264,30 @@ static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, bj_array *co
 static bj_status cpu_run_into(bj_exec *e, bj_array *const *ins, bj_array *const *outs) {
     const cpu_exec *x = e->impl;
     const ir_graph *g = e->g;
+    int nout = g->nout;
+    void *stack[16], **o = nout <= 16 ? stack : malloc(sizeof *o * (size_t)(nout + 1));
+    if (!o) return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory");
     bool alias = false;
-    for (int j = 0; j < g->nout && !alias; j++) {
+    size_t total = 0;
+    for (int j = 0; j < nout; j++) {
+        o[j] = outs[j]->data;
+        total += (outs[j]->nbytes + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN;
         for (int i = 0; i < g->nin && !alias; i++) alias = overlap(outs[j], ins[i]);
         for (int k = 0; k < j && !alias; k++) alias = overlap(outs[j], outs[k]);
     }
-    if (!alias) return run_bound(x, ins, outs);
-    bj_array *tmp[64], **t = g->nout <= 64 ? tmp : calloc((size_t)g->nout, sizeof *t);
-    if (!t) return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory");
-    bj_status s = BJ_OK;
-    for (int j = 0; j < g->nout; j++) t[j] = NULL;
-    for (int j = 0; j < g->nout && !s; j++)
-        if (!(t[j] = core_array_alloc(outs[j]->dtype, outs[j]->rank, outs[j]->shape, "bj_exec_run"))) s = core_last_status();
-    if (!s) s = run_bound(x, ins, t);
-    for (int j = 0; j < g->nout && !s; j++)
-        if (outs[j]->nbytes) memmove(outs[j]->data, t[j]->data, outs[j]->nbytes);
-    for (int j = 0; j < g->nout; j++) bj_array_release(t[j]);
-    if (t != tmp) free(t);
+    /* outputs sharing memory with inputs (in-place updates): compute into one fresh block, then copy */
+    char *tmp = NULL;
+    if (alias && total && posix_memalign((void **)&tmp, BJ_ALIGN, total)) tmp = NULL;
+    bj_status s = alias && total && !tmp ? core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory") : BJ_OK;
+    for (size_t off = 0, j = 0; !s && alias && j < (size_t)nout; j++) {
+        o[j] = tmp + off;
+        off += (outs[j]->nbytes + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN;
+    }
+    if (!s) s = run_bound(x, ins, o);
+    for (int j = 0; !s && alias && j < nout; j++)
+        if (outs[j]->nbytes) memcpy(outs[j]->data, o[j], outs[j]->nbytes);
+    free(tmp);
+    if (o != stack) free(o);
     return s;
 }
 
@@ -289,7 +297,7 @@ static bj_status cpu_run(bj_exec *e, bj_array *const *ins, bj_array **outs) {
         const ir_node *o = g->outputs[j];
         if (!(outs[j] = core_array_alloc((bj_dtype)o->dtype, o->rank, o->shape, "bj_exec_run"))) return core_last_status();
     }
-    return run_bound(e->impl, ins, outs);
+    return cpu_run_into(e, ins, outs); /* fresh outputs never alias */
 }
 
 const backend_vt backend_c = {

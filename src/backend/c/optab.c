@@ -75,8 +75,10 @@ static const tmpl table[IR_NUM_OPS] = {
     [IR_CLIP] = {"(($0 | $1) & $2)", "bj_min_{D}(bj_max_{D}($0, $1), $2)", "bj_min_{D}(bj_max_{D}($0, $1), $2)"},
 };
 
+/* Bools are bytes holding 0 or 1 (the arrays' layout); generated code types them uint8_t, because gcc does not
+ * vectorize conversions from _Bool (a firing-rate count over bool spikes stayed scalar). */
 const char *cgen_ctype(bj_dtype d) {
-    static const char *const n[] = {"bool", "int32_t", "int64_t", "uint32_t", "float", "double"};
+    static const char *const n[] = {"uint8_t", "int32_t", "int64_t", "uint32_t", "float", "double"};
     return (unsigned)d < 6 ? n[d] : "void";
 }
 const char *cgen_dtag(bj_dtype d) {

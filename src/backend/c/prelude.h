@@ -85,6 +85,17 @@ BJ_INT_MINMAX(i32, int32_t)
 BJ_INT_MINMAX(i64, int64_t)
 BJ_INT_MINMAX(u32, uint32_t)
 
+/* Placed before the innermost loop of an elementwise kernel: the memory plan guarantees that no buffer a kernel
+ * writes is read or written through another pointer, so iterations are independent. gcc otherwise gives up
+ * vectorizing a loop with more than ten buffers (too many runtime alias checks). */
+#if defined(__clang__)
+#define BJ_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define BJ_IVDEP _Pragma("GCC ivdep")
+#else
+#define BJ_IVDEP
+#endif
+
 /* Work split for the OpenMP loops: thread `id` of n runs [lo, hi) of 0..total, in contiguous blocks. */
 static inline void bj_split(int64_t total, int n, int id, int64_t *lo, int64_t *hi) {
     int64_t q = total / n, r = total % n;

@@ -402,6 +402,7 @@ int64_t cgen_loop(cgen *c, const opt_kernel *k) {
     int64_t extent = x.ng ? x.gsize[0] : 1;
     if (!x.ng) cgen_line(c, "(void)lo, (void)hi;");
     for (int g = 0; g < x.ng; g++) {
+        if (g == x.ng - 1) cgen_line(c, "BJ_IVDEP");
         if (g == 0) cgen_line(c, "for (int64_t i0 = lo; i0 < hi; i0++) {");
         else cgen_line(c, "for (int64_t %s = 0; %s < %lld; %s++) {", x.var[g], x.var[g], (long long)x.gsize[g], x.var[g]);
         c->indent++;

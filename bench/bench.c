@@ -1,0 +1,813 @@
+/* bench.c — `make bench`: traced (brainjit) steps against hand-written C in one process; compile and call costs. */
+#include "bench.h"
+#include "brainjit.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Batches of >= BATCH_NS, the median of ROUNDS clean ones (see measure). */
+#define BATCH_NS 20e6
+#define ROUNDS 7
+#define MAXIO 6
+#define MAXSIDES 3
+#define COMPILE_REPS 5
+
+static const char *backend = "cpu"; /* the backend under test; --backend interp for debugging */
+static const char *cache_dir = "build/bench-cache";
+static int small; /* --small: populations 10-100x smaller, for the slow interpreter */
+static const char *only; /* --only SUBSTRING: the cases whose name holds it */
+static int warnings;
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* A fixed-seed generator, so traced and hand sides start from the same state on every run. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static double uniform(double lo, double hi) {
+    rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
+    return lo + (hi - lo) * (double)(rng_state >> 11) * 0x1.0p-53;
+}
+
+static void warn(const char *name, const char *what) {
+    printf("WARNING: %s: %s\n", name, what);
+    fflush(stdout);
+    warnings++;
+}
+
+/* ---------------------------------------------------------------- models as traces */
+
+static bj_graph *finish(bj_trace *t, bj_val **outs, int nout) {
+    bj_graph *g = bj_trace_finish(t, outs, nout);
+    if (!g) fprintf(stderr, "bench: tracing failed: %s\n", bj_last_error());
+    return g;
+}
+
+static bj_graph *lif_graph(bj_dtype dt, int64_t n, double v_th) {
+    bj_trace *t = bj_trace_new("lif_step");
+    bj_val *v = bj_trace_arg(t, "v", dt, 1, &n);
+    bj_val *ref = bj_trace_arg(t, "ref", BJ_I32, 1, &n);
+    bj_val *cur = bj_trace_arg(t, "I", dt, 1, &n);
+    bj_val *refractory = bj_gt(ref, 0);
+    bj_val *ref1 = bj_where(refractory, bj_sub(ref, 1), 0);
+    bj_val *v_int = bj_add(v, bj_mul(bj_add(bj_neg(bj_sub(v, LIF_V_REST)), cur), LIF_DT / LIF_TAU));
+    bj_val *v1 = bj_where(refractory, v, v_int);
+    bj_val *spike = bj_ge(v1, v_th);
+    bj_val *outs[3] = {bj_where(spike, LIF_V_RESET, v1), bj_where(spike, LIF_T_REF, ref1), spike};
+    return finish(t, outs, 3);
+}
+
+/* a x / (exp(s x) - 1): the shape of alpha_m, beta_m, alpha_n. Near x = 0 it is 0/0 (float32 hits x == 0 within a
+ * few hundred thousand neuron-steps, and the neuron is NaN from then on), so there it takes its limit a / s. */
+static bj_val *rate_lin(double a, bj_val *x, double s) {
+    return bj_where(bj_lt(bj_abs(x), 1e-3), a / s, bj_div(bj_mul(a, x), bj_sub(bj_exp(bj_mul(x, s)), 1.0)));
+}
+
+static bj_val *gate(bj_val *x, bj_val *alpha, bj_val *beta) {
+    return bj_add(x, bj_mul(HH_DT, bj_sub(bj_mul(alpha, bj_sub(1.0, x)), bj_mul(beta, x))));
+}
+
+static bj_graph *hh_graph(int64_t n) {
+    bj_trace *t = bj_trace_new("hh_step");
+    bj_val *V = bj_trace_arg(t, "V", BJ_F32, 1, &n), *m = bj_trace_arg(t, "m", BJ_F32, 1, &n);
+    bj_val *h = bj_trace_arg(t, "h", BJ_F32, 1, &n), *k = bj_trace_arg(t, "n", BJ_F32, 1, &n);
+    bj_val *cur = bj_trace_arg(t, "I", BJ_F32, 1, &n);
+    bj_val *vt = bj_sub(V, HH_VT);
+    bj_val *am = rate_lin(0.32, bj_sub(13.0, vt), 0.25);
+    bj_val *bm = rate_lin(0.28, bj_sub(vt, 40.0), 0.2);
+    bj_val *ah = bj_mul(0.128, bj_exp(bj_mul(bj_sub(17.0, vt), 1.0 / 18.0)));
+    bj_val *bh = bj_div(4.0, bj_add(1.0, bj_exp(bj_mul(bj_sub(40.0, vt), 0.2))));
+    bj_val *an = rate_lin(0.032, bj_sub(15.0, vt), 0.2);
+    bj_val *bn = bj_mul(0.5, bj_exp(bj_mul(bj_sub(10.0, vt), 0.025)));
+    bj_val *m3 = bj_mul(bj_mul(m, m), m), *k2 = bj_mul(k, k), *k4 = bj_mul(k2, k2);
+    bj_val *ina = bj_mul(bj_mul(bj_mul(HH_GNA, m3), h), bj_sub(V, HH_ENA));
+    bj_val *ik = bj_mul(bj_mul(HH_GK, k4), bj_sub(V, HH_EK));
+    bj_val *il = bj_mul(HH_GL, bj_sub(HH_EL, V));
+    bj_val *V1 = bj_add(V, bj_mul(bj_add(bj_sub(bj_sub(il, ina), ik), cur), HH_DT / HH_CM));
+    bj_val *spike = bj_logical_and(bj_ge(V1, HH_SPIKE), bj_lt(V, HH_SPIKE));
+    bj_val *outs[5] = {V1, gate(m, am, bm), gate(h, ah, bh), gate(k, an, bn), spike};
+    return finish(t, outs, 5);
+}
+
+static bj_graph *rate_graph(int64_t n) {
+    bj_trace *t = bj_trace_new("mean_rate");
+    bj_val *spike = bj_trace_arg(t, "spike", BJ_BOOL, 1, &n);
+    bj_val *out = bj_mean(bj_astype(spike, BJ_F32), 0, NULL, false);
+    return finish(t, &out, 1);
+}
+
+static bj_graph *matmul_graph(int64_t n) {
+    bj_trace *t = bj_trace_new("matmul");
+    bj_val *a = bj_trace_arg(t, "a", BJ_F32, 2, (int64_t[]){n, n});
+    bj_val *b = bj_trace_arg(t, "b", BJ_F32, 2, (int64_t[]){n, n});
+    bj_val *out = bj_matmul(a, b);
+    return finish(t, &out, 1);
+}
+
+static bj_graph *call_graph(void) {
+    bj_trace *t = bj_trace_new("call_overhead");
+    int64_t one = 1;
+    bj_val *a = bj_trace_arg(t, "a", BJ_F32, 1, &one), *b = bj_trace_arg(t, "b", BJ_F32, 1, &one);
+    bj_val *c = bj_trace_arg(t, "c", BJ_F32, 1, &one);
+    bj_val *out = bj_add(a, bj_mul(b, c));
+    return finish(t, &out, 1);
+}
+
+/* Compiles g on the backend under test and releases g; NULL (with a message) on failure. */
+static bj_exec *compile(bj_graph *g, const char *name) {
+    if (!g) return NULL;
+    bj_exec *e = bj_compile(g, backend);
+    bj_graph_release(g);
+    if (!e) {
+        fprintf(stderr, "bench: %s: bj_compile(\"%s\") failed: %s\n", name, backend, bj_last_error());
+        return NULL;
+    }
+    if (strcmp(bj_exec_backend(e), backend)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "ran on \"%s\", not \"%s\"", bj_exec_backend(e), backend);
+        warn(name, msg);
+    }
+    return e;
+}
+
+/* ---------------------------------------------------------------- ping-pong state
+ * Two sets of buffers: step k reads set k%2's inputs and writes its outputs, which are set (k+1)%2's state inputs.
+ * Traced and hand sides each own such a pair, filled with the same initial data. */
+
+typedef void hand_fn(int64_t n, void *const *in, void *const *out);
+
+typedef struct pingpong {
+    int nin, nout, phase, failed;
+    int64_t n;
+    bj_array *in[2][MAXIO], *out[2][MAXIO];
+    void *in_data[2][MAXIO], *out_data[2][MAXIO]; /* raw pointers, so the hand side pays no handle checks */
+    bj_array *owned[2 * MAXIO];
+    int nowned;
+    bj_exec *exec; /* traced side */
+    hand_fn *hand; /* hand side */
+} pingpong;
+
+/* feeds[k]: the input that output k becomes on the next step, or -1. protos: outputs' dtype and shape. */
+static int pp_init(pingpong *p, int64_t n, int nin, bj_array *const *init, int nout, bj_array *const *protos,
+                   const int *feeds) {
+    memset(p, 0, sizeof *p);
+    p->n = n, p->nin = nin, p->nout = nout;
+    for (int i = 0; i < nin; i++) p->in[0][i] = p->in[1][i] = p->owned[p->nowned++] = bj_array_copy(init[i]);
+    for (int k = 0; k < nout; k++) {
+        bj_array *a = bj_array_copy(feeds[k] >= 0 ? init[feeds[k]] : protos[k]);
+        p->owned[p->nowned++] = a;
+        p->out[0][k] = p->out[1][k] = a;
+    }
+    for (int k = 0; k < nout; k++)
+        if (feeds[k] >= 0) p->in[1][feeds[k]] = p->out[0][k], p->out[1][k] = p->in[0][feeds[k]];
+    for (int i = 0; i < p->nowned; i++)
+        if (!p->owned[i]) return fprintf(stderr, "bench: out of memory\n"), -1;
+    for (int s = 0; s < 2; s++) {
+        for (int i = 0; i < nin; i++) p->in_data[s][i] = bj_array_data(p->in[s][i]);
+        for (int k = 0; k < nout; k++) p->out_data[s][k] = bj_array_data(p->out[s][k]);
+    }
+    return 0;
+}
+
+static void pp_free(pingpong *p) {
+    for (int i = 0; i < p->nowned; i++) bj_array_release(p->owned[i]);
+    bj_exec_release(p->exec);
+    p->nowned = 0, p->exec = NULL;
+}
+
+/* Back to the initial state: the init data into set 0's inputs (the state buffers are fixed), step 0 next. */
+static void pp_reset(pingpong *p, bj_array *const *init) {
+    for (int i = 0; i < p->nin; i++) memcpy(p->in_data[0][i], bj_array_data(init[i]), bj_array_nbytes(init[i]));
+    p->phase = 0;
+}
+
+static void traced_step(void *ctx) {
+    pingpong *p = ctx;
+    if (bj_exec_run_into(p->exec, p->in[p->phase], p->nin, p->out[p->phase], p->nout) != BJ_OK && !p->failed) {
+        fprintf(stderr, "bench: bj_exec_run_into failed: %s\n", bj_last_error());
+        p->failed = 1;
+    }
+    p->phase ^= 1;
+}
+
+static void hand_step(void *ctx) {
+    pingpong *p = ctx;
+    p->hand(p->n, p->in_data[p->phase], p->out_data[p->phase]);
+    p->phase ^= 1;
+}
+
+/* The outputs of the last step taken. */
+static bj_array *pp_last(const pingpong *p, int k) { return p->out[p->phase ^ 1][k]; }
+
+/* ---------------------------------------------------------------- hand-side adapters */
+
+static void h_lif_f32(int64_t n, void *const *in, void *const *out) {
+    hand_lif_f32(n, in[0], in[1], in[2], out[0], out[1], out[2]);
+}
+static void h_lif_f64(int64_t n, void *const *in, void *const *out) {
+    hand_lif_f64(n, in[0], in[1], in[2], out[0], out[1], out[2]);
+}
+static void h_hh(int64_t n, void *const *in, void *const *out) {
+    hand_hh_f32(n, in[0], in[1], in[2], in[3], in[4], out[0], out[1], out[2], out[3], out[4]);
+}
+static void h_hh_fast(int64_t n, void *const *in, void *const *out) {
+    hand_hh_f32_fastmath(n, in[0], in[1], in[2], in[3], in[4], out[0], out[1], out[2], out[3], out[4]);
+}
+static void h_rate(int64_t n, void *const *in, void *const *out) { *(float *)out[0] = hand_rate_mean(n, in[0]); }
+static void h_matmul(int64_t n, void *const *in, void *const *out) { hand_matmul_f32(n, in[0], in[1], out[0]); }
+
+/* ---------------------------------------------------------------- checking */
+
+static int64_t count_true(const bj_array *a) {
+    const bool *d = bj_array_data(a);
+    int64_t c = 0, n = bj_array_size(a);
+    for (int64_t i = 0; i < n; i++) c += d[i];
+    return c;
+}
+
+/* Elements of x and y (same dtype and size) differing by more than atol + rtol * |y|; the largest difference. */
+static int64_t mismatches(const bj_array *x, const bj_array *y, double atol, double rtol, double *maxdiff) {
+    int64_t n = bj_array_size(x), bad = 0;
+    bj_dtype dt = bj_array_dtype(x);
+    const void *a = bj_array_data(x), *b = bj_array_data(y);
+    for (int64_t i = 0; i < n; i++) {
+        double u, v;
+        switch (dt) {
+        case BJ_F32: u = ((const float *)a)[i], v = ((const float *)b)[i]; break;
+        case BJ_F64: u = ((const double *)a)[i], v = ((const double *)b)[i]; break;
+        case BJ_I32: u = ((const int32_t *)a)[i], v = ((const int32_t *)b)[i]; break;
+        case BJ_BOOL: u = ((const bool *)a)[i], v = ((const bool *)b)[i]; break;
+        default: return n;
+        }
+        if (u != u && v != v) continue; /* NaN on both sides agrees */
+        double d = fabs(u - v);
+        if (d != d || d > atol + rtol * fabs(v)) bad++;
+        if (d > *maxdiff || d != d) *maxdiff = d;
+    }
+    return bad;
+}
+
+/* Runs `steps` steps on both sides from the same state and compares every output and the spike totals (output
+ * spike_out, or -1). A few disagreements (a threshold crossing decided by the last bit) are tolerated and shown. */
+static bool verify(const char *name, pingpong *tr, pingpong *hd, int steps, const double *atol, double rtol,
+                   int spike_out, char *note, size_t notelen) {
+    int64_t spikes_t = 0, spikes_h = 0;
+    for (int s = 0; s < steps; s++) {
+        traced_step(tr), hand_step(hd);
+        if (spike_out < 0) continue;
+        spikes_t += count_true(pp_last(tr, spike_out));
+        spikes_h += count_true(pp_last(hd, spike_out));
+    }
+    if (tr->failed) return snprintf(note, notelen, "FAILED"), false;
+    int64_t n = 0, bad = 0;
+    double maxdiff = 0;
+    for (int k = 0; k < tr->nout; k++) {
+        n += bj_array_size(pp_last(tr, k));
+        bad += mismatches(pp_last(tr, k), pp_last(hd, k), atol[k], rtol, &maxdiff);
+    }
+    int64_t allowed = n / 1000, spike_diff = llabs(spikes_t - spikes_h);
+    bool ok = bad <= allowed && spike_diff <= (spikes_h / 1000 > 1 ? spikes_h / 1000 : 1);
+    snprintf(note, notelen, "%s", !ok ? "WRONG" : bad || spike_diff ? "~ok" : "ok");
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "traced vs hand after %d step(s): %lld of %lld output elements differ (max |diff| %.3g); spikes %lld vs "
+             "%lld",
+             steps, (long long)bad, (long long)n, maxdiff, (long long)spikes_t, (long long)spikes_h);
+    if (!ok) warn(name, msg);
+    else if (bad || spike_diff) printf("note: %s: %s\n", name, msg);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- timing
+ * Wall-clock batches, interleaved A B C A B C ... so drift hits all sides alike, the median reported. A batch during
+ * which the thread was descheduled (its CPU time under 90% of its wall time: another process ran) says nothing about
+ * our code, so it is set aside and more rounds are run, up to MAX_ROUNDS. A side left with fewer than ROUNDS clean
+ * batches (a busy machine) is reported by the median of its CPU times instead, and marked. */
+#define MAX_ROUNDS 25
+#define CLEAN 0.9
+
+typedef struct side {
+    void (*step)(void *ctx);
+    void *ctx;
+    bool wall_only; /* multi-threaded: this thread's CPU time is not the cost */
+} side;
+
+typedef struct timing {
+    double ns;      /* per call */
+    bool by_cpu;    /* from CPU time: too few clean wall-clock batches */
+    int clean, all; /* batches */
+} timing;
+
+static double cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static double run_batch(const side *s, int64_t reps, double *cpu) {
+    double c0 = cpu_ns(), t0 = now_ns();
+    for (int64_t r = 0; r < reps; r++) s->step(s->ctx);
+    double t1 = now_ns();
+    if (cpu) *cpu = cpu_ns() - c0;
+    return t1 - t0;
+}
+
+static void measure(const side *sides, int nsides, timing *out) {
+    int64_t reps[MAXSIDES];
+    double cpu[MAXSIDES][MAX_ROUNDS], clean[MAXSIDES][MAX_ROUNDS];
+    int nclean[MAXSIDES] = {0};
+    for (int s = 0; s < nsides; s++) {
+        run_batch(&sides[s], 3, NULL); /* warm up: page in buffers, load code */
+        int64_t r = 1;
+        double t;
+        while ((t = run_batch(&sides[s], r, NULL)) < BATCH_NS / 8 && r < (1ll << 40)) r *= 2;
+        double want = (double)r * BATCH_NS / (t > 1 ? t : 1);
+        reps[s] = want < 1 ? 1 : (int64_t)want;
+    }
+    int rounds = 0;
+    for (bool done = false; !done && rounds < MAX_ROUNDS; rounds++) {
+        done = rounds + 1 >= ROUNDS;
+        for (int s = 0; s < nsides; s++) {
+            double w = run_batch(&sides[s], reps[s], &cpu[s][rounds]) / (double)reps[s];
+            cpu[s][rounds] /= (double)reps[s];
+            if (sides[s].wall_only || cpu[s][rounds] >= CLEAN * w) clean[s][nclean[s]++] = w;
+            done = done && nclean[s] >= ROUNDS;
+        }
+    }
+    for (int s = 0; s < nsides; s++) {
+        out[s] = (timing){0, false, nclean[s], rounds};
+        if (nclean[s] >= ROUNDS) out[s].ns = median(clean[s], nclean[s]);
+        else out[s].ns = median(cpu[s], rounds), out[s].by_cpu = true;
+    }
+}
+
+/* ---------------------------------------------------------------- results */
+
+typedef struct row {
+    char name[96], check[16], target[48];
+    double traced_ns, hand_ns;
+    bool by_cpu; /* a side timed by CPU time (busy machine) */
+    int64_t per; /* neurons per step for ns/neuron-step; 0: not a population */
+    bool summary; /* also printed as a `bench` line */
+} row;
+static row rows[32];
+static int nrows;
+
+static row *add_row(const char *name, const timing *traced, const timing *hand, int64_t per, const char *check) {
+    if (nrows == (int)(sizeof rows / sizeof rows[0])) return &rows[nrows - 1];
+    row *r = &rows[nrows++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    snprintf(r->check, sizeof r->check, "%s", check);
+    r->traced_ns = traced->ns, r->hand_ns = hand->ns, r->per = per, r->summary = true;
+    r->by_cpu = traced->by_cpu || hand->by_cpu;
+    return r;
+}
+
+static const char *met(bool ok) { return ok ? "met" : "MISSED"; }
+
+/* ---------------------------------------------------------------- cases */
+
+/* One case: a traced graph, its inputs, and one or more hand-written versions of the same step. */
+typedef struct kase {
+    char name[64];
+    int64_t n, per;
+    bj_graph *g;
+    int nin, nout;
+    bj_array *init[MAXIO], *protos[MAXIO];
+    int feeds[MAXIO];
+    double atol[MAXIO], rtol;
+    int verify_steps, spike_out;
+    hand_fn *hands[MAXSIDES - 1];
+    int nhands;
+    bool threaded; /* the traced side runs on several threads */
+} kase;
+
+static void kase_free(kase *c) {
+    bj_graph_release(c->g);
+    for (int i = 0; i < MAXIO; i++) bj_array_release(c->init[i]), bj_array_release(c->protos[i]);
+    memset(c, 0, sizeof *c);
+}
+
+/* Compiles, checks each hand side against the traced one from the initial state, then times all sides
+ * interleaved. ns[0]: traced, ns[1..]: hands; check[h]: "ok", "~ok" or "WRONG" per hand side. Consumes c. */
+static bool run_case(kase *c, timing *ns, char check[][16]) {
+    pingpong tr = {0}, hd[MAXSIDES - 1] = {{0}};
+    bool ran = false;
+    if (only && !strstr(c->name, only)) goto done;
+    fprintf(stderr, "bench: %s\n", c->name);
+    for (int i = 0; i < c->nin; i++)
+        if (!c->init[i]) goto done;
+    bj_exec *e = compile(c->g, c->name);
+    c->g = NULL;
+    if (!e) goto done;
+    if (pp_init(&tr, c->n, c->nin, c->init, c->nout, c->protos, c->feeds)) {
+        bj_exec_release(e);
+        goto done;
+    }
+    tr.exec = e;
+    for (int h = 0; h < c->nhands; h++) {
+        if (pp_init(&hd[h], c->n, c->nin, c->init, c->nout, c->protos, c->feeds)) goto done;
+        hd[h].hand = c->hands[h];
+        pp_reset(&tr, c->init);
+        char label[96];
+        snprintf(label, sizeof label, h ? "%s (-ffast-math hand)" : "%s", c->name);
+        verify(label, &tr, &hd[h], c->verify_steps, c->atol, c->rtol, c->spike_out, check[h], 16);
+        if (tr.failed) goto done;
+    }
+    side sides[MAXSIDES] = {{traced_step, &tr, c->threaded}};
+    for (int h = 0; h < c->nhands; h++) sides[h + 1] = (side){hand_step, &hd[h], false};
+    measure(sides, c->nhands + 1, ns);
+    ran = !tr.failed;
+done:
+    pp_free(&tr);
+    for (int h = 0; h < c->nhands; h++) pp_free(&hd[h]);
+    kase_free(c);
+    return ran;
+}
+
+static bj_array *random_array(bj_dtype dt, int64_t n, double lo, double hi) {
+    bj_array *a = bj_array_zeros(dt, 1, &n);
+    if (!a) return NULL;
+    void *d = bj_array_data(a);
+    for (int64_t i = 0; i < n; i++)
+        if (dt == BJ_F32) ((float *)d)[i] = (float)uniform(lo, hi);
+        else ((double *)d)[i] = uniform(lo, hi);
+    return a;
+}
+
+/* LIF at dtype dt: v, ref (int32 steps left), I -> v, ref, spike. */
+static void kase_lif(kase *c, bj_dtype dt, int64_t n) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "lif_%s_n%lld", dt == BJ_F32 ? "f32" : "f64", (long long)n);
+    c->n = c->per = n, c->nin = 3, c->nout = 3;
+    c->g = lif_graph(dt, n, LIF_V_TH);
+    c->init[0] = random_array(dt, n, -70.0, -48.0);
+    c->init[1] = bj_array_zeros(BJ_I32, 1, &n);
+    c->init[2] = random_array(dt, n, 0.0, 30.0);
+    if (c->init[1]) {
+        int32_t *ref = bj_array_data(c->init[1]);
+        for (int64_t i = 0; i < n; i++) ref[i] = uniform(0, 1) < 0.3 ? (int32_t)uniform(1, LIF_T_REF + 1) : 0;
+    }
+    c->protos[2] = bj_array_zeros(BJ_BOOL, 1, &n);
+    c->feeds[0] = 0, c->feeds[1] = 1, c->feeds[2] = -1;
+    c->atol[0] = dt == BJ_F32 ? 1e-4 : 1e-10, c->rtol = dt == BJ_F32 ? 1e-6 : 1e-13;
+    c->verify_steps = 10, c->spike_out = 2;
+    c->hands[0] = dt == BJ_F32 ? h_lif_f32 : h_lif_f64, c->nhands = 1;
+}
+
+static void kase_hh(kase *c, int64_t n) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "hh_f32_n%lld", (long long)n);
+    c->n = c->per = n, c->nin = 5, c->nout = 5;
+    c->g = hh_graph(n);
+    c->init[0] = random_array(BJ_F32, n, -75.0, -40.0);
+    c->init[1] = random_array(BJ_F32, n, 0.02, 0.1);
+    c->init[2] = random_array(BJ_F32, n, 0.4, 0.7);
+    c->init[3] = random_array(BJ_F32, n, 0.2, 0.4);
+    c->init[4] = random_array(BJ_F32, n, 0.0, 1500.0);
+    c->protos[4] = bj_array_zeros(BJ_BOOL, 1, &n);
+    for (int k = 0; k < 4; k++) c->feeds[k] = k;
+    c->feeds[4] = -1;
+    c->atol[0] = 1e-2, c->atol[1] = c->atol[2] = c->atol[3] = 1e-4, c->rtol = 1e-4;
+    c->verify_steps = 20, c->spike_out = 4;
+    c->hands[0] = h_hh, c->hands[1] = h_hh_fast, c->nhands = 2;
+}
+
+static void kase_rate(kase *c, int64_t n) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "rate_mean_n%lld", (long long)n);
+    c->n = c->per = n, c->nin = 1, c->nout = 1;
+    c->g = rate_graph(n);
+    c->init[0] = bj_array_zeros(BJ_BOOL, 1, &n);
+    if (c->init[0]) {
+        bool *s = bj_array_data(c->init[0]);
+        for (int64_t i = 0; i < n; i++) s[i] = uniform(0, 1) < 0.05;
+    }
+    c->protos[0] = bj_array_zeros(BJ_F32, 0, &n);
+    c->feeds[0] = -1, c->atol[0] = 1e-6, c->rtol = 1e-6;
+    c->verify_steps = 1, c->spike_out = -1;
+    c->hands[0] = h_rate, c->nhands = 1;
+}
+
+static void kase_matmul(kase *c, int64_t n) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "matmul_f32_%lldx%lld", (long long)n, (long long)n);
+    c->n = n, c->nin = 2, c->nout = 1;
+    c->g = matmul_graph(n);
+    for (int i = 0; i < 2; i++) {
+        c->init[i] = random_array(BJ_F32, n * n, -1.0, 1.0);
+        if (c->init[i]) { /* reshape to n x n */
+            bj_array *sq = bj_array_new(BJ_F32, 2, (int64_t[]){n, n}, bj_array_data(c->init[i]));
+            bj_array_release(c->init[i]);
+            c->init[i] = sq;
+        }
+    }
+    c->protos[0] = bj_array_zeros(BJ_F32, 2, (int64_t[]){n, n});
+    c->feeds[0] = -1, c->atol[0] = 1e-4, c->rtol = 1e-4;
+    c->verify_steps = 1, c->spike_out = -1;
+    c->hands[0] = h_matmul, c->nhands = 1;
+}
+
+/* Populations in --small mode (the interpreter is orders of magnitude slower). */
+static int64_t scaled(int64_t n) { return small ? n / (n >= 100000 ? 100 : 10) : n; }
+
+static void run_lif(bj_dtype dt, int64_t n) {
+    kase c;
+    kase_lif(&c, dt, scaled(n));
+    char name[64], check[MAXSIDES][16] = {{0}};
+    snprintf(name, sizeof name, "%s", c.name);
+    int64_t per = c.per;
+    timing ns[MAXSIDES];
+    if (!run_case(&c, ns, check)) return;
+    row *r = add_row(name, &ns[0], &ns[1], per, check[0]);
+    snprintf(r->target, sizeof r->target, "ratio<=1.15 %s", met(ns[0].ns / ns[1].ns <= 1.15));
+}
+
+static void run_hh(int64_t n) {
+    kase c;
+    kase_hh(&c, scaled(n));
+    char name[64], name2[80], check[MAXSIDES][16] = {{0}};
+    snprintf(name, sizeof name, "%s", c.name);
+    snprintf(name2, sizeof name2, "%s_vs_fastmath", c.name);
+    int64_t per = c.per;
+    timing ns[MAXSIDES];
+    if (!run_case(&c, ns, check)) return;
+    row *r = add_row(name, &ns[0], &ns[1], per, check[0]);
+    if (n == 4000)
+        snprintf(r->target, sizeof r->target, "<=6 ns/neuron-step %s", met(ns[0].ns / (double)per <= 6.0));
+    add_row(name2, &ns[0], &ns[2], per, check[1]);
+}
+
+static void run_rate(int64_t n) {
+    kase c;
+    kase_rate(&c, scaled(n));
+    char name[64], check[MAXSIDES][16] = {{0}};
+    snprintf(name, sizeof name, "%s", c.name);
+    int64_t per = c.per;
+    timing ns[MAXSIDES];
+    if (run_case(&c, ns, check)) add_row(name, &ns[0], &ns[1], per, check[0]);
+}
+
+static void run_matmul(int64_t n) {
+    kase c;
+    n = small ? 32 : n;
+    kase_matmul(&c, n);
+    char name[64], check[MAXSIDES][16] = {{0}};
+    snprintf(name, sizeof name, "%s", c.name);
+    timing ns[MAXSIDES];
+    if (!run_case(&c, ns, check)) return;
+    row *r = add_row(name, &ns[0], &ns[1], 0, check[0]);
+    double flops = 2.0 * (double)n * (double)n * (double)n;
+    snprintf(r->target, sizeof r->target, "GFLOP/s %.1f | %.1f", flops / ns[0].ns, flops / ns[1].ns);
+}
+
+/* The LIF step at 1e6 neurons with the default thread count (an info row: the hand side is single-threaded). */
+static void run_lif_threads(int64_t n) {
+    if (bj_config_set("num_threads", "")) fprintf(stderr, "bench: num_threads: %s\n", bj_last_error());
+    kase c;
+    kase_lif(&c, BJ_F32, scaled(n));
+    c.threaded = true;
+    char name[96], check[MAXSIDES][16] = {{0}};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    snprintf(name, sizeof name, "%s_threads%ld", c.name, cpus);
+    int64_t per = c.per;
+    timing ns[MAXSIDES];
+    bool ok = run_case(&c, ns, check);
+    if (bj_config_set("num_threads", "1")) fprintf(stderr, "bench: num_threads: %s\n", bj_last_error());
+    if (!ok) return;
+    row *r = add_row(name, &ns[0], &ns[1], per, check[0]);
+    snprintf(r->target, sizeof r->target, "info: default threads vs 1-thread hand");
+    r->summary = false;
+}
+
+/* ---------------------------------------------------------------- compile and call costs */
+
+/* --warm-load: a fresh process traces the LIF step and times its bj_compile, which the parent made a disk hit. */
+static int warm_child(void) {
+    bj_graph *g = lif_graph(BJ_F32, scaled(4000), LIF_V_TH);
+    if (!g) return 1;
+    bj_cpu_stats before, after;
+    bj_cpu_stats_get(&before);
+    double t0 = now_ns();
+    bj_exec *e = bj_compile(g, backend);
+    double t1 = now_ns();
+    bj_cpu_stats_get(&after);
+    bj_graph_release(g);
+    if (!e) return fprintf(stderr, "bench --warm-load: bj_compile failed: %s\n", bj_last_error()), 1;
+    printf("warm_ms=%.4f disk_hits=%lld compiles=%lld\n", (t1 - t0) / 1e6,
+           (long long)(after.disk_hits - before.disk_hits), (long long)(after.compiles - before.compiles));
+    bj_exec_release(e);
+    return 0;
+}
+
+/* Runs this program again with --warm-load; its ms, or -1. *hits: the disk hits it saw. */
+static double spawn_warm(long long *hits) {
+    char *argv[] = {"bench", "--warm-load", "--backend", (char *)backend, "--cache-dir", (char *)cache_dir,
+                    small ? "--small" : NULL, NULL};
+    int fd[2];
+    fflush(stdout), fflush(stderr);
+    if (pipe(fd)) return perror("bench: pipe"), -1;
+    pid_t pid = fork();
+    if (pid < 0) return perror("bench: fork"), close(fd[0]), close(fd[1]), -1;
+    if (pid == 0) {
+        dup2(fd[1], STDOUT_FILENO);
+        close(fd[0]), close(fd[1]);
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    char buf[512];
+    size_t len = 0;
+    ssize_t got;
+    while (len < sizeof buf - 1 && (got = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0) len += (size_t)got;
+    buf[len] = 0;
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    double ms = -1;
+    long long compiles = 0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) || sscanf(buf, "warm_ms=%lf disk_hits=%lld compiles=%lld", &ms, hits,
+                                                              &compiles) != 3)
+        return fprintf(stderr, "bench: --warm-load child failed: %s\n", buf), -1;
+    return ms;
+}
+
+typedef struct call_ctx {
+    bj_exec *e;
+    bj_array *in[3], *out;
+    int failed;
+} call_ctx;
+
+static void call_step(void *ctx) {
+    call_ctx *c = ctx;
+    if (bj_exec_run_into(c->e, c->in, 3, &c->out, 1) != BJ_OK) c->failed = 1;
+}
+
+static void run_compile(void) {
+    if (only && !strstr("compile", only)) return;
+    fprintf(stderr, "bench: compile\n");
+    bool native = !strcmp(backend, "cpu");
+    double cold[COMPILE_REPS], warm[COMPILE_REPS], cold_ms = -1, warm_ms = -1, call_ns = -1;
+    bool call_by_cpu = false;
+    /* (a) cold: no disk cache, and each graph differs (its threshold) so the in-process cache cannot serve it */
+    int ncold = 0;
+    if (bj_config_set("disk_cache", "0")) fprintf(stderr, "bench: disk_cache: %s\n", bj_last_error());
+    for (int k = 0; k < COMPILE_REPS; k++) {
+        bj_graph *g = lif_graph(BJ_F32, scaled(4000), LIF_V_TH + 1e-3 * (k + 1));
+        if (!g) break;
+        bj_cpu_stats before, after;
+        bj_cpu_stats_get(&before);
+        double t0 = now_ns();
+        bj_exec *e = bj_compile(g, backend);
+        double t1 = now_ns();
+        bj_cpu_stats_get(&after);
+        bj_graph_release(g);
+        if (!e) {
+            fprintf(stderr, "bench: cold compile failed: %s\n", bj_last_error());
+            break;
+        }
+        bj_exec_release(e);
+        if (native && after.compiles - before.compiles != 1)
+            warn("compile", "a cold bj_compile did not run the compiler");
+        cold[ncold++] = (t1 - t0) / 1e6;
+    }
+    if (bj_config_set("disk_cache", "1")) fprintf(stderr, "bench: disk_cache: %s\n", bj_last_error());
+    if (ncold) cold_ms = median(cold, ncold);
+    /* (b) warm: new processes load the LIF step from the disk cache; the first child (not counted) makes sure the
+     * entry exists */
+    int nwarm = 0;
+    long long hits = 0;
+    spawn_warm(&hits);
+    for (int k = 0; k < COMPILE_REPS; k++) {
+        hits = 0;
+        double ms = spawn_warm(&hits);
+        if (ms < 0) break;
+        if (native && hits != 1) warn("compile", "a --warm-load child did not load from the disk cache");
+        warm[nwarm++] = ms;
+    }
+    if (nwarm) warm_ms = median(warm, nwarm);
+    /* (c) the cost of one bj_exec_run_into with 3 one-element inputs */
+    call_ctx cc = {compile(call_graph(), "call"), {0}, NULL, 0};
+    int64_t one = 1;
+    for (int i = 0; i < 3; i++) cc.in[i] = bj_array_full(BJ_F32, 1, &one, i + 1.0);
+    cc.out = bj_array_zeros(BJ_F32, 1, &one);
+    if (cc.e && cc.in[0] && cc.in[1] && cc.in[2] && cc.out) {
+        call_step(&cc);
+        if (cc.failed || bj_array_get(cc.out, 0) != 7.0) warn("compile", "the call-overhead graph gave a wrong result");
+        side s = {call_step, &cc, false};
+        timing t;
+        measure(&s, 1, &t);
+        call_ns = cc.failed ? -1 : t.ns;
+        call_by_cpu = t.by_cpu;
+    }
+    for (int i = 0; i < 3; i++) bj_array_release(cc.in[i]);
+    bj_array_release(cc.out);
+    bj_exec_release(cc.e);
+
+    printf("\n%-28s %12s  %s\n", "compile and call", "measured", "target");
+    const char *na = native ? NULL : "n/a: no compiler on this backend";
+    printf("%-28s %12.2f  <= 200 ms %s\n", "cold compile+load (ms)", cold_ms,
+           na ? na : met(cold_ms >= 0 && cold_ms <= 200));
+    printf("%-28s %12.3f  <= 5 ms %s\n", "warm load, new process (ms)", warm_ms,
+           na ? na : met(warm_ms >= 0 && warm_ms <= 5));
+    printf("%-28s %12.1f%s <= 50 ns %s\n", "call, 3 args (ns)", call_ns, call_by_cpu ? "*" : " ",
+           met(call_ns >= 0 && call_ns <= 50));
+    if (call_by_cpu) printf("* timed by CPU time: the machine was busy\n");
+    printf("bench compile cold_ms=%.2f warm_ms=%.3f call_ns=%.1f\n", cold_ms, warm_ms, call_ns);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void print_table(void) {
+    bool any_cpu = false;
+    printf("\n%-34s %12s %12s %8s %21s %6s  %s\n", "case (ns per call of one step)", "traced", "hand", "ratio",
+           "ns/neuron traced|hand", "check", "target / info");
+    for (int i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        char per[48] = "-";
+        if (r->per)
+            snprintf(per, sizeof per, "%.3f | %.3f", r->traced_ns / (double)r->per, r->hand_ns / (double)r->per);
+        printf("%-34s %12.1f %12.1f %7.3f%s %21s %6s  %s\n", r->name, r->traced_ns, r->hand_ns,
+               r->traced_ns / r->hand_ns, r->by_cpu ? "*" : " ", per, r->check, r->target);
+        any_cpu = any_cpu || r->by_cpu;
+    }
+    if (any_cpu)
+        printf("* the machine was busy: fewer than %d of up to %d batches ran undisturbed, so a side is timed by its "
+               "CPU time\n", ROUNDS, MAX_ROUNDS);
+    printf("\n");
+    for (int i = 0; i < nrows; i++)
+        if (rows[i].summary)
+            printf("bench %s ratio=%.3f traced_ns=%.1f hand_ns=%.1f%s\n", rows[i].name,
+                   rows[i].traced_ns / rows[i].hand_ns, rows[i].traced_ns, rows[i].hand_ns,
+                   strcmp(rows[i].check, "WRONG") ? "" : " check=WRONG");
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: bench [--backend cpu|interp] [--cache-dir DIR] [--small] [--only SUBSTRING]\n"
+                    "  --small: populations 10-100x smaller (for the interpreter)\n"
+                    "  --only: run only the cases whose name contains SUBSTRING (\"compile\" for compile costs)\n");
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    bool warm = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--backend") && i + 1 < argc) backend = argv[++i];
+        else if (!strcmp(argv[i], "--cache-dir") && i + 1 < argc) cache_dir = argv[++i];
+        else if (!strcmp(argv[i], "--small")) small = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--warm-load")) warm = true;
+        else return usage();
+    }
+    if (bj_config_set("cache_dir", cache_dir) || bj_config_set("num_threads", "1"))
+        fprintf(stderr, "bench: bj_config_set: %s\n", bj_last_error());
+    if (warm) return warm_child();
+
+    char cc[256] = "?", load[64] = "?";
+    bj_config_get("cc", cc, sizeof cc);
+    FILE *f = fopen("/proc/loadavg", "r"); /* timings on a busy machine are worth less: say how busy it was */
+    if (f) {
+        if (!fgets(load, sizeof load, f)) snprintf(load, sizeof load, "?");
+        load[strcspn(load, " \n")] = 0;
+        fclose(f);
+    }
+    printf("brainjit %s bench: backend \"%s\"%s, cc \"%s\", 1 thread unless stated; median of %d interleaved batches "
+           "of >= %.0f ms; load average %s on %ld CPUs\n",
+           bj_version(), backend, small ? " (--small populations)" : "", cc[0] ? cc : "cc", ROUNDS, BATCH_NS / 1e6,
+           load, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("LIF: refractory counter is an int32 array (steps left); HH: forward Euler, dt = %g ms; hand side built "
+           "with the generated code's flags (Makefile BENCH_KFLAGS)\n", HH_DT);
+    fflush(stdout);
+    double t0 = now_ns();
+    run_lif(BJ_F32, 4000);
+    run_lif(BJ_F32, 1000000);
+    run_lif(BJ_F64, 4000);
+    run_lif(BJ_F64, 1000000);
+    run_hh(4000);
+    run_hh(100000);
+    run_rate(4000);
+    run_rate(1000000);
+    run_matmul(256);
+    run_lif_threads(1000000);
+    print_table();
+    run_compile();
+    printf("bench: %d warning(s), %.1f s\n", warnings, (now_ns() - t0) / 1e9);
+    return 0;
+}

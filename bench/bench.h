@@ -1,0 +1,45 @@
+/* bench.h — model constants and hand-written kernels shared by the benchmark driver and its hand-written C side. */
+#ifndef BJ_BENCH_H
+#define BJ_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* LIF: tau dv/dt = -(v - v_rest) + I; the refractory counter is an int32 array of remaining steps. */
+#define LIF_DT 0.1
+#define LIF_TAU 10.0
+#define LIF_V_REST (-65.0)
+#define LIF_V_TH (-50.0)
+#define LIF_V_RESET (-65.0)
+#define LIF_T_REF 20
+
+/* HH with Traub-Miles rates (Brian2's COBAHH example) in mV, ms, nS, pF, pA; forward Euler for gates and V.
+ * dt is 0.01 ms because forward Euler on V is unstable near gNa / Cm * dt = 2 (COBAHH's 0.1 ms needs exp-Euler). */
+#define HH_DT 0.01
+#define HH_CM 200.0
+#define HH_GL 10.0
+#define HH_EL (-60.0)
+#define HH_EK (-90.0)
+#define HH_ENA 50.0
+#define HH_GNA 20000.0
+#define HH_GK 6000.0
+#define HH_VT (-63.0)
+#define HH_SPIKE (-20.0)
+
+/* One step each; state in, state out (distinct buffers). n is the population size (matmul: the side). */
+void hand_lif_f32(int64_t n, const float *restrict v, const int32_t *restrict ref, const float *restrict cur,
+                  float *restrict v_out, int32_t *restrict ref_out, bool *restrict spike);
+void hand_lif_f64(int64_t n, const double *restrict v, const int32_t *restrict ref, const double *restrict cur,
+                  double *restrict v_out, int32_t *restrict ref_out, bool *restrict spike);
+/* hand_hh.c, built twice: with the generated-code flags, and again with -ffast-math (glibc's vector expf). */
+void hand_hh_f32(int64_t n, const float *restrict V, const float *restrict m, const float *restrict h,
+                 const float *restrict k, const float *restrict cur, float *restrict V_out, float *restrict m_out,
+                 float *restrict h_out, float *restrict k_out, bool *restrict spike);
+void hand_hh_f32_fastmath(int64_t n, const float *restrict V, const float *restrict m, const float *restrict h,
+                          const float *restrict k, const float *restrict cur, float *restrict V_out,
+                          float *restrict m_out, float *restrict h_out, float *restrict k_out, bool *restrict spike);
+float hand_rate_mean(int64_t n, const bool *restrict spike);
+/* c = a @ b for n x n row-major matrices. */
+void hand_matmul_f32(int64_t n, const float *restrict a, const float *restrict b, float *restrict c);
+
+#endif
