@@ -91,7 +91,7 @@ BJ_M_FN float bj_exp_f32(float x) {
     float r = xc - khi;            /* exact */
     float klo = kf * 0x1.7f7d1cp-20f;
     r = r - klo;
-    float p = 0x1.6a241ap-10f;                          /* minimax on |r| <= ln2/2, relative error 2^-28.3 */
+    float p = 0x1.6a241ap-10f; /* minimax on |r| <= ln2/2, relative error 2^-28.3 */
     p = bj_m_mad32(p, r, 0x1.1239f2p-7f);
     p = bj_m_mad32(p, r, 0x1.5558f2p-5f);
     p = bj_m_mad32(p, r, 0x1.555492p-3f);

@@ -16,9 +16,18 @@
 #include <xxhash.h>
 
 /* -fno-trapping-math lets the compiler turn float selects (where, NaN-aware max) into blends: it changes what may
- * be assumed about floating-point exception flags, never a value. */
-static const char *const base_flags[] = {"-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off",
-                                         "-fno-trapping-math", "-fPIC", "-shared"};
+ * be assumed about floating-point exception flags, never a value. The -fno-builtin-* flags keep the compiler from
+ * evaluating libm functions on constants itself (correctly rounded, through MPFR) where glibc, which the
+ * interpreter calls, may be an ulp away: expm1f(1) was. Exactly rounded ones (sqrt, floor, fabs ...) stay built in,
+ * so they still become instructions and vectorize. */
+static const char *const base_flags[] = {
+    "-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-fno-trapping-math", "-fPIC", "-shared",
+    "-fno-builtin-exp2f", "-fno-builtin-exp2", "-fno-builtin-expm1f", "-fno-builtin-expm1", "-fno-builtin-log1pf",
+    "-fno-builtin-log1p", "-fno-builtin-log2f", "-fno-builtin-log2", "-fno-builtin-sinf", "-fno-builtin-sin",
+    "-fno-builtin-cosf", "-fno-builtin-cos", "-fno-builtin-tanf", "-fno-builtin-tan", "-fno-builtin-sinhf",
+    "-fno-builtin-sinh", "-fno-builtin-coshf", "-fno-builtin-cosh", "-fno-builtin-asinf", "-fno-builtin-asin",
+    "-fno-builtin-acosf", "-fno-builtin-acos", "-fno-builtin-atanf", "-fno-builtin-atan", "-fno-builtin-atan2f",
+    "-fno-builtin-atan2", "-fno-builtin-hypotf", "-fno-builtin-hypot", "-fno-builtin-powf", "-fno-builtin-pow"};
 #define NBASE (int)(sizeof base_flags / sizeof base_flags[0])
 #define OUT_KEEP 65536 /* bytes of compiler output kept */
 #define OUT_SHOW 3000  /* of which a message shows */

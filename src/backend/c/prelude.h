@@ -96,6 +96,11 @@ BJ_INT_MINMAX(u32, uint32_t)
 #define BJ_IVDEP
 #endif
 
+/* Always 0, but exported, so the compiler cannot know it: an integer converted to float is rendered as
+ * (float)(i ^ bj_z) with bj_z loaded from it once per kernel. Under -fno-trapping-math gcc folds float(int(x))
+ * into trunc(x), which turns -0.5 into -0.0 where the integer 0 converts to +0.0; the xor hides the pattern. */
+int64_t bj_cast_zero;
+
 /* Work split for the OpenMP loops: thread `id` of n runs [lo, hi) of 0..total, in contiguous blocks. */
 static inline void bj_split(int64_t total, int n, int id, int64_t *lo, int64_t *hi) {
     int64_t q = total / n, r = total % n;

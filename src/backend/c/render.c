@@ -167,6 +167,7 @@ typedef struct kctx {
     int ng, first[BJ_MAX_RANK], last[BJ_MAX_RANK];
     int64_t gsize[BJ_MAX_RANK];
     const char *var[BJ_MAX_RANK]; /* index variable per loop axis (REDUCE: one per axis) */
+    bool needs_z;                 /* an integer -> float cast of a computed value (see bj_cast_zero) */
     unsigned char *in_kernel;     /* by node id */
 } kctx;
 
@@ -259,9 +260,10 @@ static void resolve(kctx *x, const ir_node *n, const amap *m, core_str *out, boo
             if (m->mul[j] == 1) core_str_printf(&term, "%s", x->var[g]);
             else core_str_printf(&term, "%lld * %s", (long long)m->mul[j], x->var[g]);
         }
-        if (!term.s) core_str_printf(out, "((%s)%lld", cgen_ctype((bj_dtype)n->dtype), (long long)m->off[j]);
-        else if (!m->off[j]) core_str_printf(out, "((%s)%s", cgen_ctype((bj_dtype)n->dtype), term.s);
-        else core_str_printf(out, "((%s)(%lld + %s)", cgen_ctype((bj_dtype)n->dtype), (long long)m->off[j], term.s);
+        const char *ty = cgen_ctype((bj_dtype)n->dtype), *nz = n->dtype == BJ_BOOL ? " != 0" : "";
+        if (!term.s) core_str_printf(out, "((%s)(%lld%s)", ty, (long long)m->off[j], nz);
+        else if (!m->off[j]) core_str_printf(out, "((%s)(%s%s)", ty, term.s, nz);
+        else core_str_printf(out, "((%s)(%lld + %s%s)", ty, (long long)m->off[j], term.s, nz);
         core_str_free(&term);
         core_str_printf(out, ")");
         return;
@@ -304,8 +306,15 @@ static void node_expr(kctx *x, const ir_node *n, core_str *out) {
         resolve(x, n->in[i], &mi, out ? &ops[i] : NULL, false);
         if (out) a[i] = ops[i].s ? ops[i].s : "";
     }
-    if (out) {
-        ir_op op = (ir_op)n->op;
+    ir_op op = (ir_op)n->op;
+    const ir_node *src = n->in[0];
+    bool hide = op == IR_CAST && ir_is_float((bj_dtype)n->dtype) && !ir_is_float((bj_dtype)src->dtype) &&
+                src->dtype != BJ_BOOL && x->in_kernel[src->id];
+    if (hide && !out) x->needs_z = true;
+    if (hide && out) {
+        core_str_printf(out, "((%s)(%s ^ (%s)bj_z))", cgen_ctype((bj_dtype)n->dtype), a[0],
+                        cgen_ctype((bj_dtype)src->dtype));
+    } else if (out) {
         bj_dtype ad = (bj_dtype)n->in[op == IR_WHERE ? 1 : 0]->dtype;
         if (x->c->wrong_result && op == IR_ADD && ir_is_float(ad)) op = IR_SUB; /* test fault */
         if (!cgen_expr(out, op, (bj_dtype)n->dtype, ad, a, n->nin))
@@ -346,6 +355,7 @@ static void merge_axes(kctx *x, bool allow) {
 }
 
 static void emit_loads(kctx *x) {
+    if (x->needs_z) cgen_line(x->c, "const int64_t bj_z = bj_cast_zero;");
     for (int a = 0; a < x->nacc && !x->c->status; a++) {
         core_str off = {0};
         offset_text(x, &x->acc[a], &off);

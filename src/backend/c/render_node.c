@@ -7,13 +7,14 @@
  *  - take, scatter and scans walk x as (outer, axis, inner) blocks; their units are the lanes of outer x (indices or
  *    inner positions), cut into runs of one outer index. A scatter unit replays every index in order on its own
  *    lanes, so duplicates overwrite or accumulate as they do in the interpreter.
- *  - concatenate copies outer blocks (rows along the axis when the axis is the first non-trivial one); the dynamic
+ *  - concatenate copies outer blocks (or rows along the axis when there is a single outer block); the dynamic
  *    slices copy rows of the leading axis, the trailing axes that are whole merged into one memcpy.
- *  - matmul: each c[i][j] is a sum of products in k order starting from +0, one product rounded before each add (the
- *    generated code is compiled without fp contraction), as in the interpreter's dot1. Keeping that order, the loops
- *    run i, k, j over a tile of rows x columns with the tile held in the output, so the inner loop is a vector
- *    multiply-add over j; a matrix times a column (N == 1) instead keeps eight rows' sums in registers. Integer
- *    products and sums wrap in the dtype, whose low bits are those of the interpreter's 64-bit sum. */
+ *  - matmul: each c[i][j] is its products summed in k order from +0, each product rounded before its add (the code
+ *    is compiled without fp contraction), as the interpreter's dot1 does; any loop order that keeps that order per
+ *    element is exact, and the loops are chosen for speed: b one column (N == 1): eight rows' sums side by side;
+ *    a few rows (M < 4): i, k, j over whole rows of b (a vector op along j); otherwise register tiles of 4 x 16 (f32)
+ *    summed in GNU C vector variables over k blocks read from a packed panel of b (see mm_tiles). Integer products
+ *    and sums wrap in the dtype, whose low bits are those of the interpreter's 64-bit sum. */
 #include "backend/c/cgen.h"
 
 #include <stdio.h>
@@ -50,7 +51,7 @@ static void ix_add(ix *e, const char *var, int64_t coef) {
     size_t n = strlen(e->s);
     const char *sep = n ? " + " : "";
     if (!var) snprintf(e->s + n, sizeof e->s - n, "%s%lld", sep, LL(coef));
-    else if (coef == 1 && var[0] == '(') /* a parenthesised difference needs no parentheses in a sum */
+    else if (coef == 1 && var[0] == '(') /* a parenthesised term needs no parentheses in a sum */
         snprintf(e->s + n, sizeof e->s - n, "%s%.*s", sep, (int)strlen(var) - 2, var + 1);
     else if (coef == 1) snprintf(e->s + n, sizeof e->s - n, "%s%s", sep, var);
     else snprintf(e->s + n, sizeof e->s - n, "%s%s * %lld", sep, var, LL(coef));
@@ -223,20 +224,19 @@ static int64_t concatenate(cgen *c, const ir_node *n) {
     int axis = axis_of(n, n->rank);
     if (axis < 0 || n->nin < 1) return bad(c, n, "bad axis");
     int64_t total = 0;
-    bool use[256] = {0};
-    if (n->nin > 256) return bad(c, n, "too many operands");
     for (int i = 0; i < n->nin; i++) {
         const ir_node *x = n->in[i];
         bool ok = x->rank == n->rank && x->dtype == n->dtype;
         for (int k = 0; ok && k < n->rank; k++) ok = k == axis || x->shape[k] == n->shape[k];
         if (!ok) return bad(c, n, "an operand does not fit");
         total += x->shape[axis];
-        use[i] = x->shape[axis] > 0;
     }
     if (total != n->shape[axis]) return bad(c, n, "operand sizes do not add up along the axis");
     if (ir_nelem(n) == 0) return empty(c);
     int64_t O = prod(n->shape, 0, axis), T = total, I = prod(n->shape, axis + 1, n->rank);
-    declare(c, n, use);
+    for (int i = 0; i < n->nin; i++) /* operands empty along the axis are not read */
+        if (n->in[i]->shape[axis] > 0) cgen_declare_buf(c, n->in[i], false);
+    cgen_declare_buf(c, n, true);
     nm Y = buf_name(c, n);
     cgen_line(c, "/* concatenate %d arrays: out (outer, axis, inner) = (%lld, %lld, %lld) */", n->nin, LL(O), LL(T),
               LL(I));
@@ -386,7 +386,7 @@ static int64_t dynamic_update_slice(cgen *c, const ir_node *n) {
     for (int k = 0; fit && k < r; k++) fit = n->shape[k] == x->shape[k] && u->shape[k] <= x->shape[k];
     if (!fit) return bad(c, n, "operands do not fit");
     if (ir_nelem(n) == 0) return empty(c);
-    bool any = ir_nelem(u) > 0, use[2 + BJ_MAX_RANK] = {true, any};
+    bool any = ir_nelem(u) > 0, use[2 + BJ_MAX_RANK] = {r > 0, any}; /* rank 0: the update is the result */
     for (int k = 0; k < r; k++) use[2 + k] = any && x->shape[k] > u->shape[k];
     declare(c, n, use);
     nm X = buf_name(c, x), U = buf_name(c, u), Y = buf_name(c, n);
@@ -475,7 +475,8 @@ static int64_t scan(cgen *c, const ir_node *n) {
 #define MM_ROWS 4         /* rows of a register tile */
 #define MM_VBYTES 32      /* bytes of a vector (AVX2; compilers split it where vectors are narrower) */
 #define MM_VEC 64         /* bytes of a register tile's row: two vectors */
-#define MM_PANEL 131072   /* bytes of b in a column tile (k x its columns): L2-resident, and the stack panel */
+#define MM_PANEL 131072   /* bytes of the panel of b on the stack (a k block x a column tile) */
+#define MM_WIDE 32        /* fewer rows of a than this: wide column tiles */
 #define MM_RUN 64         /* columns per unit when a has few rows (a part's units merge into one strip) */
 #define MV_ROWS 8         /* rows summed side by side when b is one column */
 
@@ -588,105 +589,145 @@ static int64_t mm_column(const mm *m) {
     return m->nb * ni;
 }
 
-/* Tiles of MM_ROWS rows x cols columns, row tiles innermost so that consecutive units share a column tile of b;
- * inside, register tiles of MM_ROWS x vw hold their sums over the whole k loop. Where several row tiles share it,
- * a part first copies its column tile of b into a contiguous panel on the stack (k-major per register tile): read
- * in place, a column of b strides by a row, and power-of-two row lengths make those reads collide in the caches.
- * Edges (a short last row tile, columns past the last whole register tile) take the simple loops. */
-static int64_t mm_tiles(const mm *m, int64_t es) {
+/* Emits the head of a tile unit u: its batch t, row tile [i0, i1) (i1 only if `ends`), column tile [j0, j1) and the
+ * pointers. */
+static void mm_unit(const mm *m, int64_t ni, int64_t nj, int64_t rows, int64_t cols, bool ends) {
     cgen *c = m->c;
-    int64_t vw = MM_VEC / es, rows = MM_ROWS, nl = MM_VBYTES / es;
-    int64_t cols = MM_PANEL / (m->K * es) / vw * vw, ncols = (m->N + vw - 1) / vw * vw;
-    cols = cols < vw ? vw : cols > ncols ? ncols : cols;
-    int64_t ni = (m->M + rows - 1) / rows, nj = (m->N + cols - 1) / cols;
-    bool micro = m->N >= vw, pack = micro && ni >= 4 && m->K * cols * es <= MM_PANEL;
-    long long R = LL(rows), M = LL(m->M), N = LL(m->N), K = LL(m->K), V = LL(vw);
-    bj_dtype d = (bj_dtype)m->n->dtype;
-    const char *lane = d == BJ_F32 ? "float" : d == BJ_F64 ? "double" : es == 8 ? "uint64_t" : "uint32_t";
-    if (pack) {
-        cgen_line(c, "#if defined(__GNUC__)");
-        cgen_line(c, "%s panel[%lld]; /* b's columns [j0, jf) of the current tile, k-major per register tile */", m->T,
-                  LL(m->K * cols));
-        cgen_line(c, "int64_t packed = -1; /* the tile (u / %lld) in panel */", LL(ni));
-        cgen_line(c, "#endif");
-    }
-    cgen_line(c, "for (int64_t u = lo; u < hi; u++) {");
-    c->indent++;
+    long long R = LL(rows), M = LL(m->M), N = LL(m->N), C = LL(cols);
     if (m->nb > 1) cgen_line(c, "const int64_t t = u / %lld;", LL(ni * nj));
     if (nj > 1) cgen_line(c, m->nb > 1 ? "const int64_t jt = u / %lld %% %lld;" : "const int64_t jt = u / %lld;", LL(ni),
                           LL(nj));
-    cgen_line(c, "const int64_t i0 = u %% %lld * %lld, i1 = i0 + %lld < %lld ? i0 + %lld : %lld;", LL(ni), R, R, M, R, M);
-    if (nj > 1) cgen_line(c, "const int64_t j0 = jt * %lld, j1 = j0 + %lld < %lld ? j0 + %lld : %lld;", LL(cols),
-                          LL(cols), N, LL(cols), N);
+    if (!ends) cgen_line(c, ni > 1 ? "const int64_t i0 = u %% %lld * %lld;" : "const int64_t i0 = 0;", LL(ni), R);
+    else if (ni > 1) cgen_line(c, "const int64_t i0 = u %% %lld * %lld, i1 = i0 + %lld < %lld ? i0 + %lld : %lld;", LL(ni),
+                               R, R, M, R, M);
+    else cgen_line(c, "const int64_t i0 = 0, i1 = %lld;", M);
+    if (nj > 1) cgen_line(c, "const int64_t j0 = jt * %lld, j1 = j0 + %lld < %lld ? j0 + %lld : %lld;", C, C, N, C, N);
     else cgen_line(c, "const int64_t j0 = 0, j1 = %lld;", N);
     mm_ptrs(m);
-    if (!micro) {
+}
+
+/* Tiles of MM_ROWS rows x cols columns (row tiles innermost, so that consecutive units share a column tile of b),
+ * made of register tiles of MM_ROWS x vw columns whose sums live in vector variables while k runs. k runs in blocks:
+ * for each block, a part copies the block's rows of its current column tile of b into a panel on the stack,
+ * contiguous per register tile, and every row tile of the part reads it there; between blocks the sums wait in the
+ * result (loaded back exactly). Wide column tiles when a has few rows (b is read once: whole pages per row), narrow
+ * ones otherwise (a panel serves more rows). Edges (a short last row tile, columns past the last whole register
+ * tile, and everything without GNU C vectors) take the simple loops afterwards. */
+static int64_t mm_tiles(const mm *m, int64_t es) {
+    cgen *c = m->c;
+    int64_t vw = MM_VEC / es, rows = MM_ROWS, nl = MM_VBYTES / es;
+    int64_t ncols = (m->N + vw - 1) / vw * vw, cols = (m->M < MM_WIDE ? 4096 : 256) / es / vw * vw;
+    cols = cols < vw ? vw : cols > ncols ? ncols : cols;
+    int64_t kb = MM_PANEL / (cols * es);
+    kb = kb < 1 ? 1 : kb > m->K ? m->K : kb;
+    int64_t ni = (m->M + rows - 1) / rows, nj = (m->N + cols - 1) / cols;
+    long long R = LL(rows), N = LL(m->N), K = LL(m->K), V = LL(vw), KB = LL(kb);
+    bj_dtype d = (bj_dtype)m->n->dtype;
+    if (m->N >= vw) {
+        /* GNU C vectors: named vector variables are the one form that gcc and clang both keep in registers across
+         * the k loop (an array of sums is spilled by clang and vectorised along k by gcc). Integer lanes are
+         * unsigned so that they wrap; the bits stored are those of the wrapped signed sum. */
+        const char *lane = d == BJ_F32 ? "float" : d == BJ_F64 ? "double" : es == 8 ? "uint64_t" : "uint32_t";
+        cgen_line(c, "#if defined(__GNUC__)");
+        cgen_line(c, "typedef %s mm_v __attribute__((vector_size(%d)));", lane, MM_VBYTES);
+        cgen_line(c, "%s panel[%lld]; /* rows [kb, ke) of b's whole register tiles in the current column tile */", m->T,
+                  LL(kb * cols));
+        if (kb < m->K) cgen_line(c, "for (int64_t kb = 0; kb < %lld; kb += %lld) {", K, KB);
+        else cgen_line(c, "{");
+        c->indent++;
+        if (kb < m->K) cgen_line(c, "const int64_t ke = kb + %lld < %lld ? kb + %lld : %lld;", KB, K, KB, K);
+        else cgen_line(c, "const int64_t kb = 0, ke = %lld;", K);
+        cgen_line(c, "int64_t packed = -1; /* the column tile (u / %lld) in the panel */", LL(ni));
+        cgen_line(c, "for (int64_t u = lo; u < hi; u++) {");
+        c->indent++;
+        mm_unit(m, ni, nj, rows, cols, m->M % rows != 0);
+        cgen_line(c, "const int64_t jf = j0 + (j1 - j0) / %lld * %lld;", V, V);
+        if (m->M % rows) cgen_line(c, "if (i1 - i0 < %lld) continue; /* a short row tile: the simple loops */", R);
+        cgen_line(c, "if (u / %lld != packed) {", LL(ni));
+        cgen_line(c, "    for (int64_t k = kb; k < ke; k++)");
+        cgen_line(c, "        for (int64_t j = j0; j < jf; j += %lld)", V);
+        cgen_line(c, "            memcpy(panel + (j - j0) * %lld + (k - kb) * %lld, pb + k * %lld + j, %lld * sizeof *panel);",
+                  KB, V, N, V);
+        cgen_line(c, "    packed = u / %lld;", LL(ni));
+        cgen_line(c, "}");
+        cgen_line(c, "for (int64_t j = j0; j < jf; j += %lld) { /* a %lld x %lld register tile */", V, R, V);
+        c->indent++;
+        char names[200] = "", zero[300] = "";
+        for (int64_t r = 0; r < rows; r++)
+            for (int h = 0; h < 2; h++) {
+                size_t len = strlen(names), zl = strlen(zero);
+                snprintf(names + len, sizeof names - len, "%sc%lld%d", r || h ? ", " : "", LL(r), h);
+                snprintf(zero + zl, sizeof zero - zl, "c%lld%d = ", LL(r), h);
+            }
+        cgen_line(c, "mm_v %s;", names);
+        cgen_line(c, "if (kb == 0) {");
+        cgen_line(c, "    %s(mm_v){0};", zero);
+        cgen_line(c, "} else { /* the sums so far */");
+        for (int64_t r = 0; r < rows; r++)
+            for (int h = 0; h < 2; h++)
+                cgen_line(c, "    memcpy(&c%lld%d, pc + (i0 + %lld) * %lld + j + %lld, sizeof c%lld%d);", LL(r), h, LL(r), N,
+                          LL(h * nl), LL(r), h);
+        cgen_line(c, "}");
+        cgen_line(c, "for (int64_t k = kb; k < ke; k++) {");
+        c->indent++;
+        cgen_line(c, "const %s *bk = panel + (j - j0) * %lld + (k - kb) * %lld;", m->T, KB, V);
+        cgen_line(c, "mm_v w0, w1;");
+        cgen_line(c, "memcpy(&w0, bk, sizeof w0);");
+        cgen_line(c, "memcpy(&w1, bk + %lld, sizeof w1);", LL(nl));
+        char bc[200] = "";
+        for (int64_t l = 0; l < nl; l++) {
+            size_t len = strlen(bc);
+            snprintf(bc + len, sizeof bc - len, "%ss", l ? ", " : "");
+        }
+        for (int64_t r = 0; r < rows; r++) {
+            cgen_line(c, "{");
+            cgen_line(c, "    const %s s = (%s)pa[(i0 + %lld) * %lld + k];", lane, lane, LL(r), K);
+            cgen_line(c, "    const mm_v a = {%s};", bc);
+            cgen_line(c, "    c%lld0 += a * w0;", LL(r));
+            cgen_line(c, "    c%lld1 += a * w1;", LL(r));
+            cgen_line(c, "}");
+        }
+        c->indent--;
+        cgen_line(c, "}");
+        for (int64_t r = 0; r < rows; r++)
+            for (int h = 0; h < 2; h++)
+                cgen_line(c, "memcpy(pc + (i0 + %lld) * %lld + j + %lld, &c%lld%d, sizeof c%lld%d);", LL(r), N, LL(h * nl),
+                          LL(r), h, LL(r), h);
+        c->indent--;
+        cgen_line(c, "}");
+        c->indent--;
+        cgen_line(c, "}");
+        c->indent--;
+        cgen_line(c, "}");
+        cgen_line(c, "#endif");
+    }
+    if (m->N < vw || m->M % rows || m->N % vw) {
+        cgen_line(c, "for (int64_t u = lo; u < hi; u++) { /* the edges */");
+        c->indent++;
+        mm_unit(m, ni, nj, rows, cols, true);
+        if (m->N >= vw) {
+            cgen_line(c, "#if defined(__GNUC__)");
+            if (m->M % rows) cgen_line(c, "const int64_t jm = i1 - i0 == %lld ? j0 + (j1 - j0) / %lld * %lld : j0;", R, V, V);
+            else cgen_line(c, "const int64_t jm = j0 + (j1 - j0) / %lld * %lld;", V, V);
+            cgen_line(c, "#else");
+            cgen_line(c, "const int64_t jm = j0;");
+            cgen_line(c, "#endif");
+            mm_simple(m, "i0", "i1", "jm", "j1");
+        } else {
+            mm_simple(m, "i0", "i1", "j0", "j1");
+        }
+        c->indent--;
+        cgen_line(c, "}");
+    } else {
+        cgen_line(c, "#if !defined(__GNUC__)");
+        cgen_line(c, "for (int64_t u = lo; u < hi; u++) {");
+        c->indent++;
+        mm_unit(m, ni, nj, rows, cols, true);
         mm_simple(m, "i0", "i1", "j0", "j1");
         c->indent--;
         cgen_line(c, "}");
-        return m->nb * nj * ni;
+        cgen_line(c, "#endif");
     }
-    /* GNU C vectors: named vector variables are the one form that gcc and clang both keep in registers across the
-     * k loop (an array of sums is spilled by clang and vectorised along k by gcc). Integer lanes are unsigned so
-     * that they wrap; the bits stored are those of the wrapped signed sum. */
-    cgen_line(c, "#if defined(__GNUC__)");
-    cgen_line(c, "typedef %s mm_v __attribute__((vector_size(%d)));", lane, MM_VBYTES);
-    cgen_line(c, "const int64_t jf = j0 + (j1 - j0) / %lld * %lld;", V, V);
-    if (m->M % rows) cgen_line(c, "const int64_t jm = i1 - i0 == %lld ? jf : j0;", R);
-    else cgen_line(c, "const int64_t jm = jf;");
-    if (pack) {
-        cgen_line(c, "if (u / %lld != packed) {", LL(ni));
-        cgen_line(c, "    for (int64_t k = 0; k < %lld; k++)", K);
-        cgen_line(c, "        for (int64_t j = j0; j < jf; j += %lld)", V);
-        cgen_line(c, "            memcpy(panel + (j - j0) * %lld + k * %lld, pb + k * %lld + j, %lld * sizeof *panel);", K, V,
-                  N, V);
-        cgen_line(c, "    packed = u / %lld;", LL(ni));
-        cgen_line(c, "}");
-    }
-    cgen_line(c, "for (int64_t j = j0; j < jm; j += %lld) { /* a %lld x %lld register tile */", V, R, V);
-    c->indent++;
-    char names[400] = "";
-    for (int64_t r = 0; r < rows; r++)
-        for (int h = 0; h < 2; h++) {
-            size_t len = strlen(names);
-            snprintf(names + len, sizeof names - len, "%sc%lld%d = {0}", r || h ? ", " : "", LL(r), h);
-        }
-    cgen_line(c, "mm_v %s;", names);
-    cgen_line(c, "for (int64_t k = 0; k < %lld; k++) {", K);
-    c->indent++;
-    if (pack) cgen_line(c, "const %s *bk = panel + (j - j0) * %lld + k * %lld;", m->T, K, V);
-    else cgen_line(c, "const %s *bk = pb + k * %lld + j;", m->T, N);
-    cgen_line(c, "mm_v w0, w1;");
-    cgen_line(c, "memcpy(&w0, bk, sizeof w0);");
-    cgen_line(c, "memcpy(&w1, bk + %lld, sizeof w1);", LL(nl));
-    char bc[200] = "";
-    for (int64_t l = 0; l < nl; l++) {
-        size_t len = strlen(bc);
-        snprintf(bc + len, sizeof bc - len, "%ss", l ? ", " : "");
-    }
-    for (int64_t r = 0; r < rows; r++) {
-        cgen_line(c, "{");
-        cgen_line(c, "    const %s s = (%s)pa[(i0 + %lld) * %lld + k];", lane, lane, LL(r), K);
-        cgen_line(c, "    const mm_v a = {%s};", bc);
-        cgen_line(c, "    c%lld0 += a * w0;", LL(r));
-        cgen_line(c, "    c%lld1 += a * w1;", LL(r));
-        cgen_line(c, "}");
-    }
-    c->indent--;
-    cgen_line(c, "}");
-    for (int64_t r = 0; r < rows; r++) {
-        cgen_line(c, "memcpy(pc + (i0 + %lld) * %lld + j, &c%lld0, sizeof c%lld0);", LL(r), N, LL(r), LL(r));
-        cgen_line(c, "memcpy(pc + (i0 + %lld) * %lld + j + %lld, &c%lld1, sizeof c%lld1);", LL(r), N, LL(nl), LL(r),
-                  LL(r));
-    }
-    c->indent--;
-    cgen_line(c, "}");
-    cgen_line(c, "#else");
-    cgen_line(c, "const int64_t jm = j0;");
-    cgen_line(c, "#endif");
-    mm_simple(m, "i0", "i1", "jm", "j1");
-    c->indent--;
-    cgen_line(c, "}");
     return m->nb * nj * ni;
 }
 
