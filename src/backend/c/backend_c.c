@@ -265,26 +265,31 @@ static bj_status cpu_run_into(bj_exec *e, bj_array *const *ins, bj_array *const 
     const cpu_exec *x = e->impl;
     const ir_graph *g = e->g;
     int nout = g->nout;
-    void *stack[16], **o = nout <= 16 ? stack : malloc(sizeof *o * (size_t)(nout + 1));
+    void *stack[16] = {NULL}, **o = nout <= 16 ? stack : malloc(sizeof *o * (size_t)(nout + 1));
     if (!o) return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory");
     bool alias = false;
-    size_t total = 0;
     for (int j = 0; j < nout; j++) {
         o[j] = outs[j]->data;
-        total += (outs[j]->nbytes + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN;
         for (int i = 0; i < g->nin && !alias; i++) alias = overlap(outs[j], ins[i]);
         for (int k = 0; k < j && !alias; k++) alias = overlap(outs[j], outs[k]);
     }
+    if (!alias) {
+        bj_status s = run_bound(x, ins, o);
+        if (o != stack) free(o);
+        return s;
+    }
     /* outputs sharing memory with inputs (in-place updates): compute into one fresh block, then copy */
+    size_t total = 0;
+    for (int j = 0; j < nout; j++) total += (outs[j]->nbytes + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN;
     char *tmp = NULL;
-    if (alias && total && posix_memalign((void **)&tmp, BJ_ALIGN, total)) tmp = NULL;
-    bj_status s = alias && total && !tmp ? core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory") : BJ_OK;
-    for (size_t off = 0, j = 0; !s && alias && j < (size_t)nout; j++) {
+    if (total && posix_memalign((void **)&tmp, BJ_ALIGN, total)) tmp = NULL;
+    bj_status s = total && !tmp ? core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory") : BJ_OK;
+    for (size_t off = 0, j = 0; !s && j < (size_t)nout; j++) {
         o[j] = tmp + off;
         off += (outs[j]->nbytes + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN;
     }
     if (!s) s = run_bound(x, ins, o);
-    for (int j = 0; !s && alias && j < nout; j++)
+    for (int j = 0; !s && j < nout; j++)
         if (outs[j]->nbytes) memcpy(outs[j]->data, o[j], outs[j]->nbytes);
     free(tmp);
     if (o != stack) free(o);
