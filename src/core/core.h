@@ -31,6 +31,8 @@ typedef enum { CORE_H_ARRAY = 1, CORE_H_TRACE, CORE_H_GRAPH, CORE_H_EXEC } core_
 BJ_HIDDEN bool core_handle_add(const void *p, core_handle_kind k);
 BJ_HIDDEN void core_handle_remove(const void *p);
 BJ_HIDDEN bool core_handle_live(const void *p, core_handle_kind k);
+/* Counts handle removals: an answer of core_handle_live stays true while this is unchanged. */
+BJ_HIDDEN uint64_t core_handle_generation(void);
 /* Checks p and sets "<what>: <kind> handle is NULL / freed or not a ..." when it is not live. */
 BJ_HIDDEN bj_status core_handle_check(const void *p, core_handle_kind k, const char *what);
 

@@ -104,3 +104,5 @@ bj_status core_handle_check(const void *p, core_handle_kind k, const char *what)
                         names[k]);
     return BJ_OK;
 }
+
+uint64_t core_handle_generation(void) { return atomic_load_explicit(&removals, memory_order_acquire); }

@@ -437,6 +437,7 @@ static int64_t dynamic_update_slice(cgen *c, const ir_node *n) {
 }
 
 /* ---------------------------------------------------------------- scans */
+#define SCAN_ROWS 8 /* rows scanned side by side when the axis is the last */
 /* out[o, j, k] = f(out[o, j - 1, k], x[o, j, k]) in j order, out[o, 0, k] = x[o, 0, k]. Units: (outer, inner) lanes;
  * the lanes of a run advance together, one row j at a time (a vector op over k). */
 static int64_t scan(cgen *c, const ir_node *n) {
@@ -451,6 +452,27 @@ static int64_t scan(cgen *c, const ir_node *n) {
     nm X = buf_name(c, x), Y = buf_name(c, n);
     cgen_line(c, "/* %s along the axis of (outer, axis, inner) = (%lld, %lld, %lld), row by row */", ir_ops[n->op].name,
               LL(O), LL(D), LL(I));
+    if (I == 1 && O >= SCAN_ROWS && D > 1) { /* one chain per row: SCAN_ROWS rows side by side hide its latency */
+        char yp[200], xc[200], e[600];
+        snprintf(yp, sizeof yp, "%s[(o + r) * %lld + j - 1]", Y.s, LL(D));
+        snprintf(xc, sizeof xc, "%s[(o + r) * %lld + j]", X.s, LL(D));
+        if (!arith(c, e, sizeof e, f, d, yp, xc)) return 1;
+        cgen_line(c, "const int64_t ob = lo + (hi - lo) / %d * %d;", SCAN_ROWS, SCAN_ROWS);
+        cgen_line(c, "for (int64_t o = lo; o < ob; o += %d) {", SCAN_ROWS);
+        cgen_line(c, "    for (int r = 0; r < %d; r++) %s[(o + r) * %lld] = %s[(o + r) * %lld];", SCAN_ROWS, Y.s, LL(D), X.s,
+                  LL(D));
+        cgen_line(c, "    for (int64_t j = 1; j < %lld; j++)", LL(D));
+        cgen_line(c, "        for (int r = 0; r < %d; r++) %s[(o + r) * %lld + j] = %s;", SCAN_ROWS, Y.s, LL(D), e);
+        cgen_line(c, "}");
+        cgen_line(c, "for (int64_t o = ob; o < hi; o++) {");
+        snprintf(yp, sizeof yp, "%s[o * %lld + j - 1]", Y.s, LL(D));
+        snprintf(xc, sizeof xc, "%s[o * %lld + j]", X.s, LL(D));
+        if (!arith(c, e, sizeof e, f, d, yp, xc)) return 1;
+        cgen_line(c, "    %s[o * %lld] = %s[o * %lld];", Y.s, LL(D), X.s, LL(D));
+        cgen_line(c, "    for (int64_t j = 1; j < %lld; j++) %s[o * %lld + j] = %s;", LL(D), Y.s, LL(D), e);
+        cgen_line(c, "}");
+        return O;
+    }
     open_runs(c, O, I);
     ix first = {0}, cur = {0}, prev = {0};
     ix_add(&first, "o", O > 1 ? D * I : 0);
