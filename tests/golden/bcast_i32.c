@@ -9,7 +9,7 @@ static void k0(void *const *restrict b, int64_t lo, int64_t hi) {
             const int32_t l0 = b0[i0];
             const int32_t l1 = b1[i1];
             const int32_t v3 = bj_add_i32(l0, l1); /* add */
-            const int32_t v4 = bj_floordiv_i32(v3, ((int32_t)i0)); /* floor_divide */
+            const int32_t v4 = bj_floordiv_i32(v3, ((int32_t)(i0))); /* floor_divide */
             const int32_t v5 = bj_neg_i32(v4); /* neg */
             const uint8_t v7 = (v4 > 0); /* gt */
             const int32_t v8 = (v7 ? v4 : v5); /* where */
