@@ -156,7 +156,15 @@ static artifact *build(opt_plan *p, bytes *key, uint64_t h, const char *name, bo
     return a;
 }
 
+/* libgomp's default is to spin-wait between parallel loops: on a machine with more runnable threads than cores
+ * that made a 1M-neuron LIF step 8x slower on two threads than on one (measured). Passive waiting costs a wake-up
+ * per loop, which kernels big enough to be split (PAR_MIN elements) amortise. Set once, before libgomp is loaded
+ * by the first compiled library; a user's own OMP_WAIT_POLICY wins. */
+static void omp_defaults(void) { setenv("OMP_WAIT_POLICY", "PASSIVE", 0); }
+
 static bj_status cpu_compile(bj_exec *e) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, omp_defaults);
     if (!cc_available()) {
         static atomic_bool warned;
         char cc[256];

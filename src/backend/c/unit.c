@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#define PAR_MIN 65536 /* iteration-space elements from which a kernel is split over threads */
+#define PAR_MIN 131072 /* iteration-space elements from which a kernel is split over threads */
 
 static const char *const kind_name[] = {"loop", "reduce", "node"};
 
