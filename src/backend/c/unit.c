@@ -21,9 +21,12 @@ static void kernel_comment(cgen *c, int i, const opt_kernel *k) {
     core_str_free(&ops);
 }
 
+/* Elements of the iteration space; a matmul's work is its outputs times the contracted length. */
 static int64_t work(const opt_kernel *k) {
     int64_t n = 1;
     for (int a = 0; a < k->rank; a++) n *= k->shape[a];
+    const ir_node *r = k->nodes[k->nnodes - 1];
+    if (k->kind == OPT_NODE && r->op == IR_MATMUL) n *= r->in[0]->shape[r->in[0]->rank - 1];
     return n;
 }
 
