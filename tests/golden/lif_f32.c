@@ -3,7 +3,7 @@ static void k0(void *const *restrict b, int64_t lo, int64_t hi) {
     const float *restrict b0 = (const float *)b[0]; /* input 0 v f32[4000] */
     const float *restrict b1 = (const float *)b[1]; /* input 1 I f32[4000] */
     const float *restrict b2 = (const float *)b[2]; /* input 2 ref f32[4000] */
-    uint8_t *restrict b3 = (uint8_t *)b[3]; /* output 2 bool[4000] */
+    bool *restrict b3 = (bool *)b[3]; /* output 2 bool[4000] */
     float *restrict b4 = (float *)b[4]; /* output 0 f32[4000] */
     float *restrict b5 = (float *)b[5]; /* output 1 f32[4000] */
     BJ_IVDEP

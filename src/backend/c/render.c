@@ -88,7 +88,9 @@ void cgen_declare_buf(cgen *c, const ir_node *n, bool writes) {
         snprintf(what, sizeof what, "%s", kinds[b->kind]);
     }
     core_fmt_type(ty, sizeof ty, (bj_dtype)n->dtype, n->rank, n->shape);
-    const char *t = cgen_ctype((bj_dtype)n->dtype);
+    /* bools are read as bytes (gcc vectorizes conversions from uint8_t, not from _Bool) and written as bool (the
+     * stores of 0/1 values then pack better: a LIF step with a spike output ran 15% faster) */
+    const char *t = n->dtype == BJ_BOOL && writes ? "bool" : cgen_ctype((bj_dtype)n->dtype);
     cgen_line(c, "%s%s *%s b%d = (%s%s *)b[%d]; /* %s %s */", writes ? "" : "const ", t, c->d->restrict_kw, bi,
               writes ? "" : "const ", t, bi, what, ty);
 }
