@@ -264,6 +264,24 @@ static void cpu_in_place_and_threads(void) {
     bj_graph_release(g);
 }
 
+/* Repeated calls skip the checks, but never past a free: a released array is reported, not used. */
+static void cpu_run_into_checks_after_free(void) {
+    bj_graph *g = lif(32, BJ_F32);
+    bj_exec *e = bj_compile(g, "cpu");
+    bj_array *ins[3], *outs[3] = {bj_array_zeros(BJ_F32, 1, SH(32)), bj_array_zeros(BJ_F32, 1, SH(32)),
+                                  bj_array_zeros(BJ_BOOL, 1, SH(32))};
+    lif_inputs(32, BJ_F32, ins);
+    for (int i = 0; i < 3; i++) CHECK(e && bj_exec_run_into(e, ins, 3, outs, 3) == BJ_OK);
+    bj_array *gone = ins[1];
+    bj_array_release(gone);
+    CHECK(e && bj_exec_run_into(e, ins, 3, outs, 3) == BJ_ERR_HANDLE);
+    CHECK_ERR_HAS("input 1");
+    ins[1] = bj_array_full(BJ_F32, 1, SH(32), 1.0);
+    CHECK(e && bj_exec_run_into(e, ins, 3, outs, 3) == BJ_OK);
+    test_release_all(3, ins), test_release_all(3, outs);
+    bj_exec_release(e), bj_graph_release(g);
+}
+
 static void cpu_memory_cache_and_copies(void) {
     bj_cpu_stats s0, s1;
     bj_cpu_stats_get(&s0);
@@ -341,6 +359,7 @@ void tests_fuse(void) {
     RUN(golden_softmax);
     RUN(golden_broadcast_int);
     RUN(cpu_in_place_and_threads);
+    RUN(cpu_run_into_checks_after_free);
     RUN(cpu_memory_cache_and_copies);
     RUN(cpu_injected_faults);
     RUN(cpu_falls_back_without_compiler);
