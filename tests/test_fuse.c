@@ -1,6 +1,7 @@
 /* test_fuse.c — the native backend's passes and renderer: kernel counts after fusion, folding and simplification,
  * golden snapshots of generated C, the run paths (in place, threads, copies), the in-process cache, and the
  * injected failures. Every result is also compared with the interpreter, byte for byte. */
+#include "opt/plan.h"
 #include "test.h"
 
 #include <stdlib.h>
@@ -189,6 +190,24 @@ static void fuse_folds_and_simplifies(void) {
     bj_exec_release(e), bj_graph_release(g);
 }
 
+/* The memory plan: in a chain of kernels (scan, multiply, scan, scan, scan) at most two temporaries are alive at a
+ * time, so four temporaries share two slots; the last value goes straight to the caller's output. */
+static void fuse_memory_plan_reuses_slots(void) {
+    bj_trace *t = bj_trace_new("chain");
+    bj_val *x = bj_trace_arg(t, "x", BJ_F64, 1, SH(1000));
+    bj_val *c1 = bj_cumsum(x, 0), *c2 = bj_cumsum(bj_mul(c1, 0.5), 0), *c3 = bj_cumsum(c2, 0);
+    bj_val *y = bj_cumsum(c3, 0);
+    bj_graph *g = one_out(t, y);
+    opt_plan *p = g ? opt_compile(g) : NULL;
+    CHECK(p != NULL);
+    int temps = 0;
+    for (int i = 0; p && i < p->nbufs; i++) temps += p->bufs[i].kind == OPT_BUF_TEMP;
+    CHECK_MSG(p && temps == 4 && p->scratch == 2 * 8000, "%d temporaries in %zu bytes", temps, p ? p->scratch : 0);
+    opt_plan_free(p);
+    bj_array *in = ramp(BJ_F64, 1, SH(1000), -1, 0.01);
+    CHECK(kernels_of(g, 1, &in) == 5);
+}
+
 /* ---------------------------------------------------------------- golden C */
 /* The generated source from its first kernel to the end (the prelude is tested on its own). */
 static void check_golden(bj_graph *g, const char *file) {
@@ -360,6 +379,7 @@ void tests_fuse(void) {
     RUN(fuse_producers_into_reductions);
     RUN(fuse_views_and_independent_chains);
     RUN(fuse_folds_and_simplifies);
+    RUN(fuse_memory_plan_reuses_slots);
     RUN(golden_lif);
     RUN(golden_softmax);
     RUN(golden_broadcast_int);
