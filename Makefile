@@ -68,10 +68,13 @@ test-san: $(BUILD)/test_all_san
 	cd tests && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 $(abspath $(BUILD))/test_all_san
 
 # Differential fuzzing of the native backend against the interpreter: BJ_RGRAPH_COUNT random graphs (default
-# 20000) from seed BJ_RGRAPH_SEED (default: from the time, printed), BJ_RGRAPH_BATCH (default 50) per compile.
+# 20000) from seed BJ_RGRAPH_SEED (default: from the time, printed), BJ_RGRAPH_BATCH (default 50) per compile,
+# BJ_RGRAPH_THREADS compiles at once (default: half the CPUs, 1 to 4); 4 rounds of compiles in 5 append
+# BJ_RGRAPH_CFLAGS (default -O2, faster to compile; set it empty for -O3 everywhere).
+# The graphs are never seen again, so they bypass the disk cache.
 .PHONY: fuzz-cpu
 fuzz-cpu: $(BUILD)/test_all
-	cd tests && BJ_RGRAPH_COUNT=$${BJ_RGRAPH_COUNT:-20000} BJ_RGRAPH_SEED=$${BJ_RGRAPH_SEED:-$$(($$(date +%s) * 100000))} \
+	cd tests && BJ_DISK_CACHE=0 BJ_RGRAPH_COUNT=$${BJ_RGRAPH_COUNT:-20000} BJ_RGRAPH_SEED=$${BJ_RGRAPH_SEED:-$$(($$(date +%s) * 100000))} \
 	  $(abspath $(BUILD))/test_all rgraph_random_graphs
 
 $(BUILD)/demo: examples/demo.c $(BUILD)/libbrainjit.a

@@ -140,6 +140,9 @@ static void test_linalg_dot_nd(void) {
                 BJ_F64, 3, SH(2, 2, 2), V(2, -1, 8, -1, 14, -1, 20, -1)));
     CHECK(test_op_is("dot", NULL, 2, INS(test_seq(BJ_I64, 3, SH(2, 1, 3)), test_seq(BJ_I64, 3, SH(2, 3, 2))), BJ_I64, 4,
                 SH(2, 1, 2, 2), V(10, 13, 28, 31, 28, 40, 100, 112)));
+    /* a zero-length contraction sums nothing: zeros of the full result shape (numpy) */
+    CHECK(test_op_is("dot", NULL, 2, INS(bj_array_zeros(BJ_F32, 2, SH(2, 0)), bj_array_zeros(BJ_F32, 3, SH(3, 0, 4))),
+                     BJ_F32, 3, SH(2, 3, 4), (const double[24]){0}));
     CHECK(test_op_fails("dot", NULL, 2, INS(test_seq(BJ_F32, 1, SH(3)), test_seq(BJ_F32, 1, SH(4))), "contraction dims differ"));
     CHECK(test_op_fails("dot", NULL, 2, INS(test_seq(BJ_F32, 2, SH(2, 3)), test_seq(BJ_F32, 3, SH(2, 4, 2))),
                    "contraction dims differ"));

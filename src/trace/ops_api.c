@@ -316,10 +316,14 @@ bj_val *bj_dot(bj_val *a, bj_val *b) {
     perm[n++] = r - 2;
     for (int i = 0; i < r; i++)
         if (i != r - 2) perm[n++] = i;
-    int64_t kdim = b->shape[r - 2], s[BJ_MAX_RANK];
+    /* explicit sizes, not -1: with a zero-length axis -1 cannot be inferred */
+    int64_t kdim = b->shape[r - 2], s[BJ_MAX_RANK], cols = 1, rows = 1;
+    for (int i = 0; i < r; i++)
+        if (i != r - 2) cols *= b->shape[i];
+    for (int i = 0; i < a->rank - 1; i++) rows *= a->shape[i];
     ir_node *bt = ir_transpose(t, b, perm);
-    ir_node *b2 = bt ? ir_reshape(t, bt, 2, (int64_t[]){kdim, -1}) : NULL;
-    ir_node *a2 = ir_reshape(t, a, 2, (int64_t[]){-1, a->shape[a->rank - 1]});
+    ir_node *b2 = bt ? ir_reshape(t, bt, 2, (int64_t[]){kdim, cols}) : NULL;
+    ir_node *a2 = ir_reshape(t, a, 2, (int64_t[]){rows, a->shape[a->rank - 1]});
     ir_node *m = a2 && b2 ? ir_matmul(t, a2, b2) : NULL;
     if (!m) return NULL;
     int k = 0;
@@ -333,7 +337,7 @@ bj_val *bj_dot(bj_val *a, bj_val *b) {
 bj_val *bj_outer(bj_val *a, bj_val *b) {
     ir_trace *t = trace_of_pair(a, b, "outer");
     if (!t) return NULL;
-    ir_node *x = ir_reshape(t, a, 2, (int64_t[]){-1, 1}), *y = ir_reshape(t, b, 1, (int64_t[]){-1});
+    ir_node *x = ir_reshape(t, a, 2, (int64_t[]){ir_nelem(a), 1}), *y = ir_reshape(t, b, 1, (int64_t[]){ir_nelem(b)});
     return x && y ? ir_binary(t, IR_MUL, x, y) : NULL;
 }
 
