@@ -63,8 +63,8 @@ BJ_HIDDEN void opt_plan_free(opt_plan *p);
 BJ_HIDDEN ir_graph *opt_rewrite(const ir_graph *g);      /* rewrite.c: a new graph in a trace of its own */
 BJ_HIDDEN bj_status opt_fuse(opt_plan *p);                /* fuse.c: fills kernels and marks buffers */
 BJ_HIDDEN bj_status opt_memplan(opt_plan *p);             /* memplan.c: buffer kinds, scratch offsets, copies */
-/* fuse.c: whether a node's value is computed where it is read rather than stored (literals, full, iota, views of
- * buffers), and the operand a view reads. */
+/* fuse.c: whether a node is a view (reshape, broadcast_to, transpose, slice, flip): index arithmetic on its
+ * operand, computed where it is read. */
 BJ_HIDDEN bool opt_is_view(const ir_node *n);
 BJ_HIDDEN void opt_graph_free(ir_graph *g);               /* rewrite.c: frees a graph made by opt_rewrite */
 #endif
