@@ -327,6 +327,42 @@ BJ_API int bj_graph_num_nodes(const bj_graph *g); /* live nodes, inputs included
 BJ_API bj_status bj_graph_print(const bj_graph *g, FILE *f);
 BJ_API char *bj_graph_to_string(const bj_graph *g); /* free with bj_free */
 
+/* ---- Variables and objects (BrainPy's Variable and BrainPyObject)
+ * A Variable is a named, mutable array whose dtype and shape are fixed at creation, except an optional batch axis
+ * whose size may change. An object is a named tree of Variables and child objects; objects made without a name get
+ * a unique default one from their class name ("Hello0", "Hello1", ...). Names and attribute names may not contain
+ * '.', which joins paths ("Hello0.a"). All handles are reference-counted; an object retains what it holds. */
+typedef struct bj_var bj_var;
+typedef struct bj_object bj_object;
+/* A Variable holding a copy of value. name NULL: "Variable<N>". batch_axis: -1 for none. New reference. */
+BJ_API bj_var *bj_var_new(const char *name, const bj_array *value, int batch_axis);
+BJ_API bj_var *bj_var_retain(bj_var *v);
+BJ_API void bj_var_release(bj_var *v);
+BJ_API const char *bj_var_name(const bj_var *v);
+BJ_API int bj_var_batch_axis(const bj_var *v);
+/* The current value (borrowed: valid until the Variable is written or released; retain it to keep it). */
+BJ_API bj_array *bj_var_value(const bj_var *v);
+/* Replaces the value with a copy of value; its dtype and shape must be the Variable's (the batch axis may differ
+ * in size). The message names the Variable and both types. */
+BJ_API bj_status bj_var_set(bj_var *v, const bj_array *value);
+
+/* An object of class class_name (e.g. "Hello"); name NULL gives the class's next default name. New reference. */
+BJ_API bj_object *bj_object_new(const char *class_name, const char *name);
+BJ_API bj_object *bj_object_retain(bj_object *o);
+BJ_API void bj_object_release(bj_object *o);
+BJ_API const char *bj_object_name(const bj_object *o);
+BJ_API const char *bj_object_class(const bj_object *o);
+/* Adds a Variable or a child object under attribute attr (unique within o); the object retains it. A child that
+ * contains o (a cycle) is refused. */
+BJ_API bj_status bj_object_add_var(bj_object *o, const char *attr, bj_var *v);
+BJ_API bj_status bj_object_add_child(bj_object *o, const char *attr, bj_object *child);
+/* The Variable at an attribute path relative to o ("a", "child.a"); borrowed, NULL with an error if none. */
+BJ_API bj_var *bj_object_var(const bj_object *o, const char *path);
+/* Every Variable reachable from o, each once, depth first in insertion order, as BrainPy's vars(): the path of
+ * Variable i is "<name of the object holding it>.<attribute>" (e.g. "Hello0.a"), written into path. */
+BJ_API int bj_object_num_vars(const bj_object *o); /* -1 with an error on a bad handle */
+BJ_API bj_var *bj_object_var_at(const bj_object *o, int i, char *path, size_t n);
+
 /* A compiled graph. backend: "interp" (reference interpreter) or "cpu" (generated C, compiled by the system
  * compiler and loaded; identical graphs compile once per process and are cached on disk). If no C compiler is
  * found, "cpu" falls back to the interpreter with one warning on stderr (bj_exec_backend tells which ran). */

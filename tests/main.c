@@ -196,6 +196,7 @@ int main(int argc, char **argv) {
     tests_math();
     tests_misuse();
     tests_cc();
+    tests_var();
     tests_fuse();
     tests_cpu();
     tests_rgraph();

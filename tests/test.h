@@ -86,6 +86,7 @@ void tests_linalg(void);
 void tests_math(void);
 void tests_misuse(void);
 void tests_cc(void);
+void tests_var(void);
 void tests_fuse(void);
 void tests_cpu(void);
 void tests_rgraph(void);

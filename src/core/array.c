@@ -166,15 +166,11 @@ bj_array *bj_array_copy(const bj_array *a) {
 }
 
 bj_array *bj_array_retain(bj_array *a) {
-    if (core_handle_check(a, CORE_H_ARRAY, "bj_array_retain")) return NULL;
-    atomic_fetch_add(&a->refcount, 1);
-    return a;
+    return core_ref_retain(a, a ? &a->refcount : NULL, CORE_H_ARRAY, "bj_array_retain") ? a : NULL;
 }
 
 void bj_array_release(bj_array *a) {
-    if (!a || core_handle_check(a, CORE_H_ARRAY, "bj_array_release")) return;
-    if (atomic_fetch_sub(&a->refcount, 1) != 1) return;
-    core_handle_remove(a);
+    if (!core_ref_release(a, a ? &a->refcount : NULL, CORE_H_ARRAY, "bj_array_release")) return;
     core_aligned_free(a->data);
     free(a);
 }

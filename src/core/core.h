@@ -27,10 +27,15 @@ BJ_HIDDEN bj_status core_verr(bj_status s, const char *fmt, va_list ap);
 BJ_HIDDEN bj_status core_last_status(void); /* the status of the last error set on this thread */
 
 /* handles.c: a registry of live handles so that freed or foreign pointers are reported instead of used. */
-typedef enum { CORE_H_ARRAY = 1, CORE_H_TRACE, CORE_H_GRAPH, CORE_H_EXEC } core_handle_kind;
+typedef enum { CORE_H_ARRAY = 1, CORE_H_TRACE, CORE_H_GRAPH, CORE_H_EXEC, CORE_H_VAR, CORE_H_OBJECT } core_handle_kind;
 BJ_HIDDEN bool core_handle_add(const void *p, core_handle_kind k);
 BJ_HIDDEN void core_handle_remove(const void *p);
 BJ_HIDDEN bool core_handle_live(const void *p, core_handle_kind k);
+/* Reference counts of registered handles (rc may point into p: it is only touched once p is known live).
+ * core_ref_retain checks and increments; core_ref_release checks, decrements and at zero unregisters p and returns
+ * true, so the caller frees it. */
+BJ_HIDDEN bool core_ref_retain(const void *p, _Atomic int *rc, core_handle_kind k, const char *fn);
+BJ_HIDDEN bool core_ref_release(const void *p, _Atomic int *rc, core_handle_kind k, const char *fn);
 /* Counts handle removals: an answer of core_handle_live stays true while this is unchanged. */
 BJ_HIDDEN uint64_t core_handle_generation(void);
 /* Checks p and sets "<what>: <kind> handle is NULL / freed or not a ..." when it is not live. */

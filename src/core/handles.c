@@ -97,7 +97,7 @@ bool core_handle_live(const void *ptr, core_handle_kind k) {
 }
 
 bj_status core_handle_check(const void *p, core_handle_kind k, const char *what) {
-    static const char *const names[] = {"", "array", "trace", "graph", "executable"};
+    static const char *const names[] = {"", "array", "trace", "graph", "executable", "Variable", "object"};
     if (!p) return core_err(BJ_ERR_ARG, "%s: %s is NULL", what, names[k]);
     if (!core_handle_live(p, k))
         return core_err(BJ_ERR_HANDLE, "%s: not a live %s handle (freed, or a pointer to something else)", what,
@@ -106,3 +106,16 @@ bj_status core_handle_check(const void *p, core_handle_kind k, const char *what)
 }
 
 uint64_t core_handle_generation(void) { return atomic_load_explicit(&removals, memory_order_acquire); }
+
+bool core_ref_retain(const void *p, _Atomic int *rc, core_handle_kind k, const char *fn) {
+    if (core_handle_check(p, k, fn)) return false;
+    atomic_fetch_add(rc, 1);
+    return true;
+}
+
+bool core_ref_release(const void *p, _Atomic int *rc, core_handle_kind k, const char *fn) {
+    if (!p || core_handle_check(p, k, fn)) return false;
+    if (atomic_fetch_sub(rc, 1) != 1) return false;
+    core_handle_remove(p);
+    return true;
+}

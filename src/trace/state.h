@@ -1,0 +1,22 @@
+/* state.h — Variables and objects (the state a jitted function reads and writes), shared by var.c and object.c. */
+#ifndef BJ_STATE_H
+#define BJ_STATE_H
+
+#include "core/core.h"
+
+#include <stdatomic.h>
+
+#define STATE_NAME_MAX 128
+
+struct bj_var {
+    atomic_int refcount;
+    char *name;
+    int batch_axis; /* -1: none */
+    bj_array *value; /* owned; its dtype and shape (but the batch axis) never change */
+};
+
+/* Whether name is a valid Variable/object/attribute name (sets the error naming fn and what otherwise). */
+BJ_HIDDEN bool state_name_ok(const char *name, const char *fn, const char *what);
+/* Whether an array of this type may be the value of v (the batch axis may differ in size). */
+BJ_HIDDEN bool state_fits(const bj_var *v, bj_dtype d, int rank, const int64_t *shape);
+#endif
