@@ -190,6 +190,27 @@ static void fuse_folds_and_simplifies(void) {
     bj_exec_release(e), bj_graph_release(g);
 }
 
+/* Folding stops at big operands: sum(iota) over 16M elements stays a reduction (fused with its iota) instead of
+ * materialising the iota at compile time; a uniform big full still folds (one element is computed). */
+static void fuse_fold_keeps_big_operands(void) {
+    bj_trace *t = bj_trace_new("bigsum");
+    bj_val *s = bj_sum(bj_iota(t, BJ_I64, 1, SH(1 << 24), 0), 0, NULL, false);
+    bj_val *f = bj_mul(bj_full(t, BJ_I64, 1, SH(1 << 24), 3.0), 2);
+    bj_val *outs[2] = {s, f};
+    bj_graph *g = bj_trace_finish(t, outs, 2);
+    opt_plan *p = g ? opt_compile(g) : NULL;
+    CHECK(p && p->nkernels == 2);
+    bool reduce = false, full6 = false;
+    for (int k = 0; p && k < p->nkernels; k++) {
+        const ir_node *r = p->kernels[k].nodes[p->kernels[k].nnodes - 1];
+        reduce |= p->kernels[k].kind == OPT_REDUCE && r->op == IR_SUM;
+        full6 |= r->op == IR_FULL && r->fval == 6;
+    }
+    CHECK(reduce && full6);
+    opt_plan_free(p);
+    bj_graph_release(g);
+}
+
 /* The memory plan: in a chain of kernels (scan, multiply, scan, scan, scan) at most two temporaries are alive at a
  * time, so four temporaries share two slots; the last value goes straight to the caller's output. */
 static void fuse_memory_plan_reuses_slots(void) {
@@ -380,6 +401,7 @@ void tests_fuse(void) {
     RUN(fuse_views_and_independent_chains);
     RUN(fuse_folds_and_simplifies);
     RUN(fuse_memory_plan_reuses_slots);
+    RUN(fuse_fold_keeps_big_operands);
     RUN(golden_lif);
     RUN(golden_softmax);
     RUN(golden_broadcast_int);

@@ -88,6 +88,8 @@ static ir_node *fold(rw *w, const ir_node *n, ir_node *const *ins) {
     ir_node one = *n, *sp[3];
     if (all_uniform) one.rank = 0, one.in = sp;
     else if (ir_nelem(n) > FOLD_MAX) return NULL;
+    for (int i = 0; !all_uniform && i < n->nin; i++) /* a small result of a huge operand (a sum) stays too */
+        if (ir_nelem(ins[i]) > FOLD_MAX) return NULL;
     bj_array *in[4] = {0}, *out = NULL;
     ir_node scal[3];
     bool ok = n->nin <= 4;
@@ -101,9 +103,9 @@ static ir_node *fold(rw *w, const ir_node *n, ir_node *const *ins) {
     ir_node *r = NULL;
     if (ok && all_uniform && n->rank > 0) {
         double v = core_load_f64(out->dtype, out->data, 0);
-        /* a full holds a double: only values that survive the round trip fold at any size */
-        bool exact = ir_is_float(out->dtype) || (double)(int64_t)v == v;
-        if (exact && !(out->dtype == BJ_I64 && interp_get_i(out, 0) != (int64_t)v))
+        /* a full holds a double: only values that survive the round trip fold at any size (int64 within 2^53) */
+        int64_t iv = ir_is_float(out->dtype) ? 0 : interp_get_i(out, 0);
+        if (ir_is_float(out->dtype) || (iv >= -((int64_t)1 << 53) && iv <= (int64_t)1 << 53))
             r = ir_full(w->t, "fold", (bj_dtype)n->dtype, n->rank, n->shape, v);
         else if (ir_nelem(n) <= FOLD_MAX) {
             bj_array *big = core_array_alloc(out->dtype, n->rank, n->shape, "fold");

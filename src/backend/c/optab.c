@@ -148,6 +148,5 @@ bool cgen_expr(core_str *out, ir_op op, bj_dtype rd, bj_dtype ad, const char *co
             core_str_printf(out, "%c", *s);
         }
     }
-    (void)rd;
     return true;
 }

@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
-
 const cgen_dialect cgen_c = {"c", "restrict", "static void"};
 
 /* ---------------------------------------------------------------- output helpers */
