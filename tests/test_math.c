@@ -21,34 +21,13 @@
 
 #define ULP_BOUND 2 /* the stated bound, float32 and float64, against glibc */
 
-static uint32_t bits32(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-static float from32(uint32_t u) {
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-static uint64_t bits64(double x) {
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-static double from64(uint64_t u) {
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
 /* Position on the line of floats (-0 and +0 both 0), so that a difference counts the floats in between. */
 static int64_t ord32(float x) {
-    uint32_t u = bits32(x);
+    uint32_t u = bj_m_bits32(x);
     return (u >> 31) ? -(int64_t)(u & 0x7fffffffu) : (int64_t)u;
 }
 static int64_t ord64(double x) {
-    uint64_t u = bits64(x);
+    uint64_t u = bj_m_bits64(x);
     return (u >> 63) ? -(int64_t)(u & 0x7fffffffffffffffu) : (int64_t)u;
 }
 #define NAN_MISMATCH INT64_C(1000000000)
@@ -96,17 +75,17 @@ static void one32(sweep32 *s, float x) {
  * the overflow and underflow thresholds. */
 static void run_sweep32(sweep32 *s, const char *name) {
     uint32_t stride = 1021 * MATH_SCALE;
-    for (uint64_t u = 0; u < UINT64_C(0x100000000); u += stride) one32(s, from32((uint32_t)u));
+    for (uint64_t u = 0; u < UINT64_C(0x100000000); u += stride) one32(s, bj_m_float((uint32_t)u));
     static const float centers[] = {0.0f,        -0.0f,       FLT_MIN,     -FLT_MIN,       1.0f,     -1.0f,
                                     0.5f,        2.0f,        0.55f,       -0.55f,         0.3466f,  9.0f,
                                     0x1.62e42ep6f, -0x1.5d589ep6f, -0x1.9fe368p6f, 20.0f,   FLT_MAX,  -FLT_MAX};
     int w = 16384 / MATH_SCALE;
     for (size_t c = 0; c < sizeof centers / sizeof *centers; c++) {
-        uint32_t b = bits32(centers[c]);
+        uint32_t b = bj_m_bits32(centers[c]);
         for (int i = -w; i <= w; i++) {
             uint32_t u = b + (uint32_t)i;
             if ((u ^ b) >> 31) continue; /* do not wrap across the sign or past inf into NaN space */
-            one32(s, from32(u));
+            one32(s, bj_m_float(u));
         }
     }
     printf("    %-5s f32: max %lld ulp vs glibc (at %a), %lld vs the f64 function rounded, %ld points\n", name,
@@ -151,7 +130,7 @@ static void one64(sweep64 *s, double x) {
 static void run_sweep64(sweep64 *s, const char *name, int n, int nranges, const double (*ranges)[2]) {
     rng_state = UINT64_C(0x9e3779b97f4a7c15);
     n /= MATH_SCALE;
-    for (int i = 0; i < n; i++) one64(s, from64(rng()));
+    for (int i = 0; i < n; i++) one64(s, bj_m_double(rng()));
     for (int r = 0; r < nranges; r++)
         for (int i = 0; i < n; i++) one64(s, uniform(ranges[r][0], ranges[r][1]));
     printf("    %-5s f64: max %lld ulp vs glibc (at %a), %ld points\n", name, (long long)s->worst, s->at, s->n);
@@ -179,8 +158,8 @@ static void test_math_tanh_f64(void) {
 }
 
 /* ---------------------------------------------------------------- special values, bit for bit */
-static bool same32(float a, float b) { return isnan(a) ? isnan(b) : bits32(a) == bits32(b); }
-static bool same64(double a, double b) { return isnan(a) ? isnan(b) : bits64(a) == bits64(b); }
+static bool same32(float a, float b) { return isnan(a) ? isnan(b) : bj_m_bits32(a) == bj_m_bits32(b); }
+static bool same64(double a, double b) { return isnan(a) ? isnan(b) : bj_m_bits64(a) == bj_m_bits64(b); }
 #define SAME32(got, want) CHECK_MSG(same32(got, want), "%s = %a, want %a", #got, (double)(got), (double)(want))
 #define SAME64(got, want) CHECK_MSG(same64(got, want), "%s = %a, want %a", #got, (got), (double)(want))
 
