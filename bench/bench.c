@@ -599,10 +599,11 @@ static void run_lif_threads(int64_t n) {
 
 /* ---------------------------------------------------------------- compile and call costs */
 
-/* --warm-load: a fresh process traces the LIF step and times its bj_compile, which the parent made a disk hit. */
-static int warm_child(void) {
-    bj_graph *g = lif_graph(BJ_F32, scaled(4000), LIF_V_TH);
-    if (!g) return 1;
+/* Compiles the LIF step with threshold v_th and times bj_compile: ms, and the counters' changes in *delta;
+ * -1 with a message if it failed. */
+static double timed_lif_compile(double v_th, bj_cpu_stats *delta) {
+    bj_graph *g = lif_graph(BJ_F32, scaled(4000), v_th);
+    if (!g) return -1;
     bj_cpu_stats before, after;
     bj_cpu_stats_get(&before);
     double t0 = now_ns();
@@ -610,10 +611,18 @@ static int warm_child(void) {
     double t1 = now_ns();
     bj_cpu_stats_get(&after);
     bj_graph_release(g);
-    if (!e) return fprintf(stderr, "bench --warm-load: bj_compile failed: %s\n", bj_last_error()), 1;
-    printf("warm_ms=%.4f disk_hits=%lld compiles=%lld\n", (t1 - t0) / 1e6,
-           (long long)(after.disk_hits - before.disk_hits), (long long)(after.compiles - before.compiles));
+    if (!e) return fprintf(stderr, "bench: bj_compile failed: %s\n", bj_last_error()), -1;
     bj_exec_release(e);
+    delta->compiles = after.compiles - before.compiles, delta->disk_hits = after.disk_hits - before.disk_hits;
+    return (t1 - t0) / 1e6;
+}
+
+/* --warm-load: a fresh process traces the LIF step and times its bj_compile, which the parent made a disk hit. */
+static int warm_child(void) {
+    bj_cpu_stats d;
+    double ms = timed_lif_compile(LIF_V_TH, &d);
+    if (ms < 0) return 1;
+    printf("warm_ms=%.4f disk_hits=%lld compiles=%lld\n", ms, (long long)d.disk_hits, (long long)d.compiles);
     return 0;
 }
 
@@ -670,23 +679,11 @@ static void run_compile(void) {
     int ncold = 0;
     if (bj_config_set("disk_cache", "0")) fprintf(stderr, "bench: disk_cache: %s\n", bj_last_error());
     for (int k = 0; k < COMPILE_REPS; k++) {
-        bj_graph *g = lif_graph(BJ_F32, scaled(4000), LIF_V_TH + 1e-3 * (k + 1));
-        if (!g) break;
-        bj_cpu_stats before, after;
-        bj_cpu_stats_get(&before);
-        double t0 = now_ns();
-        bj_exec *e = bj_compile(g, backend);
-        double t1 = now_ns();
-        bj_cpu_stats_get(&after);
-        bj_graph_release(g);
-        if (!e) {
-            fprintf(stderr, "bench: cold compile failed: %s\n", bj_last_error());
-            break;
-        }
-        bj_exec_release(e);
-        if (native && after.compiles - before.compiles != 1)
-            warn("compile", "a cold bj_compile did not run the compiler");
-        cold[ncold++] = (t1 - t0) / 1e6;
+        bj_cpu_stats d;
+        double ms = timed_lif_compile(LIF_V_TH + 1e-3 * (k + 1), &d);
+        if (ms < 0) break;
+        if (native && d.compiles != 1) warn("compile", "a cold bj_compile did not run the compiler");
+        cold[ncold++] = ms;
     }
     if (bj_config_set("disk_cache", "1")) fprintf(stderr, "bench: disk_cache: %s\n", bj_last_error());
     if (ncold) cold_ms = median(cold, ncold);
