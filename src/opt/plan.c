@@ -10,11 +10,19 @@ static opt_plan *plan_new(const ir_graph *g) {
 
 /* The pipeline. Each step either succeeds or leaves the error set; the plan owns everything it made. */
 opt_plan *opt_compile(const ir_graph *g) {
+    ir_graph *rg = opt_rewrite(g); /* inline calls, fold constants, exact algebra, drop dead nodes */
+    return rg ? opt_plan_rewritten(g, rg) : NULL;
+}
+
+opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg) {
     opt_plan *p = plan_new(g);
-    if (!p) return NULL;
-    p->g = opt_rewrite(g);           /* inline calls, fold constants, exact algebra, drop dead nodes */
-    if (!p->g || opt_fuse(p)         /* elementwise chains -> loops, producers -> reductions, the rest alone */
-        || opt_memplan(p)) {         /* buffers: inputs, outputs, constants, reused temporaries */
+    if (!p) {
+        opt_graph_free(rg);
+        return NULL;
+    }
+    p->g = rg;
+    if (opt_fuse(p)        /* elementwise chains -> loops, producers -> reductions, the rest alone */
+        || opt_memplan(p)) { /* buffers: inputs, outputs, constants, reused temporaries */
         opt_plan_free(p);
         return NULL;
     }

@@ -57,6 +57,9 @@ BJ_HIDDEN opt_plan *opt_plan_unfused(const ir_graph *g);
 /* The optimizing pipeline for code generation: rewrite (inline calls, fold, simplify, drop dead code), fuse, plan
  * buffers. NULL with the error set on failure. */
 BJ_HIDDEN opt_plan *opt_compile(const ir_graph *g);
+/* The rest of the pipeline after opt_rewrite (rg: its result, owned by the plan, or freed on failure); lets a
+ * cache key on the rewritten graph before paying for fusion. */
+BJ_HIDDEN opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg);
 BJ_HIDDEN void opt_plan_free(opt_plan *p);
 
 /* The passes (each file opens with its design note). */

@@ -136,6 +136,7 @@ static int default_threads(void) {
 static artifact *build(opt_plan *p, bytes *key, uint64_t h, const char *name, bool fault) {
     artifact *a = calloc(1, sizeof *a);
     if (!a) {
+        opt_plan_free(p);
         core_err(BJ_ERR_NOMEM, "bj_compile(cpu): out of memory");
         return NULL;
     }
@@ -178,12 +179,13 @@ static bj_status cpu_compile(bj_exec *e) {
     char fault[32];
     core_config("test_fault", fault, sizeof fault);
     bool wrong = !strcmp(fault, "wrong_result");
-    opt_plan *p = opt_compile(e->g);
-    if (!p) return core_last_status();
+    /* key on the rewritten graph; fusion and rendering happen only on a miss */
+    ir_graph *rg = opt_rewrite(e->g);
+    if (!rg) return core_last_status();
     bytes key = {0};
-    if (!graph_key(p->g, wrong, &key)) {
+    if (!graph_key(rg, wrong, &key)) {
         free(key.p);
-        opt_plan_free(p);
+        opt_graph_free(rg);
         return core_err(BJ_ERR_NOMEM, "bj_compile(cpu): out of memory");
     }
     uint64_t h = core_hash_bytes(key.p, key.n, 0x6272616a6e6a6974ull);
@@ -193,10 +195,11 @@ static bj_status cpu_compile(bj_exec *e) {
     if (a) {
         core_stat_add(CORE_STAT_MEMORY_HITS, 1);
         free(key.p);
-        opt_plan_free(p);
+        opt_graph_free(rg);
     } else {
         const char *name = e->g->tr->name ? e->g->tr->name : "graph";
-        a = build(p, &key, h, name, wrong);
+        opt_plan *p = opt_plan_rewritten(e->g, rg);
+        a = p ? build(p, &key, h, name, wrong) : NULL;
         free(key.p);
         if (!a) return core_last_status() ? core_last_status() : BJ_ERR_INTERNAL;
         pthread_mutex_lock(&cache_lock);
