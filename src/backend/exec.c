@@ -10,7 +10,30 @@ static const backend_vt *find_backend(const char *name) {
     return NULL;
 }
 
-bj_exec *bj_compile(bj_graph *g, const char *backend) {
+static void opts_free(exec_opts *o) {
+    free((void *)o->out_alias), free((void *)o->in_sym);
+    *o = (exec_opts){0};
+}
+
+static bool opts_copy(exec_opts *to, const exec_opts *o, const ir_graph *g) {
+    *to = (exec_opts){0};
+    if (!o) return true;
+    if (o->out_alias) {
+        int *a = malloc(sizeof *a * (size_t)(g->nout + 1));
+        if (!a) return false;
+        memcpy(a, o->out_alias, sizeof *a * (size_t)g->nout);
+        to->out_alias = a;
+    }
+    if (o->nsym > 0 && o->in_sym) {
+        int8_t *y = malloc((size_t)g->nin * BJ_MAX_RANK + 1);
+        if (!y) return false;
+        memcpy(y, o->in_sym, (size_t)g->nin * BJ_MAX_RANK);
+        to->in_sym = y, to->nsym = o->nsym;
+    }
+    return true;
+}
+
+bj_exec *exec_compile(bj_graph *g, const char *backend, const exec_opts *o) {
     if (core_handle_check(g, CORE_H_GRAPH, "bj_compile")) return NULL;
     const backend_vt *vt = find_backend(backend);
     if (!vt) {
@@ -21,21 +44,27 @@ bj_exec *bj_compile(bj_graph *g, const char *backend) {
             core_err(BJ_ERR_ARG, "bj_compile: unknown backend \"%s\" (known: \"cpu\", \"interp\")", backend);
         return NULL;
     }
+    if (o && o->nsym > 0) {
+        core_err(BJ_ERR_UNSUPPORTED, "bj_compile: abstracted axes are not supported yet");
+        return NULL;
+    }
     bj_exec *e = calloc(1, sizeof *e);
     if (!e) return core_err(BJ_ERR_NOMEM, "bj_compile: out of memory"), NULL;
     e->refcount = 1, e->vt = vt, e->g = bj_graph_retain(g);
-    if (vt->compile(e) || !core_handle_add(e, CORE_H_EXEC)) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", bj_last_error());
-        if (e->impl) e->vt->destroy(e);
-        opt_plan_free(e->plan);
-        bj_graph_release(e->g);
-        free(e);
-        core_err(core_last_status() ? core_last_status() : BJ_ERR_NOMEM, "%s", msg[0] ? msg : "bj_compile: out of memory");
-        return NULL;
-    }
-    return e;
+    if (!opts_copy(&e->opts, o, g)) core_err(BJ_ERR_NOMEM, "bj_compile: out of memory");
+    else if (!vt->compile(e) && core_handle_add(e, CORE_H_EXEC)) return e;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", bj_last_error());
+    if (e->impl) e->vt->destroy(e);
+    opt_plan_free(e->plan);
+    opts_free(&e->opts);
+    bj_graph_release(e->g);
+    free(e);
+    core_err(core_last_status() ? core_last_status() : BJ_ERR_NOMEM, "%s", msg[0] ? msg : "bj_compile: out of memory");
+    return NULL;
 }
+
+bj_exec *bj_compile(bj_graph *g, const char *backend) { return exec_compile(g, backend, NULL); }
 
 void bj_exec_release(bj_exec *e) {
     if (!e || core_handle_check(e, CORE_H_EXEC, "bj_exec_release")) return;
@@ -43,6 +72,7 @@ void bj_exec_release(bj_exec *e) {
     core_handle_remove(e);
     e->vt->destroy(e);
     opt_plan_free(e->plan);
+    opts_free(&e->opts);
     bj_graph_release(e->g);
     free(e);
 }
@@ -151,6 +181,21 @@ bj_status bj_exec_run_into(bj_exec *e, bj_array *const *ins, int nin, bj_array *
     s = e->vt->run(e, ins, t);
     for (int i = 0; i < nout; i++) {
         if (!s && outs[i]->nbytes) memmove(outs[i]->data, t[i]->data, outs[i]->nbytes);
+        bj_array_release(t[i]);
+    }
+    if (t != tmp) free(t);
+    return s;
+}
+
+bj_status exec_run_aliased(bj_exec *e, bj_array *const *ins, bj_array *const *outs) {
+    if (!e->opts.out_alias && e->vt->run_into) return e->vt->run_into(e, ins, outs);
+    int nout = e->g->nout;
+    bj_array *tmp[64], **t = nout <= 64 ? tmp : calloc((size_t)nout, sizeof *t);
+    if (!t) return core_err(BJ_ERR_NOMEM, "bj_exec_run: out of memory");
+    for (int i = 0; i < nout; i++) t[i] = NULL;
+    bj_status s = e->vt->run(e, ins, t);
+    for (int i = 0; i < nout; i++) {
+        if (!s && outs[i]->nbytes) memcpy(outs[i]->data, t[i]->data, outs[i]->nbytes);
         bj_array_release(t[i]);
     }
     if (t != tmp) free(t);
