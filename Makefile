@@ -19,7 +19,7 @@ PRELUDE_HDRS := src/core/bjmath.h src/backend/c/prelude.h
 TEST_SRCS := $(sort $(wildcard tests/*.c))
 
 .PHONY: all lib test test-plain test-san demo bench stats install clean
-all: lib $(BUILD)/test_all $(BUILD)/demo
+all: lib $(BUILD)/test_all $(BUILD)/demo examples
 lib: $(BUILD)/libbrainjit.a $(BUILD)/libbrainjit.so
 
 $(BUILD)/obj/%.o: %.c $(HDRS) | $(XXHASH_H)
@@ -79,6 +79,13 @@ fuzz-cpu: $(BUILD)/test_all
 
 $(BUILD)/demo: examples/demo.c $(BUILD)/libbrainjit.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libbrainjit.a $(LDLIBS) -o $@
+# The other examples: build/examples/<name> (make examples).
+EXAMPLES := $(filter-out demo,$(basename $(notdir $(wildcard examples/*.c))))
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libbrainjit.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libbrainjit.a $(LDLIBS) -o $@
+.PHONY: examples
+examples: $(EXAMPLES:%=$(BUILD)/examples/%)
 demo: $(BUILD)/demo
 	$(abspath $(BUILD))/demo
 

@@ -363,6 +363,179 @@ BJ_API bj_var *bj_object_var(const bj_object *o, const char *path);
 BJ_API int bj_object_num_vars(const bj_object *o); /* -1 with an error on a bad handle */
 BJ_API bj_var *bj_object_var_at(const bj_object *o, int i, char *path, size_t n);
 
+/* ---------------------------------------------------------------- jit (brainpy.math.jit)
+ * A jit handle wraps a traced function: C code that receives its parameters as traced values (or, for static
+ * parameters, as C values), may read and write Variables, and returns any number of outputs. Calling the handle
+ * computes a signature (static values; dtype, shape and weak flag of each dynamic argument; dtype and shape of each
+ * Variable the function touched), traces the function once per signature, compiles the graph and runs it; written
+ * Variables are updated in place. The seed's example:
+ *
+ *     static bj_status selu(bj_trace *t, void *ud) {
+ *         bj_val *x = bj_param(t, 0), *alpha = bj_param(t, 1), *lmbda = bj_param(t, 2);
+ *         return bj_return(t, bj_mul(lmbda, bj_where(bj_gt(x, 0.0), x, bj_sub(bj_mul(alpha, bj_exp(x)), alpha))));
+ *     }
+ *     bj_jit *f = bj_jit_new(selu, NULL, &(bj_jit_opts){.argnames = "x, alpha=1.67, lmbda=1.05",
+ *                                                        .static_argnames = "alpha, lmbda"});
+ *     bj_array *y;
+ *     bj_jit_call(f, BJ_ARGS(bj_arg_array(x)), &y, 1);             // alpha, lmbda: their defaults
+ *     bj_jit_call(f, BJ_ARGS(bj_arg_array(x), bj_kw("alpha", bj_arg_f64(2.0))), &y, 1);  // a new signature
+ *
+ * Semantics (docs/architecture.md, "The jit"):
+ *  - Arguments: arrays, Variables (passed as their current value: a dynamic argument; write Variables through
+ *    bj_var_write, not through a parameter), C numbers and bools (static, or else weakly typed dynamic scalars as
+ *    Python scalars are in JAX: a double is a weak float32), strings (static only), and shape specs (bj_arg_spec:
+ *    for bj_jit_compile and introspection, not for running).
+ *  - Static parameters (static_argnums / static_argnames) are compile-time constants: part of the signature (int 1
+ *    and float 1.0 differ) and folded into the code; read them as C values with bj_param_f64 and friends (steering
+ *    host control flow while tracing) or as weak literals with bj_param. Asking for a dynamic parameter's value
+ *    while tracing is an error naming it and suggesting static_argnums.
+ *  - Variables read or written inside the function are found automatically (there is no dyn_vars / child_objs
+ *    list: BrainPy deprecated them and they have no C equivalent). Only written Variables are outputs; they are
+ *    updated in place after the run. Creating a Variable, or setting one with bj_var_set, while a jit function is
+ *    being traced is an error (it would happen once, at trace time, not on every call).
+ *  - A failed trace or compile returns its error and leaves every Variable as it was; the handle stays usable.
+ *  - Thread safety: a handle may be called from several threads; calls of one handle are serialised by a lock.
+ */
+typedef struct bj_jit bj_jit;
+/* The traced function: build the result with ops on t, return with bj_return (or any error status). */
+typedef bj_status (*bj_jit_fn)(bj_trace *t, void *ud);
+
+/* Options, mirroring brainpy.math.jit. Zero-initialise and set what you need. Lists are strings, so foreign
+ * callers need no arrays: numbers separated by commas or spaces, names separated by commas. */
+typedef struct bj_jit_opts {
+    const char *name;            /* shown in messages and printing; default "jit<N>" ("<object>.<method>" for methods) */
+    const char *argnames;        /* "x, alpha=1.67, lmbda=1.05": names of the positional parameters, with defaults
+                                  * (numbers, true/false, "strings") for trailing ones; enables keyword arguments */
+    const char *static_argnums;  /* "1, 2"; negative numbers count from the end */
+    const char *static_argnames; /* "alpha, lmbda": names from argnames */
+    const char *donate_argnums;  /* "0": these array arguments' buffers may be reused for outputs */
+    bool inlined;                /* BrainPy's inline: when called inside another trace, trace the body straight into
+                                  * the caller's graph (else: a call of a body traced once and cached here) */
+    bool keep_unused;            /* keep unused dynamic arguments in the compiled signature */
+    const char *abstracted_axes; /* "x: n; y: n, _": per parameter, a name per axis (_: static); one executable
+                                  * serves every size along the named axes */
+    const char *backend;         /* "cpu" (default), "interp"; "gpu" is an error until a GPU backend exists */
+    const char *device;          /* NULL, "cpu" or "cpu:0" (others: not available) */
+    int cache_size;              /* compiled signatures kept, least recently used dropped first; default 64 */
+} bj_jit_opts;
+
+/* A call argument. Build with the constructors below; bj_kw names a keyword argument. */
+typedef enum bj_arg_kind {
+    BJ_ARG_ARRAY, BJ_ARG_F64, BJ_ARG_I64, BJ_ARG_BOOL, BJ_ARG_STR, BJ_ARG_VAR, BJ_ARG_VAL, BJ_ARG_SPEC
+} bj_arg_kind;
+typedef struct bj_arg {
+    bj_arg_kind kind;
+    const char *name;            /* keyword argument: a name from argnames; NULL: positional */
+    bj_array *array;             /* ARRAY */
+    bj_var *var;                 /* VAR */
+    bj_val *val;                 /* VAL: a traced value (calls inside another trace) */
+    double f;                    /* F64 */
+    int64_t i;                   /* I64, BOOL */
+    const char *s;               /* STR */
+    bj_dtype dtype;              /* SPEC */
+    int rank;
+    int64_t shape[BJ_MAX_RANK];
+} bj_arg;
+static inline bj_arg bj_arg_array(bj_array *a) { bj_arg r = {.kind = BJ_ARG_ARRAY}; r.array = a; return r; }
+static inline bj_arg bj_arg_f64(double f) { bj_arg r = {.kind = BJ_ARG_F64}; r.f = f; return r; }
+static inline bj_arg bj_arg_i64(long long i) { bj_arg r = {.kind = BJ_ARG_I64}; r.i = (int64_t)i; return r; }
+static inline bj_arg bj_arg_bool(bool b) { bj_arg r = {.kind = BJ_ARG_BOOL}; r.i = b; return r; }
+static inline bj_arg bj_arg_str(const char *s) { bj_arg r = {.kind = BJ_ARG_STR}; r.s = s; return r; }
+static inline bj_arg bj_arg_var(bj_var *v) { bj_arg r = {.kind = BJ_ARG_VAR}; r.var = v; return r; }
+static inline bj_arg bj_arg_val(bj_val *v) { bj_arg r = {.kind = BJ_ARG_VAL}; r.val = v; return r; }
+static inline bj_arg bj_arg_spec(bj_dtype d, int rank, const int64_t *shape) {
+    bj_arg r = {.kind = BJ_ARG_SPEC};
+    r.dtype = d, r.rank = rank;
+    for (int k = 0; k < rank && k < BJ_MAX_RANK && shape; k++) r.shape[k] = shape[k];
+    return r;
+}
+static inline bj_arg bj_kw(const char *name, bj_arg a) { a.name = name; return a; }
+/* BJ_ARG(x): the constructor for x's C type. BJ_ARGS(a, b, ...): an argument list and its count. */
+#define BJ_ARG(x)                                                                                                     \
+    _Generic((x), bj_array *: bj_arg_array, bj_var *: bj_arg_var, bj_val *: bj_arg_val, double: bj_arg_f64,           \
+             float: bj_arg_f64, int: bj_arg_i64, long: bj_arg_i64, long long: bj_arg_i64, _Bool: bj_arg_bool,         \
+             char *: bj_arg_str, const char *: bj_arg_str)(x)
+#define BJ_ARGS(...) ((const bj_arg[]){__VA_ARGS__}), ((int)(sizeof((bj_arg[]){__VA_ARGS__}) / sizeof(bj_arg)))
+
+/* A jit handle for fn (called with ud). opts may be NULL. New reference. Option errors (unknown names, bad
+ * numbers, a static argument also donated, ...) are reported here. */
+BJ_API bj_jit *bj_jit_new(bj_jit_fn fn, void *ud, const bj_jit_opts *opts);
+/* A jit handle for a method of an object (BrainPy's bm.jit(obj.method)): named "<object>.<method>", retains self,
+ * and lists self's Variables. fn receives ud (typically the C struct that holds self). */
+BJ_API bj_jit *bj_jit_method(bj_object *self, const char *method, bj_jit_fn fn, void *ud, const bj_jit_opts *opts);
+BJ_API bj_jit *bj_jit_retain(bj_jit *f);
+BJ_API void bj_jit_release(bj_jit *f);
+
+/* Calls f. outs receive new references to the function's outputs; nout must be their number (or 0 to discard
+ * them). Written Variables are updated before it returns. */
+BJ_API bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs, int nout);
+/* Calls f while tracing another function on trace t (arguments may be traced values, BJ_ARG_VAL): with
+ * opts.inlined the body is traced into t; otherwise its traced body is cached with f and called. outs receive
+ * traced values (borrowed). */
+BJ_API bj_status bj_jit_call_traced(bj_jit *f, bj_trace *t, const bj_arg *args, int nargs, bj_val **outs, int nout);
+
+/* Inside a traced function. Parameters are numbered as the call's positional arguments (keywords and defaults
+ * resolved). bj_param: a traced value (a static number or bool: a weakly typed literal). */
+BJ_API bj_val *bj_param(bj_trace *t, int i);
+BJ_API bj_val *bj_param_named(bj_trace *t, const char *name);
+BJ_API int bj_num_params(bj_trace *t);
+/* A static parameter's C value (an int converts to double and back exactly or fails; a bool is 0 or 1). On a
+ * dynamic parameter: an error naming it and suggesting static_argnums, and NaN / 0 / false / NULL. */
+BJ_API double bj_param_f64(bj_trace *t, int i);
+BJ_API int64_t bj_param_i64(bj_trace *t, int i);
+BJ_API bool bj_param_bool(bj_trace *t, int i);
+BJ_API const char *bj_param_str(bj_trace *t, int i); /* borrowed, lives with the trace */
+/* A value known while tracing (a literal, or an op on literals only), as a C double. Otherwise an error naming
+ * the dynamic argument it depends on. */
+BJ_API bj_status bj_val_to_f64(bj_val *v, double *out);
+/* The function's outputs (call once). Returns the trace's status, so `return bj_return(t, y);` works. */
+BJ_API bj_status bj_return(bj_trace *t, bj_val *v);
+BJ_API bj_status bj_return_n(bj_trace *t, bj_val *const *vs, int n);
+
+/* Variables inside a jit trace. read: the current value (the value last written in this trace, if any).
+ * write: the new value; its dtype and shape must be the Variable's (a weakly typed value takes its dtype);
+ * the message names the Variable and both types. Reads and writes are recorded separately. */
+BJ_API bj_val *bj_var_read(bj_trace *t, bj_var *v);
+BJ_API bj_status bj_var_write(bj_trace *t, bj_var *v, bj_val *x);
+
+/* Introspection. print: "<jit selu: backend=cpu, 0 Variables, 2/64 signatures cached>". */
+BJ_API bj_status bj_jit_print(const bj_jit *f, FILE *out);
+BJ_API char *bj_jit_to_string(const bj_jit *f); /* free with bj_free */
+/* The Variables found in f's traces so far (for a method: also every Variable of the object), each with its path
+ * ("Hello0.a" when reachable from the object, else its name). Borrowed. */
+BJ_API int bj_jit_num_vars(const bj_jit *f);
+BJ_API bj_var *bj_jit_var_at(const bj_jit *f, int i, char *path, size_t n);
+BJ_API bj_status bj_jit_clear_cache(bj_jit *f);
+typedef struct bj_jit_stats {
+    int64_t calls;        /* bj_jit_call and bj_jit_call_traced */
+    int64_t traces;       /* runs of the function with tracer values (inline calls trace every time) */
+    int64_t compiles;     /* executables built (a compile may still be served by the backend's caches) */
+    int64_t cache_hits;   /* calls served by a cached signature */
+    int64_t cache_misses;
+    int64_t cache_size;   /* signatures cached now */
+    double trace_s;       /* seconds spent tracing */
+    double compile_s;     /* seconds spent compiling */
+} bj_jit_stats;
+BJ_API bj_status bj_jit_stats_get(const bj_jit *f, bj_jit_stats *out);
+/* Why the last call missed the cache ("arg 0 (x): now f32[8], before f32[4]"), copied into buf ("" if none).
+ * Setting BJ_EXPLAIN_CACHE_MISSES=1 (setting "explain_cache_misses") also prints one line per miss on stderr;
+ * BJ_LOG_COMPILES=1 ("log_compiles") prints one line per compile with the time taken. */
+BJ_API bj_status bj_jit_last_miss(const bj_jit *f, char *buf, size_t n);
+/* For given arguments (arrays or bj_arg_spec shapes): the traced IR as text, the generated C source (NULL for
+ * the interpreter), or an ahead-of-time compile into the cache. Strings: free with bj_free. */
+BJ_API char *bj_jit_ir(bj_jit *f, const bj_arg *args, int nargs);
+BJ_API char *bj_jit_source(bj_jit *f, const bj_arg *args, int nargs);
+BJ_API bj_status bj_jit_compile(bj_jit *f, const bj_arg *args, int nargs);
+
+/* Driving a jit handle without callbacks (foreign callers such as a Python front end): f may have fn NULL.
+ *   needs_trace: 1 if no cached signature serves these arguments (0 if one does; -1 on an error);
+ *   trace_begin: a trace whose parameters are these arguments' (bj_param ...); add ops, read and write Variables,
+ *                bj_return, then trace_end: it always consumes t, compiles and caches the signature.
+ * Afterwards bj_jit_call with the same arguments runs it. */
+BJ_API int bj_jit_needs_trace(bj_jit *f, const bj_arg *args, int nargs);
+BJ_API bj_trace *bj_jit_trace_begin(bj_jit *f, const bj_arg *args, int nargs);
+BJ_API bj_status bj_jit_trace_end(bj_trace *t);
+
 /* A compiled graph. backend: "interp" (reference interpreter) or "cpu" (generated C, compiled by the system
  * compiler and loaded; identical graphs compile once per process and are cached on disk). If no C compiler is
  * found, "cpu" falls back to the interpreter with one warning on stderr (bj_exec_backend tells which ran). */
@@ -392,6 +565,8 @@ BJ_API const char *bj_exec_source(const bj_exec *e);
  *   "dump_dir"    BJ_DUMP_DIR     if set, every generated source is also written there
  *   "num_threads" BJ_NUM_THREADS  threads for large loops (default: the online CPUs)
  *   "test_fault"  BJ_TEST_FAULT   tests only: "compile_error" or "wrong_result" injects that failure
+ *   "explain_cache_misses"  BJ_EXPLAIN_CACHE_MISSES  "1": a jit handle prints one line on stderr per cache miss
+ *   "log_compiles"          BJ_LOG_COMPILES          "1": a jit handle prints one line per compile, with its time
  * An empty or NULL value restores the default. bj_config_get copies the current value into buf. */
 BJ_API bj_status bj_config_set(const char *key, const char *value);
 BJ_API bj_status bj_config_get(const char *key, char *buf, size_t n);

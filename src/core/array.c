@@ -170,13 +170,41 @@ bj_array *bj_array_retain(bj_array *a) {
 }
 
 void bj_array_release(bj_array *a) {
-    if (!core_ref_release(a, a ? &a->refcount : NULL, CORE_H_ARRAY, "bj_array_release")) return;
-    core_aligned_free(a->data);
+    if (!a) return;
+    if (!core_handle_live(a, CORE_H_ARRAY)) {
+        core_handle_check(a, CORE_H_ARRAY, "bj_array_release");
+        return;
+    }
+    if (atomic_fetch_sub(&a->refcount, 1) != 1) return;
+    core_handle_remove(a);
+    if (!a->donated) core_aligned_free(a->data);
     free(a);
 }
 
 /* A query, so it leaves the error alone: callers such as bj_exec_run word their own message. */
-bool bj_array_valid(const bj_array *a) { return a && core_handle_live(a, CORE_H_ARRAY); }
+bool bj_array_valid(const bj_array *a) { return a && core_handle_live(a, CORE_H_ARRAY) && !a->donated; }
+
+bj_array *core_array_take(bj_array *donor, bj_dtype dtype, int rank, const int64_t *shape) {
+    bj_array *a = calloc(1, sizeof *a);
+    if (!a) return core_err(BJ_ERR_NOMEM, "donating a buffer: out of memory"), NULL;
+    a->data = donor->data, a->nbytes = donor->nbytes, a->size = donor->size;
+    atomic_init(&a->refcount, 1);
+    atomic_init(&a->donated, false);
+    atomic_init(&a->var_owned, 0);
+    a->dtype = dtype, a->rank = rank;
+    int64_t stride = (int64_t)bj_dtype_size(dtype);
+    for (int k = rank - 1; k >= 0; k--) {
+        a->shape[k] = shape[k];
+        a->strides[k] = stride;
+        stride *= shape[k] ? shape[k] : 1;
+    }
+    if (!core_handle_add(a, CORE_H_ARRAY)) {
+        free(a);
+        return core_err(BJ_ERR_NOMEM, "donating a buffer: out of memory"), NULL;
+    }
+    atomic_store(&donor->donated, true);
+    return a;
+}
 
 #define ACCESSOR(type, name, expr, bad)                                                                              \
     type bj_array_##name(const bj_array *a) {                                                                         \

@@ -15,7 +15,13 @@ struct bj_array {
     int64_t size;                 /* elements; 1 for rank 0, 0 when a dimension is 0 */
     size_t nbytes;                /* size * bj_dtype_size(dtype) */
     void *data;                   /* BJ_ALIGN aligned, never NULL (at least one byte even when empty) */
+    _Atomic bool donated;         /* its buffer went to a jit output (donate_argnums): every use but release fails */
+    _Atomic int var_owned;        /* > 0 while it is a Variable's value (such buffers are never donated) */
 };
+
+/* A new array handle of the given type that takes over donor's buffer (same byte size); donor is marked donated
+ * and keeps no buffer. NULL with the error set on OOM. */
+BJ_HIDDEN bj_array *core_array_take(bj_array *donor, bj_dtype dtype, int rank, const int64_t *shape);
 
 /* Validates rank (0..BJ_MAX_RANK), shape (not NULL when rank > 0, no negative dimension) and the element count
  * (no overflow) and stores the count in *nelem. Errors name `what`, e.g. "bj_array_zeros: dimension 1 is

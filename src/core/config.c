@@ -22,6 +22,8 @@ static const cfg_key keys[] = {
     {"dump_dir", "BJ_DUMP_DIR", CFG_ANY},
     {"num_threads", "BJ_NUM_THREADS", CFG_POSITIVE},
     {"test_fault", "BJ_TEST_FAULT", CFG_FAULT},
+    {"explain_cache_misses", "BJ_EXPLAIN_CACHE_MISSES", CFG_BOOL01},
+    {"log_compiles", "BJ_LOG_COMPILES", CFG_BOOL01},
 };
 #define NKEYS (int)(sizeof keys / sizeof keys[0])
 #define KNOWN_KEYS "cc, cflags, cache_dir, disk_cache, dump_dir, num_threads, test_fault"

@@ -27,7 +27,7 @@ BJ_HIDDEN bj_status core_verr(bj_status s, const char *fmt, va_list ap);
 BJ_HIDDEN bj_status core_last_status(void); /* the status of the last error set on this thread */
 
 /* handles.c: a registry of live handles so that freed or foreign pointers are reported instead of used. */
-typedef enum { CORE_H_ARRAY = 1, CORE_H_TRACE, CORE_H_GRAPH, CORE_H_EXEC, CORE_H_VAR, CORE_H_OBJECT } core_handle_kind;
+typedef enum { CORE_H_ARRAY = 1, CORE_H_TRACE, CORE_H_GRAPH, CORE_H_EXEC, CORE_H_VAR, CORE_H_OBJECT, CORE_H_JIT } core_handle_kind;
 BJ_HIDDEN bool core_handle_add(const void *p, core_handle_kind k);
 BJ_HIDDEN void core_handle_remove(const void *p);
 BJ_HIDDEN bool core_handle_live(const void *p, core_handle_kind k);

@@ -1,6 +1,7 @@
 /* handles.c — registry of live handles (open addressing on the pointer), so freed or foreign handles are caught.
  * Lookups take a lock; a small per-thread cache of recent answers, invalidated by a global count of removals,
  * makes the check in a hot loop (a compiled step called a million times on the same arrays) a few loads. */
+#include "array.h"
 #include "core.h"
 
 #include <pthread.h>
@@ -97,11 +98,14 @@ bool core_handle_live(const void *ptr, core_handle_kind k) {
 }
 
 bj_status core_handle_check(const void *p, core_handle_kind k, const char *what) {
-    static const char *const names[] = {"", "array", "trace", "graph", "executable", "Variable", "object"};
+    static const char *const names[] = {"", "array", "trace", "graph", "executable", "Variable", "object", "jit"};
     if (!p) return core_err(BJ_ERR_ARG, "%s: %s is NULL", what, names[k]);
     if (!core_handle_live(p, k))
         return core_err(BJ_ERR_HANDLE, "%s: not a live %s handle (freed, or a pointer to something else)", what,
                         names[k]);
+    if (k == CORE_H_ARRAY && ((const bj_array *)p)->donated)
+        return core_err(BJ_ERR_HANDLE, "%s: array has been donated (donate_argnums of a jit call): its buffer now "
+                        "belongs to an output; release it", what);
     return BJ_OK;
 }
 

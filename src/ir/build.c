@@ -48,6 +48,10 @@ bool ir_norm_axis(ir_trace *t, const char *op, int *axis, int rank) {
 
 /* ---------------------------------------------------------------- leaves */
 ir_node *ir_arg(ir_trace *t, const char *name, bj_dtype d, int rank, const int64_t *shape) {
+    return ir_arg_weak(t, name, d, rank, shape, false);
+}
+
+ir_node *ir_arg_weak(ir_trace *t, const char *name, bj_dtype d, int rank, const int64_t *shape, bool weak) {
     if (t->status || !dtype_ok(t, "bj_trace_arg", d) || !shape_ok(t, "bj_trace_arg", rank, shape)) return NULL;
     if (t->cur) return ir_fail(t, BJ_ERR_TRACE, "bj_trace_arg: cannot add an argument inside a region");
     if (t->nargs == t->args_cap) {
@@ -57,7 +61,7 @@ ir_node *ir_arg(ir_trace *t, const char *name, bj_dtype d, int rank, const int64
         t->args = na, t->args_cap = ncap;
     }
     int64_t idx = t->nargs;
-    ir_node *n = node(t, IR_ARG, d, rank, shape, false, 0, NULL, 1, &idx);
+    ir_node *n = node(t, IR_ARG, d, rank, shape, weak, 0, NULL, 1, &idx);
     if (!n) return NULL;
     char buf[32];
     snprintf(buf, sizeof buf, "arg%d", t->nargs);

@@ -7,6 +7,8 @@
 #include "ir/ir.h"
 
 BJ_HIDDEN ir_node *ir_arg(ir_trace *t, const char *name, bj_dtype d, int rank, const int64_t *shape);
+/* An argument that is weakly typed (a C scalar passed to a jit function as a dynamic argument). */
+BJ_HIDDEN ir_node *ir_arg_weak(ir_trace *t, const char *name, bj_dtype d, int rank, const int64_t *shape, bool weak);
 BJ_HIDDEN ir_node *ir_const(ir_trace *t, bj_dtype d, int rank, const int64_t *shape, const void *data);
 BJ_HIDDEN ir_node *ir_lit(ir_trace *t, bj_dtype d, bool weak, double f, int64_t i);
 BJ_HIDDEN ir_node *ir_full(ir_trace *t, const char *what, bj_dtype d, int rank, const int64_t *shape, double value);

@@ -79,6 +79,7 @@ struct bj_trace {
     ir_region *cur; /* open region (NULL: top level) */
     ir_node **args;
     int nargs, args_cap;
+    void *owner; /* the jit context tracing into this trace (src/jit), or NULL for a plain trace */
 };
 
 typedef struct bj_graph {
@@ -119,6 +120,10 @@ BJ_HIDDEN ir_node *ir_region_param(ir_trace *t, bj_dtype d, int rank, const int6
 BJ_HIDDEN bj_status ir_region_end(ir_trace *t, ir_node *const *results, int nresults); /* closes it */
 /* A CALL of a closed region on inputs (one per param), yielding result `which`. */
 BJ_HIDDEN ir_node *ir_call(ir_trace *t, ir_region *r, ir_node *const *ins, int which);
+
+/* import.c: g copied into t as a closed region whose parameters are g's inputs and results g's outputs (the body
+ * of a call op); NULL with the error recorded in t. */
+BJ_HIDDEN ir_region *ir_import(ir_trace *t, const ir_graph *g);
 
 /* ---- graphs (graph.c) */
 BJ_HIDDEN ir_graph *ir_graph_from_trace(ir_trace *t, ir_node *const *outs, int nout);

@@ -15,6 +15,9 @@ struct bj_var {
     bj_array *value; /* owned; its dtype and shape (but the batch axis) never change */
 };
 
+/* The name of the jit function this thread is tracing, or NULL (set by src/jit). */
+BJ_HIDDEN extern _Thread_local const char *state_tracing;
+
 /* Whether name is a valid Variable/object/attribute name (sets the error naming fn and what otherwise). */
 BJ_HIDDEN bool state_name_ok(const char *name, const char *fn, const char *what);
 /* Whether an array of this type may be the value of v (the batch axis may differ in size). */

@@ -21,6 +21,11 @@ bj_trace *bj_trace_new(const char *name) {
 void bj_trace_free(bj_trace *t) {
     if (!t) return;
     if (!trace_check(t, "bj_trace_free")) return;
+    if (t->owner) {
+        ir_fail(t, BJ_ERR_TRACE, "bj_trace_free: trace '%s' belongs to a jit function; end it with bj_jit_trace_end",
+                t->name);
+        return;
+    }
     core_handle_remove(t);
     ir_trace_destroy(t);
 }
@@ -74,7 +79,8 @@ const char *bj_trace_error(const bj_trace *t) {
 
 bj_graph *bj_trace_finish(bj_trace *t, bj_val *const *outs, int nout) {
     if (!trace_check(t, "bj_trace_finish")) return NULL;
-    ir_graph *g = NULL;
+    if (t->owner) return ir_fail(t, BJ_ERR_TRACE, "bj_trace_finish: trace '%s' belongs to a jit function; end it "
+                                              "with bj_jit_trace_end (or return from the function)", t->name), NULL;
     if (t->status == BJ_OK) {
         if (nout < 0 || (nout > 0 && !outs)) ir_fail(t, BJ_ERR_ARG, "bj_trace_finish: %d outputs, outs %s", nout,
                                                      outs ? "given" : "is NULL");
@@ -87,8 +93,16 @@ bj_graph *bj_trace_finish(bj_trace *t, bj_val *const *outs, int nout) {
         bj_trace_free(t);
         return NULL;
     }
+    return trace_to_graph(t, NULL, -1, outs, nout);
+}
+
+bj_graph *trace_to_graph(ir_trace *t, ir_node *const *ins, int nin, ir_node *const *outs, int nout) {
     core_handle_remove(t);
-    g = ir_graph_from_trace(t, outs, nout);
+    if (nin >= 0) { /* a subset of the arguments, in the caller's order */
+        for (int i = 0; i < nin; i++) t->args[i] = ins[i];
+        t->nargs = nin;
+    }
+    ir_graph *g = ir_graph_from_trace(t, outs, nout);
     if (!g || !core_handle_add(g, CORE_H_GRAPH)) {
         free(g);
         ir_trace_destroy(t);

@@ -8,6 +8,18 @@
 
 static atomic_int unnamed; /* for default names "Variable<N>" */
 
+_Thread_local const char *state_tracing;
+
+/* Host-side changes to Variables while a jit function is traced would happen once, at trace time, and never on
+ * later calls: refused. */
+static bool not_tracing(const char *fn, const char *name) {
+    if (!state_tracing) return true;
+    core_err(BJ_ERR_TRACE, "%s: Variable %s: called while tracing jit function '%s'; this would happen once, at trace "
+             "time, not on every call (create Variables before the first call; inside a traced function write them "
+             "with bj_var_write)", fn, name ? name : "(unnamed)", state_tracing);
+    return false;
+}
+
 bool state_name_ok(const char *name, const char *fn, const char *what) {
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n > STATE_NAME_MAX || strchr(name, '.')) {
@@ -21,7 +33,7 @@ bool state_name_ok(const char *name, const char *fn, const char *what) {
 bj_var *bj_var_new(const char *name, const bj_array *value, int batch_axis) {
     char def[32];
     if (!name) snprintf(def, sizeof def, "Variable%d", atomic_fetch_add(&unnamed, 1)), name = def;
-    if (!state_name_ok(name, "bj_var_new", "name")) return NULL;
+    if (!state_name_ok(name, "bj_var_new", "name") || !not_tracing("bj_var_new", name)) return NULL;
     if (core_handle_check(value, CORE_H_ARRAY, "bj_var_new")) return NULL;
     if (batch_axis < -1 || batch_axis >= value->rank) {
         core_err(BJ_ERR_ARG, "bj_var_new: Variable %s: batch axis %d is out of range for rank %d", name, batch_axis,
@@ -39,6 +51,7 @@ bj_var *bj_var_new(const char *name, const bj_array *value, int batch_axis) {
     }
     memcpy(v->name, name, nl);
     atomic_init(&v->refcount, 1);
+    atomic_fetch_add(&v->value->var_owned, 1);
     v->batch_axis = batch_axis;
     return v;
 }
@@ -49,6 +62,7 @@ bj_var *bj_var_retain(bj_var *v) {
 
 void bj_var_release(bj_var *v) {
     if (!core_ref_release(v, v ? &v->refcount : NULL, CORE_H_VAR, "bj_var_release")) return;
+    atomic_fetch_sub(&v->value->var_owned, 1);
     bj_array_release(v->value);
     free(v->name);
     free(v);
@@ -78,6 +92,7 @@ bj_status bj_var_set(bj_var *v, const bj_array *value) {
     bj_status s = core_handle_check(v, CORE_H_VAR, "bj_var_set");
     if (!s) s = core_handle_check(value, CORE_H_ARRAY, "bj_var_set");
     if (s) return s;
+    if (!not_tracing("bj_var_set", v->name)) return BJ_ERR_TRACE;
     if (!state_fits(v, value->dtype, value->rank, value->shape)) {
         char want[96], got[96];
         return core_err(value->dtype != v->value->dtype ? BJ_ERR_DTYPE : BJ_ERR_SHAPE,
@@ -87,6 +102,8 @@ bj_status bj_var_set(bj_var *v, const bj_array *value) {
     }
     bj_array *c = bj_array_copy(value);
     if (!c) return core_err(BJ_ERR_NOMEM, "bj_var_set: out of memory copying the value of Variable %s", v->name);
+    atomic_fetch_add(&c->var_owned, 1);
+    atomic_fetch_sub(&v->value->var_owned, 1);
     bj_array_release(v->value);
     v->value = c;
     return BJ_OK;

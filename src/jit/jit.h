@@ -1,0 +1,165 @@
+/* jit.h — jit handles (brainpy.math.jit): options, resolved call signatures, the per-handle cache, tracing contexts. */
+#ifndef BJ_JIT_H
+#define BJ_JIT_H
+
+#include "backend/backend.h"
+#include "core/array.h"
+#include "trace/state.h"
+#include "trace/trace.h"
+
+#include <pthread.h>
+
+#define JIT_MAX_PARAMS 64
+#define JIT_STR_MAX 255 /* longest static string */
+
+/* A parameter as declared by argnames: its name and, for trailing ones, a default value. */
+typedef struct jit_decl {
+    char *name;
+    bool has_default;
+    bj_arg def; /* F64, I64, BOOL or STR (s owned by the handle) */
+} jit_decl;
+
+/* Options after parsing: positions, not strings. */
+typedef struct jit_options {
+    int ndecl; /* -1: no argnames (any number of positional arguments) */
+    jit_decl *decl;
+    int nstatic_num, static_num[JIT_MAX_PARAMS]; /* as given (may be negative) */
+    bool static_name[JIT_MAX_PARAMS];            /* by declared position */
+    int ndonate, donate[JIT_MAX_PARAMS];
+    bool inlined, keep_unused;
+    char *abstracted; /* the spec string, parsed per call against the parameter names */
+    const char *backend; /* static string: "cpu" or "interp" */
+    int cache_size;
+} jit_options;
+
+/* One resolved parameter of a call. */
+typedef struct jit_param {
+    bj_arg_kind kind;  /* after resolution: VAR becomes ARRAY (its value), static kinds stay */
+    bool is_static;
+    bool weak;         /* a dynamic C scalar */
+    bj_array *array;   /* ARRAY (a dynamic array argument or a Variable's value) */
+    bj_var *var;       /* the Variable passed, if any */
+    ir_node *val;      /* VAL (nested calls) */
+    double f;
+    int64_t i;
+    const char *s;
+    bj_dtype dtype;    /* dynamic parameters: their type */
+    int rank;
+    int64_t shape[BJ_MAX_RANK];
+    int8_t sym[BJ_MAX_RANK]; /* abstracted axes: symbol per axis or -1 */
+} jit_param;
+
+typedef struct jit_sig {
+    int n;
+    jit_param p[JIT_MAX_PARAMS];
+    int nsym;                         /* abstracted axes in use */
+    char symname[BJ_MAX_RANK * 4][32];
+} jit_sig;
+
+/* A Variable a trace touched, with the type it had. */
+typedef struct jit_vref {
+    bj_var *var; /* retained */
+    char *path;
+    int rank;
+    int64_t shape[BJ_MAX_RANK];
+    bool read, written;
+} jit_vref;
+
+/* A traced signature: its graph, and (once called or compiled) its executable. */
+typedef struct jit_entry {
+    struct jit_entry *prev, *next; /* LRU list, most recent first */
+    uint64_t hash;
+    unsigned char *key;
+    size_t keylen;
+    jit_sig *sig;      /* a copy for explanations (arrays/values not retained; only types and static values) */
+    int nvars;
+    jit_vref *vars;
+    bj_graph *graph;
+    bj_exec *exec;     /* NULL until first needed */
+    int nin;
+    int *in_src;       /* per graph input: parameter index >= 0, or -(var index) - 1 */
+    int nret;          /* outputs returned by the function (graph outputs 0 .. nret-1) */
+    int nwrite;        /* written Variables (graph outputs nret ..): var index of each */
+    int *write_var;
+    int *out_alias;    /* per graph output: input index it is written over, or -1 */
+    int *donor_of;     /* per returned output: parameter index whose buffer it takes, or -1 */
+    int nsym;
+    int8_t *in_sym;    /* per graph input and axis: symbol or -1 */
+} jit_entry;
+
+struct bj_jit {
+    atomic_int refcount;
+    pthread_mutex_t lock;
+    char *name;
+    bj_jit_fn fn;
+    void *ud;
+    bj_object *self; /* methods: retained */
+    jit_options o;
+    jit_entry *head, *tail; /* the cache */
+    int nentries;
+    char last_miss[512];
+    bj_jit_stats st;
+    /* the Variables seen in traces */
+    bj_var **seen;
+    int nseen, seen_cap;
+};
+
+/* The context of a jit trace (ir_trace.owner): the parameters of the function being traced (a stack of frames
+ * for inlined calls) and the Variables read and written. */
+typedef struct jit_frame {
+    struct jit_frame *up;
+    bj_jit *f;
+    const jit_sig *sig;
+    ir_node **pnode; /* per parameter: its value in this trace (created lazily for statics) */
+    ir_node **rets;
+    int nret;
+    bool returned;
+} jit_frame;
+
+typedef struct jit_ctx {
+    bj_jit *f;         /* the handle being traced at the top */
+    jit_frame *frame;
+    jit_frame top;
+    jit_sig sig;       /* the top frame's parameters */
+    struct {
+        bj_var *var;
+        char *path;
+        ir_node *read; /* the ARG node of its value at entry, or NULL if not read before written */
+        ir_node *cur;  /* current value in the trace */
+        bool written;
+    } *vars;
+    int nvars, cap;
+    const char *prev_tracing;
+    double t0;
+} jit_ctx;
+
+/* options.c */
+BJ_HIDDEN bj_status jit_options_parse(jit_options *o, const bj_jit_opts *u, const char *fname);
+BJ_HIDDEN void jit_options_free(jit_options *o);
+/* Resolves a call's arguments against the declaration (keywords, defaults, statics, kinds) into sig. */
+BJ_HIDDEN bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, jit_sig *sig, const char *fn);
+BJ_HIDDEN const char *jit_param_name(const bj_jit *f, int i, char *buf, size_t n);
+
+/* signature.c */
+/* The cache key of sig (static values, dynamic types) into a growable buffer. */
+typedef struct jit_key {
+    unsigned char *p;
+    size_t n, cap;
+    unsigned char inl[1024];
+} jit_key;
+BJ_HIDDEN bool jit_key_make(const jit_sig *sig, jit_key *k);
+BJ_HIDDEN void jit_key_free(jit_key *k);
+BJ_HIDDEN jit_entry *jit_cache_find(bj_jit *f, const jit_key *k, uint64_t h);
+BJ_HIDDEN void jit_cache_insert(bj_jit *f, jit_entry *e);
+BJ_HIDDEN void jit_entry_free(jit_entry *e);
+BJ_HIDDEN void jit_explain_miss(bj_jit *f, const jit_sig *sig, const jit_key *k);
+BJ_HIDDEN void jit_fmt_param(char *buf, size_t n, const jit_param *p);
+
+/* trace.c: tracing a signature into an entry (graph, inputs, outputs, Variables); NULL with the error set. */
+BJ_HIDDEN bj_trace *jit_begin(bj_jit *f, const jit_sig *sig);
+BJ_HIDDEN jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h);
+BJ_HIDDEN double jit_now(void);
+
+/* call.c */
+BJ_HIDDEN bj_status jit_compile_entry(bj_jit *f, jit_entry *e);
+#endif
