@@ -8,7 +8,9 @@ static _Thread_local char last_error[4096]; /* room for a compiler diagnostic */
 static _Thread_local bj_status last_status;
 
 bj_status core_verr(bj_status s, const char *fmt, va_list ap) {
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    char tmp[sizeof last_error]; /* the arguments may be the current message (wrapping it in context) */
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    memcpy(last_error, tmp, sizeof tmp);
     last_status = s;
     return s;
 }

@@ -23,7 +23,7 @@ static bool config_on(const char *key) {
 /* ---------------------------------------------------------------- compile */
 /* Donation: each donated argument's buffer goes to the first returned output of the same dtype and byte size. */
 static void plan_donation(bj_jit *f, jit_entry *e) {
-    for (int d = 0; d < f->o.ndonate; d++) {
+    for (int d = 0; d < f->o.ndonate && !e->nsym; d++) { /* (abstracted sizes vary from call to call: no donation) */
         int p = f->o.donate[d];
         if (p >= e->sig->n) continue; /* checked at call time */
         const jit_param *q = &e->sig->p[p];
@@ -77,7 +77,7 @@ bj_status jit_compile_entry(bj_jit *f, jit_entry *e) {
         for (int i = 0; i < e->sig->n && k < sizeof sig; i++) {
             char nm[80], v[128];
             jit_param_name(f, i, nm, sizeof nm);
-            jit_fmt_param(v, sizeof v, &e->sig->p[i]);
+            jit_fmt_param(v, sizeof v, &e->sig->p[i], &f->o);
             k += (size_t)snprintf(sig + k, sizeof sig - k, "%s%s%s%s", i ? ", " : "", nm,
                                   e->sig->p[i].is_static ? "=" : ": ", v);
         }
@@ -93,7 +93,7 @@ bj_status jit_compile_entry(bj_jit *f, jit_entry *e) {
 static jit_entry *lookup(bj_jit *f, const jit_sig *sig, bool trace, const char *fn) {
     jit_key k;
     if (!jit_key_make(sig, &k)) return core_err(BJ_ERR_NOMEM, "%s(%s): out of memory", fn, f->name), NULL;
-    uint64_t h = core_hash_bytes(k.p, k.n, 0x6a6974);
+    uint64_t h = jit_key_hash(&k);
     jit_entry *e = jit_cache_find(f, &k, h);
     if (e) {
         f->st.cache_hits++;
@@ -178,8 +178,10 @@ static bj_status run_entry(bj_jit *f, jit_entry *e, const jit_sig *sig, bj_array
                             "compiled and inspected, not run", f->name, i);
     bj_status s = check_donors(f, e, sig);
     if (s) return s;
-    bj_array *ins[RUN_MAX], *o[RUN_MAX], *own_in[RUN_MAX] = {0}, *tmp_out[RUN_MAX] = {0};
-    bool fresh[RUN_MAX] = {0};
+    bj_array *ins[RUN_MAX], *o[RUN_MAX], *own_in[RUN_MAX], *tmp_out[RUN_MAX];
+    bool fresh[RUN_MAX];
+    int nmax = nin > ngo ? nin : ngo;
+    for (int i = 0; i < nmax; i++) own_in[i] = tmp_out[i] = NULL, fresh[i] = false;
     for (int i = 0; i < nin; i++) {
         int src = e->in_src[i];
         if (src >= 0) {
@@ -238,12 +240,13 @@ static bj_status run_entry(bj_jit *f, jit_entry *e, const jit_sig *sig, bj_array
         if (!s && nout) outs[r] = o[r];
         else bj_array_release(o[r]);
     }
-    for (int i = 0; i < RUN_MAX && i < (nin > ngo ? nin : ngo); i++) bj_array_release(own_in[i]), bj_array_release(tmp_out[i]);
+    for (int i = 0; i < nmax; i++)
+        if (own_in[i] || tmp_out[i]) bj_array_release(own_in[i]), bj_array_release(tmp_out[i]);
     return s;
 oom:
     for (int r = 0; r < e->nret; r++)
         if (fresh[r]) bj_array_release(o[r]);
-    for (int i = 0; i < RUN_MAX && i < (nin > ngo ? nin : ngo); i++) bj_array_release(own_in[i]), bj_array_release(tmp_out[i]);
+    for (int i = 0; i < nmax; i++) bj_array_release(own_in[i]), bj_array_release(tmp_out[i]);
     return core_err(BJ_ERR_NOMEM, "bj_jit_call(%s): out of memory", f->name);
 }
 
@@ -264,8 +267,7 @@ bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs,
         return core_err(BJ_ERR_ARG, "bj_jit_call(%s): room for %d outputs, outs %s", f->name, nout,
                         outs ? "given" : "is NULL");
     for (int i = 0; i < nout; i++) outs[i] = NULL;
-    jit_sig *sig = malloc(sizeof *sig);
-    if (!sig) return core_err(BJ_ERR_NOMEM, "bj_jit_call: out of memory");
+    jit_sig sigbuf, *sig = &sigbuf; /* on the stack: a call allocates nothing but its outputs */
     pthread_mutex_lock(&f->lock);
     f->st.calls++;
     s = jit_resolve(f, args, nargs, sig, "bj_jit_call");
@@ -274,7 +276,6 @@ bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs,
     if (!s) s = jit_compile_entry(f, e);
     if (!s) s = run_entry(f, e, sig, outs, nout);
     pthread_mutex_unlock(&f->lock);
-    free(sig);
     return s;
 }
 
@@ -331,7 +332,7 @@ int bj_jit_needs_trace(bj_jit *f, const bj_arg *args, int nargs) {
     jit_key k;
     if (!jit_resolve(f, args, nargs, sig, "bj_jit_needs_trace")) {
         if (jit_key_make(sig, &k)) {
-            r = jit_cache_find(f, &k, core_hash_bytes(k.p, k.n, 0x6a6974)) ? 0 : 1;
+            r = jit_cache_find(f, &k, jit_key_hash(&k)) ? 0 : 1;
             jit_key_free(&k);
         } else {
             core_err(BJ_ERR_NOMEM, "bj_jit_needs_trace: out of memory");
@@ -363,7 +364,7 @@ bj_status bj_jit_trace_end(bj_trace *t) {
     jit_key k;
     bj_status s = BJ_OK;
     if (!jit_key_make(&c->sig, &k)) s = ir_fail(t, BJ_ERR_NOMEM, "bj_jit_trace_end: out of memory") ? 0 : BJ_ERR_NOMEM;
-    uint64_t h = core_hash_bytes(k.p, k.n, 0x6a6974);
+    uint64_t h = jit_key_hash(&k);
     jit_entry *old = s ? NULL : jit_cache_find(f, &k, h);
     jit_entry *e = jit_end(t, &k, h);
     if (e && old) { /* traced again: the new trace replaces the old one */

@@ -27,7 +27,10 @@ typedef struct jit_options {
     bool static_name[JIT_MAX_PARAMS];            /* by declared position */
     int ndonate, donate[JIT_MAX_PARAMS];
     bool inlined, keep_unused;
-    char *abstracted; /* the spec string, parsed per call against the parameter names */
+    int nsym;                               /* abstracted axes: distinct axis names */
+    char symname[BJ_MAX_RANK * 4][32];
+    int8_t sym[JIT_MAX_PARAMS][BJ_MAX_RANK]; /* per parameter and axis: symbol or -1 */
+    int symrank[JIT_MAX_PARAMS];             /* axes named for each parameter (0: none) */
     const char *backend; /* static string: "cpu" or "interp" */
     int cache_size;
 } jit_options;
@@ -52,8 +55,6 @@ typedef struct jit_param {
 typedef struct jit_sig {
     int n;
     jit_param p[JIT_MAX_PARAMS];
-    int nsym;                         /* abstracted axes in use */
-    char symname[BJ_MAX_RANK * 4][32];
 } jit_sig;
 
 /* A Variable a trace touched, with the type it had. */
@@ -149,11 +150,12 @@ typedef struct jit_key {
 } jit_key;
 BJ_HIDDEN bool jit_key_make(const jit_sig *sig, jit_key *k);
 BJ_HIDDEN void jit_key_free(jit_key *k);
+BJ_HIDDEN uint64_t jit_key_hash(const jit_key *k);
 BJ_HIDDEN jit_entry *jit_cache_find(bj_jit *f, const jit_key *k, uint64_t h);
 BJ_HIDDEN void jit_cache_insert(bj_jit *f, jit_entry *e);
 BJ_HIDDEN void jit_entry_free(jit_entry *e);
 BJ_HIDDEN void jit_explain_miss(bj_jit *f, const jit_sig *sig, const jit_key *k);
-BJ_HIDDEN void jit_fmt_param(char *buf, size_t n, const jit_param *p);
+BJ_HIDDEN void jit_fmt_param(char *buf, size_t n, const jit_param *p, const jit_options *o);
 
 /* trace.c: tracing a signature into an entry (graph, inputs, outputs, Variables); NULL with the error set. */
 BJ_HIDDEN bj_trace *jit_begin(bj_jit *f, const jit_sig *sig);

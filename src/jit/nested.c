@@ -63,7 +63,7 @@ static bj_status call_inline(bj_jit *g, bj_trace *t, jit_ctx *c, jit_sig *sig, b
 static bj_status call_body(bj_jit *g, bj_trace *t, jit_sig *sig, bj_val **outs, int nout) {
     jit_key k;
     if (!jit_key_make(sig, &k)) return ir_fail(t, BJ_ERR_NOMEM, "bj_jit_call_traced: out of memory"), BJ_ERR_NOMEM;
-    uint64_t h = core_hash_bytes(k.p, k.n, 0x6a6974);
+    uint64_t h = jit_key_hash(&k);
     pthread_mutex_lock(&g->lock);
     jit_entry *e = jit_cache_find(g, &k, h);
     if (e) {

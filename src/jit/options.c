@@ -115,6 +115,59 @@ static bj_status parse_nums(const char *s, int *out, int *n, const char *what, c
     return BJ_OK;
 }
 
+/* "x: n; y: n, _" (or positions: "0: n"): per parameter, a name per axis, "_" for a static axis. */
+static bj_status parse_abstracted(jit_options *o, const char *s, const char *fname) {
+    while (*(s = skip(s))) {
+        const char *e = strchr(s, ';');
+        if (!e) e = s + strlen(s);
+        const char *colon = memchr(s, ':', (size_t)(e - s));
+        if (!colon)
+            return core_err(BJ_ERR_ARG, "bj_jit_new(%s): abstracted_axes: \"%.*s\" should be \"<parameter>: <axis "
+                            "names>\" (e.g. \"x: n\")", fname, (int)(e - s), s);
+        const char *ne = colon;
+        while (ne > s && isspace((unsigned char)ne[-1])) ne--;
+        int p = decl_find(o, s, (size_t)(ne - s));
+        if (p < 0 && ne > s && isdigit((unsigned char)*s)) {
+            char *end;
+            long v = strtol(s, &end, 10);
+            if (end == ne && v >= 0 && v < JIT_MAX_PARAMS) p = (int)v;
+        }
+        if (p < 0)
+            return core_err(BJ_ERR_ARG, "bj_jit_new(%s): abstracted_axes: \"%.*s\" is not a parameter", fname,
+                            (int)(ne - s), s);
+        int k = 0;
+        for (const char *a = colon + 1; *(a = skip(a)) && a < e;) {
+            const char *ae = a;
+            while (ae < e && *ae != ',' && !isspace((unsigned char)*ae)) ae++;
+            if (k == BJ_MAX_RANK)
+                return core_err(BJ_ERR_ARG, "bj_jit_new(%s): abstracted_axes: more than %d axes for %s", fname,
+                                BJ_MAX_RANK, o->ndecl > p ? o->decl[p].name : "a parameter");
+            if (!(ae - a == 1 && *a == '_')) {
+                if (!name_ok(a, (size_t)(ae - a)) || ae - a >= 32)
+                    return core_err(BJ_ERR_ARG, "bj_jit_new(%s): abstracted_axes: \"%.*s\" is not an axis name",
+                                    fname, (int)(ae - a), a);
+                int id = -1;
+                for (int q = 0; q < o->nsym; q++)
+                    if (strlen(o->symname[q]) == (size_t)(ae - a) && !strncmp(o->symname[q], a, (size_t)(ae - a)))
+                        id = q;
+                if (id < 0) {
+                    if (o->nsym == (int)(sizeof o->symname / sizeof o->symname[0]))
+                        return core_err(BJ_ERR_ARG, "bj_jit_new(%s): abstracted_axes: too many axis names", fname);
+                    id = o->nsym++;
+                    memcpy(o->symname[id], a, (size_t)(ae - a)), o->symname[id][ae - a] = 0;
+                }
+                o->sym[p][k] = (int8_t)id;
+            }
+            k++;
+            a = ae;
+            while (a < e && (isspace((unsigned char)*a) || *a == ',')) a++;
+        }
+        o->symrank[p] = k;
+        s = *e ? e + 1 : e;
+    }
+    return BJ_OK;
+}
+
 bj_status jit_options_parse(jit_options *o, const bj_jit_opts *u, const char *fname) {
     *o = (jit_options){.ndecl = -1, .backend = "cpu", .cache_size = 64};
     bj_jit_opts none = {0};
@@ -184,9 +237,8 @@ bj_status jit_options_parse(jit_options *o, const bj_jit_opts *u, const char *fn
     if (u->cache_size < 0) return core_err(BJ_ERR_ARG, "bj_jit_new(%s): cache_size %d is negative", fname, u->cache_size);
     if (u->cache_size) o->cache_size = u->cache_size;
     o->inlined = u->inlined, o->keep_unused = u->keep_unused;
-    if (u->abstracted_axes && *skip(u->abstracted_axes) &&
-        !(o->abstracted = dupn(u->abstracted_axes, strlen(u->abstracted_axes))))
-        return core_err(BJ_ERR_NOMEM, "bj_jit_new: out of memory");
+    memset(o->sym, -1, sizeof o->sym);
+    if (u->abstracted_axes) return parse_abstracted(o, u->abstracted_axes, fname);
     return BJ_OK;
 }
 
@@ -196,7 +248,6 @@ void jit_options_free(jit_options *o) {
         if (o->decl[i].has_default && o->decl[i].def.kind == BJ_ARG_STR) free((char *)o->decl[i].def.s);
     }
     free(o->decl);
-    free(o->abstracted);
     *o = (jit_options){0};
 }
 
@@ -221,18 +272,19 @@ static const char *kind_name(bj_arg_kind k) {
 
 /* One argument into parameter slot p. */
 static bj_status resolve_one(const bj_jit *f, const bj_arg *a, int i, int n, jit_param *p, const char *fn) {
-    char nm[80];
-    jit_param_name(f, i, nm, sizeof nm);
-    *p = (jit_param){.kind = a->kind, .is_static = is_static(&f->o, i, n)};
+    char nm[80]; /* filled only for messages: formatting it on every call would cost more than the rest */
+#define NM jit_param_name(f, i, nm, sizeof nm)
+    p->kind = a->kind, p->is_static = is_static(&f->o, i, n), p->weak = false;
+    p->array = NULL, p->var = NULL, p->val = NULL, p->rank = 0;
     memset(p->sym, -1, sizeof p->sym);
     switch (a->kind) {
     case BJ_ARG_F64: p->f = a->f; break;
     case BJ_ARG_I64: case BJ_ARG_BOOL: p->i = a->i; break;
     case BJ_ARG_STR:
-        if (!a->s) return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) is a NULL string", fn, f->name, i, nm);
+        if (!a->s) return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) is a NULL string", fn, f->name, i, NM);
         if (strlen(a->s) > JIT_STR_MAX)
             return core_err(BJ_ERR_ARG, "%s(%s): static string argument %d (%s) is longer than %d bytes", fn, f->name,
-                            i, nm, JIT_STR_MAX);
+                            i, NM, JIT_STR_MAX);
         p->s = a->s;
         break;
     case BJ_ARG_VAR: {
@@ -243,36 +295,36 @@ static bj_status resolve_one(const bj_jit *f, const bj_arg *a, int i, int n, jit
     }
     case BJ_ARG_ARRAY: {
         bj_status s = core_handle_check(a->array, CORE_H_ARRAY, fn);
-        if (s) return core_err(s, "%s(%s): argument %d (%s): %s", fn, f->name, i, nm, bj_last_error());
+        if (s) return core_err(s, "%s(%s): argument %d (%s): %s", fn, f->name, i, NM, bj_last_error());
         p->array = a->array;
         break;
     }
     case BJ_ARG_VAL:
         if (!a->val || a->val->magic != IR_NODE_MAGIC)
-            return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) is not a traced value", fn, f->name, i, nm);
+            return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) is not a traced value", fn, f->name, i, NM);
         p->val = (ir_node *)a->val;
         break;
     case BJ_ARG_SPEC: {
         int64_t ne;
         if ((unsigned)a->dtype >= BJ_NDTYPES)
-            return core_err(BJ_ERR_DTYPE, "%s(%s): argument %d (%s): invalid dtype %d", fn, f->name, i, nm, a->dtype);
+            return core_err(BJ_ERR_DTYPE, "%s(%s): argument %d (%s): invalid dtype %d", fn, f->name, i, NM, a->dtype);
         bj_status s = core_shape_check(a->rank, a->shape, fn, &ne);
         if (s) return s;
         break;
     }
-    default: return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) has an invalid kind %d", fn, f->name, i, nm,
+    default: return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) has an invalid kind %d", fn, f->name, i, NM,
                              (int)a->kind);
     }
     if (p->is_static) {
         if (p->kind != BJ_ARG_F64 && p->kind != BJ_ARG_I64 && p->kind != BJ_ARG_BOOL && p->kind != BJ_ARG_STR)
             return core_err(BJ_ERR_ARG, "%s(%s): static argument %d (%s) must be a number, a bool or a string, not %s",
-                            fn, f->name, i, nm, kind_name(a->kind));
+                            fn, f->name, i, NM, kind_name(a->kind));
         return BJ_OK;
     }
     switch (p->kind) {
     case BJ_ARG_STR:
         return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) is a string; strings must be static (static_argnums=\"%d\"%s%s%s)",
-                        fn, f->name, i, nm, i, i < f->o.ndecl ? " or static_argnames=\"" : "", i < f->o.ndecl ? nm : "",
+                        fn, f->name, i, NM, i, i < f->o.ndecl ? " or static_argnames=\"" : "", i < f->o.ndecl ? NM : "",
                         i < f->o.ndecl ? "\"" : "");
     case BJ_ARG_F64: p->dtype = BJ_F32, p->weak = true; break;
     case BJ_ARG_I64: p->dtype = a->i >= INT32_MIN && a->i <= INT32_MAX ? BJ_I32 : BJ_I64, p->weak = true; break;
@@ -291,8 +343,17 @@ static bj_status resolve_one(const bj_jit *f, const bj_arg *a, int i, int n, jit
         break;
     default: break;
     }
+    if (f->o.symrank[i] && !p->is_static) {
+        char ty[96];
+        if (f->o.symrank[i] != p->rank)
+            return core_err(BJ_ERR_SHAPE, "%s(%s): argument %d (%s) is %s, but abstracted_axes names %d axes for it",
+                            fn, f->name, i, NM, core_fmt_type(ty, sizeof ty, p->dtype, p->rank, p->shape),
+                            f->o.symrank[i]);
+        memcpy(p->sym, f->o.sym[i], sizeof p->sym);
+    }
     return BJ_OK;
 }
+#undef NM
 
 bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, jit_sig *sig, const char *fn) {
     if (nargs < 0 || (nargs > 0 && !args))
@@ -320,7 +381,7 @@ bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, jit_sig *s
             return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) given twice", fn, f->name, k, args[i].name);
         by_pos[k] = &args[i];
     }
-    sig->n = n, sig->nsym = 0;
+    sig->n = n;
     for (int i = 0; i < n; i++) {
         if (!by_pos[i]) {
             if (i < f->o.ndecl && f->o.decl[i].has_default) by_pos[i] = &f->o.decl[i].def;

@@ -9,21 +9,29 @@
 #include "jit/jit.h"
 
 #include <math.h>
+#include <xxhash.h>
 #include <stdio.h>
 #include <string.h>
 
-static bool put(jit_key *k, const void *p, size_t n) {
-    if (k->n + n > k->cap) {
+static bool grow(jit_key *k, size_t n) {
+    {
         size_t cap = (k->cap * 2 > k->n + n ? k->cap * 2 : k->n + n + 256);
         unsigned char *q = k->p == k->inl ? malloc(cap) : realloc(k->p, cap);
         if (!q) return false;
         if (k->p == k->inl) memcpy(q, k->inl, k->n);
         k->p = q, k->cap = cap;
     }
+    return true;
+}
+
+static inline bool put(jit_key *k, const void *p, size_t n) {
+    if (k->n + n > k->cap && !grow(k, n)) return false;
     memcpy(k->p + k->n, p, n);
     k->n += n;
     return true;
 }
+
+uint64_t jit_key_hash(const jit_key *k) { return XXH3_64bits(k->p, k->n); }
 
 bool jit_key_make(const jit_sig *sig, jit_key *k) {
     k->p = k->inl, k->n = 0, k->cap = sizeof k->inl;
@@ -41,13 +49,13 @@ bool jit_key_make(const jit_sig *sig, jit_key *k) {
             continue;
         }
         /* dynamic: the kind matters only as far as it changes the trace (array vs weak scalar: the weak flag) */
-        h[0] = 0xD;
-        unsigned char r = (unsigned char)p->rank;
-        ok = put(k, h, 4) && put(k, &r, 1);
-        for (int a = 0; a < p->rank && ok; a++) {
-            int64_t v = p->sym[a] >= 0 ? -1 - p->sym[a] : p->shape[a];
-            ok = put(k, &v, sizeof v);
-        }
+        struct {
+            unsigned char h[4];
+            int32_t rank;
+            int64_t shape[BJ_MAX_RANK];
+        } d = {{0xD, 0, p->weak, (unsigned char)p->dtype}, p->rank, {0}};
+        for (int a = 0; a < p->rank; a++) d.shape[a] = p->sym[a] >= 0 ? -1 - p->sym[a] : p->shape[a];
+        ok = put(k, &d, 8 + sizeof(int64_t) * (size_t)p->rank);
     }
     return ok;
 }
@@ -112,7 +120,7 @@ void jit_entry_free(jit_entry *e) {
 }
 
 /* "f32[8]", "f32[n,3]", "f32[] (weak)", "1.67", "2", "true", "\"mode\"" */
-void jit_fmt_param(char *buf, size_t n, const jit_param *p) {
+void jit_fmt_param(char *buf, size_t n, const jit_param *p, const jit_options *o) {
     if (p->is_static) {
         switch (p->kind) {
         case BJ_ARG_F64: {
@@ -130,7 +138,7 @@ void jit_fmt_param(char *buf, size_t n, const jit_param *p) {
     }
     size_t k = (size_t)snprintf(buf, n, "%s[", core_dtype_short(p->dtype));
     for (int a = 0; a < p->rank && k < n; a++) {
-        if (p->sym[a] >= 0) k += (size_t)snprintf(buf + k, n - k, "%s%c", a ? "," : "", 'n' + p->sym[a] % 13);
+        if (p->sym[a] >= 0) k += (size_t)snprintf(buf + k, n - k, "%s%s", a ? "," : "", o->symname[p->sym[a]]);
         else k += (size_t)snprintf(buf + k, n - k, "%s%lld", a ? "," : "", (long long)p->shape[a]);
     }
     if (k < n) snprintf(buf + k, n - k, "]%s", p->weak ? " (weak)" : "");
@@ -152,8 +160,8 @@ void jit_explain_miss(bj_jit *f, const jit_sig *sig, const jit_key *k) {
     }
     for (int i = 0; i < sig->n; i++) {
         char a[128], b[128], nm[80];
-        jit_fmt_param(a, sizeof a, &sig->p[i]);
-        jit_fmt_param(b, sizeof b, &old->p[i]);
+        jit_fmt_param(a, sizeof a, &sig->p[i], &f->o);
+        jit_fmt_param(b, sizeof b, &old->p[i], &f->o);
         if (strcmp(a, b) || sig->p[i].is_static != old->p[i].is_static) {
             snprintf(m, n, "%sarg %d (%s): now %s, before %s", sig->p[i].is_static ? "static " : "", i,
                      jit_param_name(f, i, nm, sizeof nm), a, b);

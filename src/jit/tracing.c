@@ -410,6 +410,20 @@ jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h) {
         if (a && live[a->id]) e->in_src[nin] = -1 - i, ins[nin++] = a;
     }
     e->nin = nin;
+    bool sym = false;
+    for (int i = 0; i < nin && !sym; i++)
+        for (int a = 0; a < BJ_MAX_RANK && e->in_src[i] >= 0; a++) sym |= c->sig.p[e->in_src[i]].sym[a] >= 0;
+    if (sym) { /* abstracted axes: which axis of which input is which symbol */
+        if (!(e->in_sym = malloc((size_t)nin * BJ_MAX_RANK + 1))) {
+            free(outs), free(ins), free(live);
+            core_err(BJ_ERR_NOMEM, "tracing %s: out of memory", f->name);
+            goto fail;
+        }
+        memset(e->in_sym, -1, (size_t)nin * BJ_MAX_RANK);
+        for (int i = 0; i < nin; i++)
+            if (e->in_src[i] >= 0) memcpy(e->in_sym + i * BJ_MAX_RANK, c->sig.p[e->in_src[i]].sym, BJ_MAX_RANK);
+        e->nsym = f->o.nsym;
+    }
     for (int o = 0; o < nout; o++) e->out_alias[o] = -1;
     for (int w = 0; w < e->nwrite; w++)
         for (int i = 0; i < nin; i++)
