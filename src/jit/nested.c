@@ -27,7 +27,12 @@ static bool caller_values(ir_trace *t, const jit_sig *sig, ir_node **v) {
         if (p->is_static) continue;
         switch (p->kind) {
         case BJ_ARG_VAL: v[i] = p->val; break;
-        case BJ_ARG_ARRAY: v[i] = ir_const(t, p->array->dtype, p->array->rank, p->array->shape, p->array->data); break;
+        case BJ_ARG_ARRAY:
+            if (p->var) { /* a Variable passed on: its value in this trace */
+                v[i] = bj_var_read(t, p->var);
+                break;
+            }
+            v[i] = ir_const(t, p->array->dtype, p->array->rank, p->array->shape, p->array->data); break;
         case BJ_ARG_F64: v[i] = ir_lit(t, BJ_F32, true, p->f, 0); break;
         case BJ_ARG_I64: v[i] = ir_lit(t, p->dtype, true, 0, p->i); break;
         case BJ_ARG_BOOL: v[i] = ir_lit(t, BJ_BOOL, false, 0, p->i); break;
