@@ -161,6 +161,7 @@ BJ_HIDDEN void jit_fmt_param(char *buf, size_t n, const jit_param *p, const jit_
 BJ_HIDDEN bj_trace *jit_begin(bj_jit *f, const jit_sig *sig);
 BJ_HIDDEN jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h);
 BJ_HIDDEN double jit_now(void);
+BJ_HIDDEN bool jit_is_tracing(const bj_jit *f); /* on this thread */
 
 /* call.c */
 BJ_HIDDEN bj_status jit_compile_entry(bj_jit *f, jit_entry *e);

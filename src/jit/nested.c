@@ -131,7 +131,7 @@ bj_status bj_jit_call_traced(bj_jit *g, bj_trace *t, const bj_arg *args, int nar
     if (nout < 0 || (nout && !outs))
         return ir_fail(t, BJ_ERR_ARG, "bj_jit_call_traced(%s): room for %d outputs, outs %s", g->name, nout,
                        outs ? "given" : "is NULL"), BJ_ERR_ARG;
-    if (active(c, g))
+    if (active(c, g) || jit_is_tracing(g))
         return ir_fail(t, BJ_ERR_TRACE, "bj_jit_call_traced(%s): %s calls itself while being traced (recursion is "
                        "not supported)", g->name, g->name), BJ_ERR_TRACE;
     if (!g->fn)

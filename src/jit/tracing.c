@@ -47,7 +47,19 @@ static ir_node *static_lit(ir_trace *t, const jit_param *p, const char *fn, cons
 }
 
 /* ---------------------------------------------------------------- begin */
+/* The handles this thread is tracing, innermost last: a handle met again would wait for its own lock. */
+static _Thread_local const bj_jit *tracing[64];
+static _Thread_local int ntracing;
+
+bool jit_is_tracing(const bj_jit *f) {
+    for (int i = 0; i < ntracing; i++)
+        if (tracing[i] == f) return true;
+    return false;
+}
+
 bj_trace *jit_begin(bj_jit *f, const jit_sig *sig) {
+    if (ntracing == (int)(sizeof tracing / sizeof tracing[0]))
+        return core_err(BJ_ERR_TRACE, "tracing %s: jit calls nested more than %d deep", f->name, ntracing), NULL;
     bj_trace *t = bj_trace_new(f->name);
     jit_ctx *c = t ? calloc(1, sizeof *c) : NULL;
     if (!c) {
@@ -74,6 +86,7 @@ bj_trace *jit_begin(bj_jit *f, const jit_sig *sig) {
         return NULL;
     }
     t->owner = c;
+    tracing[ntracing++] = f;
     c->prev_tracing = state_tracing;
     state_tracing = f->name;
     c->t0 = jit_now();
@@ -362,6 +375,12 @@ jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h) {
     bj_jit *f = c->f;
     state_tracing = c->prev_tracing;
     t->owner = NULL;
+    for (int i = ntracing - 1; i >= 0; i--) /* normally the last one */
+        if (tracing[i] == f) {
+            memmove(&tracing[i], &tracing[i + 1], sizeof tracing[0] * (size_t)(ntracing - i - 1));
+            ntracing--;
+            break;
+        }
     jit_entry *e = NULL;
     if (!t->status && t->cur) ir_fail(t, BJ_ERR_TRACE, "%s: a region is still open at the end of the trace", f->name);
     if (t->status) {
