@@ -141,7 +141,9 @@ BJ_API bj_val *bj_lit(bj_trace *t, bj_dtype dtype, double v);   /* strong scalar
 BJ_API bj_status bj_trace_status(const bj_trace *t);
 BJ_API const char *bj_trace_error(const bj_trace *t);
 /* Ends the trace with the given outputs and returns the graph (new reference). Always consumes t: on failure
- * (the trace is in an error state, or an output is NULL or foreign) returns NULL with the trace's error. */
+ * (the trace is in an error state, or an output is NULL or foreign) returns NULL with the trace's error. A jit
+ * trace (bj_jit_trace_begin, or the t a jit function receives) is the exception: it is refused, not consumed, and
+ * left failed; end it with bj_jit_trace_end. */
 BJ_API bj_graph *bj_trace_finish(bj_trace *t, bj_val *const *outs, int nout);
 
 /* What a value is. */

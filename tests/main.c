@@ -197,9 +197,12 @@ int main(int argc, char **argv) {
     tests_misuse();
     tests_cc();
     tests_var();
+    tests_jit();
     tests_fuse();
     tests_cpu();
     tests_rgraph();
+    tests_alias();
+    tests_symbolic();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -87,7 +87,10 @@ void tests_math(void);
 void tests_misuse(void);
 void tests_cc(void);
 void tests_var(void);
+void tests_jit(void);
 void tests_fuse(void);
 void tests_cpu(void);
 void tests_rgraph(void);
+void tests_alias(void);
+void tests_symbolic(void);
 #endif

@@ -172,10 +172,6 @@ static bj_status run_entry(bj_jit *f, jit_entry *e, const jit_sig *sig, bj_array
                         e->nret, e->nret == 1 ? "" : "s", nout);
     if (nin > RUN_MAX || ngo > RUN_MAX)
         return core_err(BJ_ERR_ARG, "bj_jit_call(%s): more than %d inputs or outputs", f->name, RUN_MAX);
-    for (int i = 0; i < sig->n; i++)
-        if (sig->p[i].kind == BJ_ARG_SPEC)
-            return core_err(BJ_ERR_ARG, "bj_jit_call(%s): argument %d is a shape spec (bj_arg_spec): it can be "
-                            "compiled and inspected, not run", f->name, i);
     bj_status s = check_donors(f, e, sig);
     if (s) return s;
     bj_array *ins[RUN_MAX], *o[RUN_MAX], *own_in[RUN_MAX], *tmp_out[RUN_MAX];
@@ -271,6 +267,10 @@ bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs,
     pthread_mutex_lock(&f->lock);
     f->st.calls++;
     s = jit_resolve(f, args, nargs, sig, "bj_jit_call");
+    for (int i = 0; !s && i < sig->n; i++)
+        if (sig->p[i].kind == BJ_ARG_SPEC)
+            s = core_err(BJ_ERR_ARG, "bj_jit_call(%s): argument %d is a shape spec (bj_arg_spec): it can be compiled "
+                         "and inspected, not run", f->name, i);
     jit_entry *e = s ? NULL : lookup(f, sig, true, "bj_jit_call");
     if (!s && !e) s = core_last_status() ? core_last_status() : BJ_ERR_INTERNAL;
     if (!s) s = jit_compile_entry(f, e);

@@ -132,6 +132,7 @@ typedef struct jit_ctx {
     int nvars, cap;
     const char *prev_tracing;
     double t0;
+    const struct jit_ctx *outer; /* a non-inlined callee's body trace: the context of the trace calling it */
 } jit_ctx;
 
 /* options.c */

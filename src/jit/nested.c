@@ -12,10 +12,13 @@
 
 #include <string.h>
 
-/* Is f being traced on this trace already (directly or through inlined frames)? */
+/* Is f being traced already: on this trace (directly or through inlined frames), or on a trace that is calling
+ * this one's body (a non-inlined callee is traced on a trace of its own; without this, g -> h -> g would wait
+ * forever on g's lock)? */
 static bool active(const jit_ctx *c, const bj_jit *f) {
-    for (const jit_frame *fr = c->frame; fr; fr = fr->up)
-        if (fr->f == f) return true;
+    for (; c; c = c->outer)
+        for (const jit_frame *fr = c->frame; fr; fr = fr->up)
+            if (fr->f == f) return true;
     return false;
 }
 
@@ -80,6 +83,7 @@ static bj_status call_body(bj_jit *g, bj_trace *t, jit_sig *sig, bj_val **outs, 
         const char *outer = state_tracing;
         bj_trace *b = jit_begin(g, sig);
         if (b) {
+            ((jit_ctx *)b->owner)->outer = t->owner;
             bj_status s = g->fn(b, g->ud);
             if (s && !b->status) ir_fail(b, s, "%s: the traced function returned %s", g->name, bj_status_name(s));
             e = jit_end(b, &k, h);

@@ -202,7 +202,8 @@ bj_status jit_options_parse(jit_options *o, const bj_jit_opts *u, const char *fn
     /* a static argument cannot be donated: it has no buffer */
     for (int d = 0; d < o->ndonate; d++) {
         bool st = o->donate[d] < JIT_MAX_PARAMS && o->static_name[o->donate[d]];
-        for (int k = 0; k < o->nstatic_num; k++) st |= o->static_num[k] == o->donate[d];
+        for (int k = 0; k < o->nstatic_num; k++) /* negative positions count from the end (known with argnames) */
+            st |= o->static_num[k] + (o->static_num[k] < 0 && o->ndecl >= 0 ? o->ndecl : 0) == o->donate[d];
         if (st) return core_err(BJ_ERR_ARG, "bj_jit_new(%s): argument %d is both static and donated", fname,
                                 o->donate[d]);
         if (o->ndecl >= 0 && o->donate[d] >= o->ndecl)
@@ -390,5 +391,12 @@ bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, jit_sig *s
         bj_status s = resolve_one(f, by_pos[i], i, n, &sig->p[i], fn);
         if (s) return s;
     }
+    /* without argnames, a negative static position is only known now: it cannot be donated either */
+    for (int d = 0; d < f->o.ndonate; d++)
+        if (f->o.donate[d] < n && sig->p[f->o.donate[d]].is_static) {
+            char nm[80];
+            return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) is both static and donated", fn, f->name,
+                            f->o.donate[d], jit_param_name(f, f->o.donate[d], nm, sizeof nm));
+        }
     return BJ_OK;
 }

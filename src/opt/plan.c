@@ -11,18 +11,32 @@ static opt_plan *plan_new(const ir_graph *g) {
 /* The pipeline. Each step either succeeds or leaves the error set; the plan owns everything it made. */
 opt_plan *opt_compile(const ir_graph *g) {
     ir_graph *rg = opt_rewrite(g); /* inline calls, fold constants, exact algebra, drop dead nodes */
-    return rg ? opt_plan_rewritten(g, rg) : NULL;
+    return rg ? opt_plan_rewritten(g, rg, NULL) : NULL;
 }
 
-opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg) {
+/* The plan's own copy of out_alias, or NULL when no output is aliased (then the plan is the plain one). */
+static bool copy_alias(opt_plan *p, const int *out_alias) {
+    int n = p->g->nout;
+    bool any = false;
+    for (int o = 0; out_alias && o < n; o++) any |= out_alias[o] >= 0;
+    if (!any) return true;
+    int *a = core_arena_alloc(&p->arena, sizeof *a * (size_t)(n + 1));
+    if (!a) return core_err(BJ_ERR_NOMEM, "planning kernels: out of memory"), false;
+    for (int o = 0; o < n; o++) a[o] = out_alias[o] >= 0 && out_alias[o] < p->g->nin ? out_alias[o] : -1;
+    p->out_alias = a;
+    return true;
+}
+
+opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg, const int *out_alias) {
     opt_plan *p = plan_new(g);
     if (!p) {
         opt_graph_free(rg);
         return NULL;
     }
     p->g = rg;
-    if (opt_fuse(p)        /* elementwise chains -> loops, producers -> reductions, the rest alone */
-        || opt_memplan(p)) { /* buffers: inputs, outputs, constants, reused temporaries */
+    if (!copy_alias(p, out_alias) /* same input and output positions as g */
+        || opt_fuse(p)        /* elementwise chains -> loops, producers -> reductions, the rest alone */
+        || opt_memplan(p)) { /* buffers: inputs, outputs, constants, reused temporaries, in-place outputs */
         opt_plan_free(p);
         return NULL;
     }

@@ -32,10 +32,14 @@ typedef struct opt_buf {
     ir_node *node;
 } opt_buf;
 
-/* A graph output that no kernel writes: a copy of an input, a constant, or another output, done by the runner. */
+/* A graph output that no kernel writes: a copy of an input, a constant, or another output, done by the runner after
+ * the kernels, in plan order. With aliased outputs also: a value kept in a temporary and copied over its input, and
+ * staging copies (to_buf >= 0, first) that save an input which a later copy overwrites. The runner skips a copy
+ * whose source and destination are the same memory (an aliased output that is its input unchanged). */
 typedef struct opt_copy {
     int out;      /* output position */
     int from_buf; /* buffer to copy from */
+    int to_buf;   /* -1: into output `out`; else a TEMP buffer (staging) */
 } opt_copy;
 
 typedef struct opt_plan {
@@ -49,7 +53,16 @@ typedef struct opt_plan {
     size_t scratch;      /* bytes of scratch the temporaries need */
     opt_copy *copies;
     int ncopies;
+    /* Aliased outputs (the jit's in-place Variables, donated buffers): out_alias[o] >= 0 is the input whose memory
+     * output o is bound to in aliased runs, -1 otherwise; NULL when none (in the arena; set before memplan). An
+     * output written in place has the input's buffer index (its node's buffer is that OPT_BUF_INPUT). */
+    const int *out_alias;
+    int ninplace;        /* aliased outputs needing no copy: written in place, or the input itself unchanged */
     core_arena arena;    /* the plan's own allocations */
+    /* Abstracted axes (symbolic.h): 0 for a static plan; else the plan's graph was made at stand-in extents and an
+     * extent equal to sym_ext[s] is symbol s, whose size the entry point receives in dims[s]. */
+    int nsym;
+    const int64_t *sym_ext;
 } opt_plan;
 
 /* One NODE kernel per computing node of g, no rewriting: what the interpreter runs. */
@@ -58,14 +71,19 @@ BJ_HIDDEN opt_plan *opt_plan_unfused(const ir_graph *g);
  * buffers. NULL with the error set on failure. */
 BJ_HIDDEN opt_plan *opt_compile(const ir_graph *g);
 /* The rest of the pipeline after opt_rewrite (rg: its result, owned by the plan, or freed on failure); lets a
- * cache key on the rewritten graph before paying for fusion. */
-BJ_HIDDEN opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg);
+ * cache key on the rewritten graph before paying for fusion. out_alias: g->nout entries (see opt_plan), or NULL. */
+BJ_HIDDEN opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg, const int *out_alias);
 BJ_HIDDEN void opt_plan_free(opt_plan *p);
 
 /* The passes (each file opens with its design note). */
 BJ_HIDDEN ir_graph *opt_rewrite(const ir_graph *g);      /* rewrite.c: a new graph in a trace of its own */
+/* opt_rewrite with flags: OPT_RW_INLINE_ONLY copies with calls inlined and nothing else (no folding, no rules);
+ * OPT_RW_NO_COUNT leaves float sums of bools alone (their exactness depends on a count that a symbolic axis makes
+ * unknown at compile time). */
+enum { OPT_RW_INLINE_ONLY = 1, OPT_RW_NO_COUNT = 2 };
+BJ_HIDDEN ir_graph *opt_rewrite_ex(const ir_graph *g, int flags);
 BJ_HIDDEN bj_status opt_fuse(opt_plan *p);                /* fuse.c: fills kernels and marks buffers */
-BJ_HIDDEN bj_status opt_memplan(opt_plan *p);             /* memplan.c: buffer kinds, scratch offsets, copies */
+BJ_HIDDEN bj_status opt_memplan(opt_plan *p);             /* memplan.c: buffer kinds, scratch, copies, aliases */
 /* fuse.c: whether a node is a view (reshape, broadcast_to, transpose, slice, flip): index arithmetic on its
  * operand, computed where it is read. */
 BJ_HIDDEN bool opt_is_view(const ir_node *n);

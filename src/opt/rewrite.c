@@ -16,7 +16,11 @@
  *   broadcasts and transposes that change nothing, and reshape of a reshape.
  * - A float sum or mean of a bool cast counts in int32 instead (a firing rate): every partial sum of zeros and ones
  *   is an integer the float holds exactly while the count is at most 2^24 (2^31 for float64: the int32 counter), so
- *   the result is the same bits, and an integer count vectorizes where an ordered float sum cannot. */
+ *   the result is the same bits, and an integer count vectorizes where an ordered float sum cannot.
+ * - Flags (opt_rewrite_ex): OPT_RW_INLINE_ONLY copies with calls inlined and nothing else (the form abstracted axes
+ *   analyse and the interpreter replays, symbolic.c); OPT_RW_NO_COUNT skips the bool-count rule, whose exactness
+ *   depends on a count that a symbolic axis leaves unknown. Folding needs no flag: it takes constant operands
+ *   only, which are static, so no value with a symbolic extent is ever folded at the traced size. */
 #include "backend/interp/interp.h"
 #include "ir/build.h"
 #include "opt/plan.h"
@@ -29,6 +33,7 @@ typedef struct rw {
     int *gen;
     int cur, next_gen; /* generation of the body being copied (0: the top level) */
     int depth, calls;
+    int flags; /* OPT_RW_* */
 } rw;
 
 static ir_node *copy(rw *w, const ir_node *n, ir_node *const *ins) {
@@ -177,7 +182,7 @@ static ir_node *simplify(rw *w, ir_node *n) {
         }
         return n;
     }
-    case IR_SUM: case IR_MEAN: return count_bools(w, n);
+    case IR_SUM: case IR_MEAN: return w->flags & OPT_RW_NO_COUNT ? n : count_bools(w, n);
     default: return n;
     }
 }
@@ -219,6 +224,7 @@ static ir_node *visit(rw *w, const ir_node *n) {
     for (int i = 0; ok && i < n->nin; i++) ok = (pins[i] = visit(w, n->in[i])) != NULL;
     if (ok) {
         if (n->op == IR_CALL) r = inline_call(w, n, pins);
+        else if (w->flags & OPT_RW_INLINE_ONLY) r = copy(w, n, pins);
         else if (!(r = pre_rules(w, n, pins)) && !(r = fold(w, n, pins)) && !w->t->status && (r = copy(w, n, pins)))
             r = simplify(w, r);
     }
@@ -228,8 +234,10 @@ static ir_node *visit(rw *w, const ir_node *n) {
     return r;
 }
 
-ir_graph *opt_rewrite(const ir_graph *g) {
-    rw w = {.t = ir_trace_create(g->tr->name ? g->tr->name : "graph")};
+ir_graph *opt_rewrite(const ir_graph *g) { return opt_rewrite_ex(g, 0); }
+
+ir_graph *opt_rewrite_ex(const ir_graph *g, int flags) {
+    rw w = {.t = ir_trace_create(g->tr->name ? g->tr->name : "graph"), .flags = flags};
     w.map = calloc((size_t)g->tr->next_id + 1, sizeof *w.map);
     w.gen = calloc((size_t)g->tr->next_id + 1, sizeof *w.gen);
     if (!w.t || !w.map || !w.gen) {

@@ -7,7 +7,12 @@
  * computation share one loaded library and never compile twice; entries live as long as an executable uses them.
  * A run binds the plan's buffers (inputs, outputs, constants, scratch for temporaries) to one pointer array and
  * calls the library's entry point. When an output array shares memory with an input, the kernels write to fresh
- * arrays that are copied afterwards, so `restrict` stays true. */
+ * arrays that are copied afterwards, so `restrict` stays true. Executables compiled with out_alias (the jit's
+ * in-place Variables) key the cache on it too, and their aliased runs bind each declared output to its input's
+ * memory with no such copy: the plan already writes it in place where safe, or into a temporary copied over the
+ * input after the kernels (opt/memplan.c). With abstracted axes the graph is planned at stand-in extents (the key
+ * holds them), a run passes the symbols' sizes as `dims`, and temporaries with a symbolic extent get slots laid out
+ * at the run's sizes after the static scratch. */
 #include "backend/backend.h"
 #include "backend/c/cc.h"
 #include "backend/c/cgen.h"
@@ -33,6 +38,7 @@ typedef struct artifact {
     entry_fn entry;
     pthread_mutex_t scratch_lock;
     void *scratch;
+    size_t scratch_cap; /* bytes of scratch (abstracted axes: grows with the sizes run) */
 } artifact;
 
 typedef struct cpu_exec {
@@ -66,7 +72,7 @@ static void put(bytes *b, const void *p, size_t n) {
 }
 static void put64(bytes *b, int64_t v) { put(b, &v, sizeof v); }
 
-static bool graph_key(const ir_graph *g, bool fault, bytes *b) {
+static bool graph_key(const ir_graph *g, bool fault, const int *out_alias, bytes *b) {
     int *pos = malloc(sizeof *pos * (size_t)(g->tr->next_id + 1));
     if (!pos) return false;
     put64(b, fault);
@@ -88,6 +94,9 @@ static bool graph_key(const ir_graph *g, bool fault, bytes *b) {
     for (int i = 0; i < g->nin; i++) put64(b, pos[g->inputs[i]->id]);
     put64(b, g->nout);
     for (int i = 0; i < g->nout; i++) put64(b, pos[g->outputs[i]->id]);
+    bool aliased = false; /* aliased outputs make another plan; none keeps the plain key */
+    for (int o = 0; out_alias && o < g->nout; o++) aliased |= out_alias[o] >= 0;
+    for (int o = 0; aliased && o < g->nout; o++) put64(b, out_alias[o] >= 0 ? out_alias[o] : -1);
     free(pos);
     return !b->oom;
 }
@@ -180,10 +189,22 @@ static bj_status cpu_compile(bj_exec *e) {
     core_config("test_fault", fault, sizeof fault);
     bool wrong = !strcmp(fault, "wrong_result");
     /* key on the rewritten graph; fusion and rendering happen only on a miss */
-    ir_graph *rg = opt_rewrite(e->g);
+    ir_graph *rg = opt_rewrite_ex(e->g, e->sym ? OPT_RW_NO_COUNT : 0);
     if (!rg) return core_last_status();
+    int64_t ext[OPT_SYM_MAX];
+    if (e->sym) { /* abstracted axes: plan at stand-in extents (opt/symbolic.c), which the key then holds */
+        ir_graph *sg = opt_sym_standin(e->sym, rg, ext);
+        opt_graph_free(rg);
+        if (!(rg = sg)) return core_err(core_last_status() ? core_last_status() : BJ_ERR_NOMEM, "bj_compile: %s",
+                                        bj_last_error());
+    }
     bytes key = {0};
-    if (!graph_key(rg, wrong, &key)) {
+    if (e->sym) {
+        put64(&key, INT64_MIN + 0x73796d); /* "sym": no plain or aliased key continues so */
+        put64(&key, e->sym->nsym);
+        put(&key, ext, sizeof *ext * (size_t)e->sym->nsym);
+    }
+    if (!graph_key(rg, wrong, e->opts.out_alias, &key)) {
         free(key.p);
         opt_graph_free(rg);
         return core_err(BJ_ERR_NOMEM, "bj_compile(cpu): out of memory");
@@ -198,7 +219,8 @@ static bj_status cpu_compile(bj_exec *e) {
         opt_graph_free(rg);
     } else {
         const char *name = e->g->tr->name ? e->g->tr->name : "graph";
-        opt_plan *p = opt_plan_rewritten(e->g, rg);
+        opt_plan *p = opt_plan_rewritten(e->g, rg, e->opts.out_alias);
+        if (p && e->sym && !opt_plan_set_syms(p, e->sym->nsym, ext)) opt_plan_free(p), p = NULL;
         a = p ? build(p, &key, h, name, wrong) : NULL;
         free(key.p);
         if (!a) return core_last_status() ? core_last_status() : BJ_ERR_INTERNAL;
@@ -216,6 +238,7 @@ static bj_status cpu_compile(bj_exec *e) {
     x->a = a, x->nthreads = default_threads();
     e->impl = x;
     e->nkernels = a->plan->nkernels;
+    e->ninplace = a->plan->ninplace;
     e->source = a->source;
     return BJ_OK;
 }
@@ -234,37 +257,81 @@ static bool overlap(const bj_array *a, const bj_array *b) {
     return a->nbytes && b->nbytes && pa < pb + b->nbytes && pb < pa + a->nbytes;
 }
 
-/* Runs the kernels on input arrays and output data pointers. */
-static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, void *const *outs) {
+/* Bytes of plan buffer i in a run (dims: the symbols' values, NULL for a static plan). */
+static size_t buf_bytes(const opt_plan *p, int i, const int64_t *dims) {
+    return dims ? opt_plan_nbytes(p, p->bufs[i].node, dims) : p->bufs[i].nbytes;
+}
+
+/* Scratch bytes of a run: the plan's, then (abstracted axes) each temporary with a symbolic extent in a slot of its
+ * own at the run's size; SIZE_MAX on overflow. */
+static size_t scratch_bytes(const opt_plan *p, const int64_t *dims) {
+    size_t n = p->scratch;
+    for (int i = 0; dims && i < p->nbufs; i++) {
+        if (p->bufs[i].kind != OPT_BUF_TEMP || !opt_plan_is_symbolic(p, p->bufs[i].node)) continue;
+        size_t k = buf_bytes(p, i, dims);
+        if (k > SIZE_MAX - 2 * BJ_ALIGN || n > SIZE_MAX - 2 * BJ_ALIGN - k) return SIZE_MAX;
+        n += (k + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN;
+    }
+    return n;
+}
+
+/* Runs the kernels on input arrays and output data pointers. An output the plan writes in place (into its input's
+ * buffer) is written there when the caller bound it to that input; otherwise the input is copied into the output
+ * first and the kernels run on that copy. */
+static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, void *const *outs, const int64_t *dims) {
     artifact *a = x->a;
     const opt_plan *p = a->plan;
+    size_t need = scratch_bytes(p, dims);
+    if (need == SIZE_MAX) return core_err(BJ_ERR_SHAPE, "bj_exec_run(cpu): the temporaries at these sizes overflow");
     void *stack[64], **b = p->nbufs <= 64 ? stack : malloc(sizeof *b * (size_t)p->nbufs);
     if (!b) return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory");
     char *scratch = NULL;
     bool locked = false;
-    if (p->scratch) {
+    if (need) {
         locked = pthread_mutex_trylock(&a->scratch_lock) == 0;
-        if (locked && !a->scratch) a->scratch = core_aligned_alloc(p->scratch);
-        scratch = locked ? a->scratch : core_aligned_alloc(p->scratch);
+        if (locked && a->scratch_cap < need) {
+            core_aligned_free(a->scratch);
+            a->scratch = core_aligned_alloc(need);
+            a->scratch_cap = a->scratch ? need : 0;
+        }
+        scratch = locked ? a->scratch : core_aligned_alloc(need);
         if (!scratch) {
             if (locked) pthread_mutex_unlock(&a->scratch_lock);
             if (b != stack) free(b);
-            return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory for %zu bytes of temporaries", p->scratch);
+            return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory for %zu bytes of temporaries", need);
         }
     }
+    size_t sym_off = p->scratch;
     for (int i = 0; i < p->nbufs; i++) {
         const opt_buf *q = &p->bufs[i];
         switch (q->kind) {
         case OPT_BUF_INPUT: b[i] = ins[q->index]->data; break;
         case OPT_BUF_OUTPUT: b[i] = outs[q->index]; break;
         case OPT_BUF_CONST: b[i] = q->node->data; break;
-        default: b[i] = scratch + q->offset; break;
+        default:
+            if (dims && opt_plan_is_symbolic(p, q->node)) { /* a slot of its own, at this run's size */
+                b[i] = scratch + sym_off;
+                sym_off += (buf_bytes(p, i, dims) + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN;
+            } else {
+                b[i] = scratch + q->offset;
+            }
+            break;
         }
     }
-    a->entry(b, NULL, x->nthreads);
+    for (int o = 0; p->out_alias && o < p->g->nout; o++) {
+        const ir_node *n = p->g->outputs[o];
+        int bi = p->buf_of[n->id];
+        if (n->op == IR_ARG || p->out_alias[o] < 0 || p->bufs[bi].kind != OPT_BUF_INPUT || b[bi] == outs[o]) continue;
+        size_t nb = buf_bytes(p, bi, dims);
+        if (nb) memcpy(outs[o], b[bi], nb); /* written in place, but not bound so */
+        b[bi] = outs[o];
+    }
+    a->entry(b, dims, x->nthreads);
     for (int i = 0; i < p->ncopies; i++) {
         const opt_copy *c = &p->copies[i];
-        if (p->bufs[c->from_buf].nbytes) memcpy(outs[c->out], b[c->from_buf], p->bufs[c->from_buf].nbytes);
+        void *to = c->to_buf >= 0 ? b[c->to_buf] : outs[c->out];
+        size_t nb = buf_bytes(p, c->from_buf, dims);
+        if (nb && to != b[c->from_buf]) memcpy(to, b[c->from_buf], nb);
     }
     if (locked) pthread_mutex_unlock(&a->scratch_lock);
     else if (scratch) core_aligned_free(scratch);
@@ -272,20 +339,27 @@ static bj_status run_bound(const cpu_exec *x, bj_array *const *ins, void *const 
     return BJ_OK;
 }
 
-static bj_status cpu_run_into(bj_exec *e, bj_array *const *ins, bj_array *const *outs) {
+/* Runs into caller-owned outputs. declared: exec_run_aliased, where outs[o] may be exactly ins[out_alias[o]]. Any
+ * other overlap between outputs and inputs (or outputs) makes the kernels write to one fresh block, copied after. */
+static bj_status run_checked(bj_exec *e, bj_array *const *ins, bj_array *const *outs, bool declared) {
     const cpu_exec *x = e->impl;
     const ir_graph *g = e->g;
+    const int *decl = declared ? x->a->plan->out_alias : NULL;
     int nout = g->nout;
+    int64_t vals[OPT_SYM_MAX], *dims = e->sym ? vals : NULL;
+    if (dims) opt_sym_values(e->sym, ins, dims);
     void *stack[16] = {NULL}, **o = nout <= 16 ? stack : malloc(sizeof *o * (size_t)(nout + 1));
     if (!o) return core_err(BJ_ERR_NOMEM, "bj_exec_run(cpu): out of memory");
     bool alias = false;
     for (int j = 0; j < nout; j++) {
         o[j] = outs[j]->data;
-        for (int i = 0; i < g->nin && !alias; i++) alias = overlap(outs[j], ins[i]);
+        int bound = decl && decl[j] >= 0 && outs[j]->data == ins[decl[j]]->data ? decl[j] : -1;
+        if (bound >= 0 && outs[j]->nbytes != ins[bound]->nbytes) bound = -1;
+        for (int i = 0; i < g->nin && !alias; i++) alias = i != bound && overlap(outs[j], ins[i]);
         for (int k = 0; k < j && !alias; k++) alias = overlap(outs[j], outs[k]);
     }
     if (!alias) {
-        bj_status s = run_bound(x, ins, o);
+        bj_status s = run_bound(x, ins, o, dims);
         if (o != stack) free(o);
         return s;
     }
@@ -299,7 +373,7 @@ static bj_status cpu_run_into(bj_exec *e, bj_array *const *ins, bj_array *const 
         o[j] = tmp + off;
         off += (outs[j]->nbytes + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN;
     }
-    if (!s) s = run_bound(x, ins, o);
+    if (!s) s = run_bound(x, ins, o, dims);
     for (int j = 0; !s && j < nout; j++)
         if (outs[j]->nbytes) memcpy(outs[j]->data, o[j], outs[j]->nbytes);
     free(tmp);
@@ -307,14 +381,24 @@ static bj_status cpu_run_into(bj_exec *e, bj_array *const *ins, bj_array *const 
     return s;
 }
 
+static bj_status cpu_run_into(bj_exec *e, bj_array *const *ins, bj_array *const *outs) {
+    return run_checked(e, ins, outs, false);
+}
+static bj_status cpu_run_aliased(bj_exec *e, bj_array *const *ins, bj_array *const *outs) {
+    return run_checked(e, ins, outs, true);
+}
+
 static bj_status cpu_run(bj_exec *e, bj_array *const *ins, bj_array **outs) {
     const ir_graph *g = e->g;
+    int64_t vals[OPT_SYM_MAX], sh[BJ_MAX_RANK];
+    if (e->sym) opt_sym_values(e->sym, ins, vals);
     for (int j = 0; j < g->nout; j++) {
         const ir_node *o = g->outputs[j];
-        if (!(outs[j] = core_array_alloc((bj_dtype)o->dtype, o->rank, o->shape, "bj_exec_run"))) return core_last_status();
+        exec_out_shape(e, j, vals, sh); /* the graph's shape, or at the symbols' sizes */
+        if (!(outs[j] = core_array_alloc((bj_dtype)o->dtype, o->rank, sh, "bj_exec_run"))) return core_last_status();
     }
     return cpu_run_into(e, ins, outs); /* fresh outputs never alias */
 }
 
-const backend_vt backend_c = {
-    .name = "cpu", .compile = cpu_compile, .run = cpu_run, .run_into = cpu_run_into, .destroy = cpu_destroy};
+const backend_vt backend_c = {.name = "cpu", .compile = cpu_compile, .run = cpu_run, .run_into = cpu_run_into,
+                               .run_aliased = cpu_run_aliased, .destroy = cpu_destroy};

@@ -3,6 +3,7 @@
 #ifndef BJ_CGEN_H
 #define BJ_CGEN_H
 
+#include "backend/c/sx.h"
 #include "opt/plan.h"
 
 /* What differs between C dialects (the CPU's C now; CUDA later renders the same kernels with other words). */
@@ -22,11 +23,20 @@ typedef struct cgen {
     bool wrong_result;     /* test fault: render add as sub */
     unsigned char *declared; /* by buffer index: pointer declared in the current kernel */
     bj_status status;      /* first error (message set with core_err) */
+    /* abstracted axes: a kernel renderer whose splittable extent depends on symbols sets ext and ext_set (unit.c
+     * then uses it instead of the returned extent) */
+    bool ext_set;
+    sx ext;
 } cgen;
 
 /* Appends one line at the current indent (printf format); tracks errors in c->status. */
 BJ_HIDDEN void cgen_line(cgen *c, const char *fmt, ...) BJ_PRINTF(2, 3);
 BJ_HIDDEN bj_status cgen_fail(cgen *c, bj_status s, const char *fmt, ...) BJ_PRINTF(3, 4);
+
+/* A value's type for comments, "f32[d0,3]" (symbolic extents by their dims variable; core_fmt_type when static). */
+BJ_HIDDEN const char *cgen_fmt_type(const cgen *c, char *buf, size_t cap, bj_dtype d, int rank, const int64_t *shape);
+/* A size expression's C text into buf (cap bytes; a failure is recorded when it does not fit). */
+BJ_HIDDEN void cgen_sx(char *buf, size_t cap, const sx *e);
 
 /* C spelling of a dtype ("float") and its helper tag ("f32", as in bj_add_f32 of prelude.h). */
 BJ_HIDDEN const char *cgen_ctype(bj_dtype d);

@@ -10,7 +10,11 @@
  * adjacent loop axes along which every load is contiguous (so a LIF update over [N] or a [4,5] + [4,5] add is one
  * flat loop that vectorizes); the third prints. Loops are branch-free: the op table's templates are selects and
  * helpers of prelude.h. Every kernel takes a range [lo, hi) of its outermost loop, so the entry point can hand
- * parts to threads; results never depend on the split. */
+ * parts to threads; results never depend on the split.
+ *
+ * Abstracted axes: a symbolic plan's graph carries stand-in extents (opt/symbolic.c), so strides, offsets, loop
+ * bounds and counts are size expressions (sx.h: polynomials in d0 = dims[0], ...) rather than integers; merging
+ * compares them exactly, and a static plan's expressions are constants printed as before. */
 #include "backend/c/cgen.h"
 #include "core/scalar.h"
 
@@ -63,6 +67,32 @@ static void safe_name(char *buf, size_t cap, const char *name) {
     buf[j] = 0;
 }
 
+const char *cgen_fmt_type(const cgen *c, char *buf, size_t cap, bj_dtype d, int rank, const int64_t *shape) {
+    if (!c->p->nsym) return core_fmt_type(buf, cap, d, rank, shape);
+    size_t k = (size_t)snprintf(buf, cap, "%s[", core_dtype_short(d));
+    for (int i = 0; i < rank && k < cap; i++) {
+        int s = opt_plan_sym_of(c->p, shape[i]);
+        if (s >= 0) k += (size_t)snprintf(buf + k, cap - k, "%sd%d", i ? "," : "", s);
+        else k += (size_t)snprintf(buf + k, cap - k, i ? ",%lld" : "%lld", (long long)shape[i]);
+    }
+    if (k < cap) snprintf(buf + k, cap - k, "]");
+    return buf;
+}
+
+void cgen_sx(char *buf, size_t cap, const sx *e) {
+    core_str t = {0};
+    sx_print(&t, e, false);
+    snprintf(buf, cap, "%s", t.s && !t.oom ? t.s : "0");
+    core_str_free(&t);
+}
+
+/* Text of e for a loop bound or an extent; a failure if e overflowed or its text does not fit. */
+static const char *sx_text(cgen *c, char *buf, size_t cap, const sx *e) {
+    cgen_sx(buf, cap, e);
+    if (e->bad || strlen(buf) + 1 >= cap) cgen_fail(c, BJ_ERR_UNSUPPORTED, "rendering C: a size expression is too large");
+    return buf;
+}
+
 void cgen_buf_name(const cgen *c, const ir_node *n, char *buf, size_t cap) {
     snprintf(buf, cap, "b%d", c->p->buf_of[n->id]);
 }
@@ -76,19 +106,24 @@ void cgen_declare_buf(cgen *c, const ir_node *n, bool writes) {
     if (c->declared[bi]) return;
     c->declared[bi] = 1;
     const opt_buf *b = &c->p->bufs[bi];
-    char what[64], ty[96];
+    char what[112], ty[96];
     static const char *const kinds[] = {"input", "output", "constant", "temporary"};
+    bool in_place = b->kind == OPT_BUF_INPUT && writes; /* an aliased output written into its input (memplan.c) */
     if (b->kind == OPT_BUF_INPUT || b->kind == OPT_BUF_OUTPUT) {
         char nm[40];
         safe_name(nm, sizeof nm, b->kind == OPT_BUF_INPUT ? n->name : NULL);
-        snprintf(what, sizeof what, "%s %d%s%s", kinds[b->kind], b->index, nm[0] ? " " : "", nm);
+        int o = 0;
+        while (in_place && o < c->p->g->nout - 1 && c->p->buf_of[c->p->g->outputs[o]->id] != bi) o++;
+        int len = snprintf(what, sizeof what, "%s %d%s%s", kinds[b->kind], b->index, nm[0] ? " " : "", nm);
+        if (in_place && len > 0 && (size_t)len < sizeof what)
+            snprintf(what + len, sizeof what - (size_t)len, ", updated in place as output %d", o);
     } else {
         snprintf(what, sizeof what, "%s", kinds[b->kind]);
     }
-    core_fmt_type(ty, sizeof ty, (bj_dtype)n->dtype, n->rank, n->shape);
+    cgen_fmt_type(c, ty, sizeof ty, (bj_dtype)n->dtype, n->rank, n->shape);
     /* bools are read as bytes (gcc vectorizes conversions from uint8_t, not from _Bool) and written as bool (the
      * stores of 0/1 values then pack better: a LIF step with a spike output ran 15% faster) */
-    const char *t = n->dtype == BJ_BOOL && writes ? "bool" : cgen_ctype((bj_dtype)n->dtype);
+    const char *t = n->dtype == BJ_BOOL && writes && !in_place ? "bool" : cgen_ctype((bj_dtype)n->dtype);
     cgen_line(c, "%s%s *%s b%d = (%s%s *)b[%d]; /* %s %s */", writes ? "" : "const ", t, c->d->restrict_kw, bi,
               writes ? "" : "const ", t, bi, what, ty);
 }
@@ -151,8 +186,8 @@ static amap through(const amap *m, const ir_node *v) {
 typedef struct access {
     int buf;
     bj_dtype dt;
-    int64_t base;
-    int64_t st[BJ_MAX_RANK]; /* per loop axis, in elements */
+    sx base;
+    sx st[BJ_MAX_RANK]; /* per loop axis, in elements */
 } access;
 
 typedef struct kctx {
@@ -165,22 +200,38 @@ typedef struct kctx {
     bool iota_axis[BJ_MAX_RANK];
     /* after merging: loop g covers axes [first[g], last[g]] */
     int ng, first[BJ_MAX_RANK], last[BJ_MAX_RANK];
-    int64_t gsize[BJ_MAX_RANK];
+    sx gsize[BJ_MAX_RANK];
     const char *var[BJ_MAX_RANK]; /* index variable per loop axis (REDUCE: one per axis) */
     bool needs_z;                 /* an integer -> float cast of a computed value (see bj_cast_zero) */
     unsigned char *in_kernel;     /* by node id */
 } kctx;
 
+static bool same_access(const access *a, const access *b) {
+    if (a->buf != b->buf || a->dt != b->dt || !sx_eq(&a->base, &b->base)) return false;
+    for (int k = 0; k < BJ_MAX_RANK; k++)
+        if (!sx_eq(&a->st[k], &b->st[k])) return false;
+    return true;
+}
+
 static int add_access(kctx *x, int buf, bj_dtype dt, int rank, const int64_t *shape, const amap *m) {
-    access a = {.buf = buf, .dt = dt};
-    int64_t cst[BJ_MAX_RANK], s = 1;
-    for (int j = rank - 1; j >= 0; j--) cst[j] = s, s *= shape[j];
-    for (int j = 0; j < rank; j++) {
-        a.base += cst[j] * m->off[j];
-        if (m->ax[j] >= 0) a.st[m->ax[j]] += cst[j] * m->mul[j];
+    access a;
+    memset(&a, 0, sizeof a); /* every size expression 0 */
+    a.buf = buf, a.dt = dt;
+    sx cst[BJ_MAX_RANK], s = sx_const(1);
+    for (int j = rank - 1; j >= 0; j--) {
+        sx e = sx_ext(x->c->p, shape[j]);
+        cst[j] = s, s = sx_mul(&s, &e);
     }
+    for (int j = 0; j < rank; j++) {
+        sx t = sx_mulc(&cst[j], m->off[j]);
+        a.base = sx_add(a.base, &t);
+        if (m->ax[j] >= 0) t = sx_mulc(&cst[j], m->mul[j]), a.st[m->ax[j]] = sx_add(a.st[m->ax[j]], &t);
+    }
+    bool bad = a.base.bad;
+    for (int k = 0; k < BJ_MAX_RANK; k++) bad |= a.st[k].bad;
+    if (bad) return cgen_fail(x->c, BJ_ERR_UNSUPPORTED, "rendering C: an index expression is too large"), 0;
     for (int i = 0; i < x->nacc; i++)
-        if (!memcmp(&x->acc[i], &a, sizeof a)) return i;
+        if (same_access(&x->acc[i], &a)) return i;
     if (x->nacc == x->cap) {
         int nc = x->cap ? x->cap * 2 : 16;
         access *na = realloc(x->acc, sizeof *na * (size_t)nc);
@@ -195,17 +246,24 @@ static bool has_buffer(const kctx *x, const ir_node *n) { return x->c->p->buf_of
 
 /* The offset expression of an access (or of the identity store when a == NULL: the loop's C-order position). */
 static void offset_text(const kctx *x, const access *a, core_str *out) {
-    int64_t st[BJ_MAX_RANK], base = a ? a->base : 0, s = 1;
-    for (int k = x->rank - 1; k >= 0; k--) st[k] = a ? a->st[k] : s, s *= x->shape[k];
+    sx st[BJ_MAX_RANK], s = sx_const(1);
+    for (int k = x->rank - 1; k >= 0; k--) {
+        sx e = sx_ext(x->c->p, x->shape[k]);
+        st[k] = a ? a->st[k] : s, s = sx_mul(&s, &e);
+    }
     bool any = false;
-    if (base) core_str_printf(out, "%lld", (long long)base), any = true;
+    if (a && !sx_is_zero(&a->base)) sx_print(out, &a->base, false), any = true;
     for (int g = 0; g < x->ng; g++) {
-        int64_t sg = st[x->last[g]];
-        if (!sg) continue;
+        const sx *sg = &st[x->last[g]];
+        if (sx_is_zero(sg)) continue;
         const char *v = x->var[g];
         if (any) core_str_printf(out, " + ");
-        if (sg == 1) core_str_printf(out, "%s", v);
-        else core_str_printf(out, "%s * %lld", v, (long long)sg);
+        if (sx_is_one(sg)) {
+            core_str_printf(out, "%s", v);
+        } else {
+            core_str_printf(out, "%s * ", v);
+            sx_print(out, sg, true);
+        }
         any = true;
     }
     if (!any) core_str_printf(out, "0");
@@ -343,13 +401,17 @@ static void merge_axes(kctx *x, bool allow) {
         if (x->shape[k] == 1 && x->rank > 0) continue;
         bool join = allow && x->ng > 0 && !x->iota_axis[k] && !x->iota_axis[x->last[x->ng - 1]];
         int p = join ? x->last[x->ng - 1] : -1;
-        for (int a = 0; join && a < x->nacc; a++) join = x->acc[a].st[p] == x->acc[a].st[k] * x->shape[k];
+        sx e = sx_ext(x->c->p, x->shape[k]);
+        for (int a = 0; join && a < x->nacc; a++) {
+            sx t = sx_mul(&x->acc[a].st[k], &e);
+            join = sx_eq(&x->acc[a].st[p], &t);
+        }
         if (join) {
             x->last[x->ng - 1] = k;
-            x->gsize[x->ng - 1] *= x->shape[k];
+            x->gsize[x->ng - 1] = sx_mul(&x->gsize[x->ng - 1], &e);
         } else {
             x->first[x->ng] = x->last[x->ng] = k;
-            x->gsize[x->ng++] = x->shape[k];
+            x->gsize[x->ng++] = e;
         }
     }
 }
@@ -404,17 +466,20 @@ static const char *const loopvar[BJ_MAX_RANK] = {"i0", "i1", "i2", "i3", "i4", "
 /* ---------------------------------------------------------------- LOOP kernels */
 int64_t cgen_loop(cgen *c, const opt_kernel *k) {
     kctx x;
+    char gs[512];
     if (!kctx_init(&x, c, k)) return 1;
     collect(&x);
     merge_axes(&x, true);
     for (int g = 0; g < x.ng; g++) x.var[g] = loopvar[g];
     declare_bufs(&x);
-    int64_t extent = x.ng ? x.gsize[0] : 1;
+    int64_t extent = 1;
+    if (x.ng && !sx_is_const(&x.gsize[0], &extent)) c->ext = x.gsize[0], c->ext_set = true;
     if (!x.ng) cgen_line(c, "(void)lo, (void)hi;");
     for (int g = 0; g < x.ng; g++) {
         if (g == x.ng - 1) cgen_line(c, "BJ_IVDEP");
         if (g == 0) cgen_line(c, "for (int64_t i0 = lo; i0 < hi; i0++) {");
-        else cgen_line(c, "for (int64_t %s = 0; %s < %lld; %s++) {", x.var[g], x.var[g], (long long)x.gsize[g], x.var[g]);
+        else cgen_line(c, "for (int64_t %s = 0; %s < %s; %s++) {", x.var[g], x.var[g],
+                       sx_text(c, gs, sizeof gs, &x.gsize[g]), x.var[g]);
         c->indent++;
     }
     emit_loads(&x);
@@ -460,23 +525,27 @@ int64_t cgen_reduce(cgen *c, const opt_kernel *k) {
         return cgen_fail(c, BJ_ERR_SHAPE, "%s of %%%d reduces an empty axis, which has no identity", ir_ops[op].name,
                          r->id), 1;
     kctx x;
+    char gs[512];
     if (!kctx_init(&x, c, k)) return 1;
     collect(&x);
     /* one loop per axis, kept axes outside (the first splits over threads), reduced axes inside in C order, so
      * each result is folded in the interpreter's order */
     x.ng = in->rank;
-    for (int a = 0; a < in->rank; a++) x.first[a] = x.last[a] = a, x.var[a] = loopvar[a], x.gsize[a] = in->shape[a];
+    for (int a = 0; a < in->rank; a++)
+        x.first[a] = x.last[a] = a, x.var[a] = loopvar[a], x.gsize[a] = sx_ext(c->p, in->shape[a]);
     declare_bufs(&x);
     int outer = -1;
     for (int a = 0; a < in->rank && outer < 0; a++)
         if (!red[a]) outer = a;
-    int64_t extent = outer >= 0 ? in->shape[outer] : 1;
+    int64_t extent = 1;
+    if (outer >= 0 && !sx_is_const(&x.gsize[outer], &extent)) c->ext = x.gsize[outer], c->ext_set = true;
     if (outer < 0) cgen_line(c, "if (lo > 0 || hi < 1) return;");
     int depth = 0;
     for (int a = 0; a < in->rank; a++) {
         if (red[a]) continue;
         if (a == outer) cgen_line(c, "for (int64_t %s = lo; %s < hi; %s++) {", x.var[a], x.var[a], x.var[a]);
-        else cgen_line(c, "for (int64_t %s = 0; %s < %lld; %s++) {", x.var[a], x.var[a], (long long)in->shape[a], x.var[a]);
+        else cgen_line(c, "for (int64_t %s = 0; %s < %s; %s++) {", x.var[a], x.var[a], sx_text(c, gs, sizeof gs,
+                       &x.gsize[a]), x.var[a]);
         c->indent++, depth++;
     }
     bj_dtype d = (bj_dtype)in->dtype;
@@ -487,7 +556,8 @@ int64_t cgen_reduce(cgen *c, const opt_kernel *k) {
     else cgen_line(c, "%s acc = %s;", cgen_ctype((bj_dtype)r->dtype), sv);
     for (int a = 0; a < in->rank; a++) {
         if (!red[a]) continue;
-        cgen_line(c, "for (int64_t %s_ = 0; %s_ < %lld; %s_++) {", x.var[a], x.var[a], (long long)in->shape[a], x.var[a]);
+        cgen_line(c, "for (int64_t %s_ = 0; %s_ < %s; %s_++) {", x.var[a], x.var[a], sx_text(c, gs, sizeof gs,
+                  &x.gsize[a]), x.var[a]);
         c->indent++, depth++;
     }
     /* inside the reduced loops the reduced axes' variables are the loop counters */
@@ -519,22 +589,33 @@ int64_t cgen_reduce(cgen *c, const opt_kernel *k) {
     core_str_free(&e);
     for (int a = 0; a < in->rank; a++)
         if (red[a]) c->indent--, depth--, cgen_line(c, "}");
-    if (op == IR_MEAN) {
+    sx scount = sx_const(1);
+    for (int a = 0; a < in->rank; a++)
+        if (red[a]) scount = sx_mul(&scount, &x.gsize[a]);
+    if (op == IR_MEAN && sx_is_const(&scount, NULL)) {
         char cnt[64];
         cgen_literal(cnt, sizeof cnt, d, d == BJ_F32 ? (double)(float)count : (double)count, 0);
         cgen_line(c, "acc = acc / %s;", cnt);
+    } else if (op == IR_MEAN) { /* the count converted to the dtype once, as the interpreter does */
+        cgen_line(c, "acc = acc / (%s)(%s);", t, sx_text(c, gs, sizeof gs, &scount));
     }
     /* the result's position: C order over the kept axes (keepdims adds only size-1 axes) */
     core_str off = {0};
-    int64_t s = 1, st[BJ_MAX_RANK] = {0};
-    for (int a = in->rank - 1; a >= 0; a--)
-        if (!red[a]) st[a] = s, s *= in->shape[a];
+    sx s = sx_const(1), st[BJ_MAX_RANK];
+    for (int a = in->rank - 1; a >= 0; a--) {
+        st[a] = sx_const(0);
+        if (!red[a]) st[a] = s, s = sx_mul(&s, &x.gsize[a]);
+    }
     bool any = false;
     for (int a = 0; a < in->rank; a++)
-        if (!red[a] && st[a] && in->shape[a] > 1) {
+        if (!red[a] && !sx_is_zero(&st[a]) && in->shape[a] > 1) {
             if (any) core_str_printf(&off, " + ");
-            if (st[a] == 1) core_str_printf(&off, "%s", loopvar[a]);
-            else core_str_printf(&off, "%s * %lld", loopvar[a], (long long)st[a]);
+            if (sx_is_one(&st[a])) {
+                core_str_printf(&off, "%s", loopvar[a]);
+            } else {
+                core_str_printf(&off, "%s * ", loopvar[a]);
+                sx_print(&off, &st[a], true);
+            }
             any = true;
         }
     char b[16];

@@ -5,7 +5,8 @@
  * element is exact, and the loops are chosen for speed: b one column (N == 1): eight rows' sums side by side; a few
  * rows (M < 4): i, k, j over whole rows of b (a vector op along j); otherwise register tiles of 4 x 16 (f32) summed
  * in GNU C vector variables over k blocks read from a packed panel of b (see mm_tiles). Integer products and sums
- * wrap in the dtype, whose low bits are those of the interpreter's 64-bit sum. */
+ * wrap in the dtype, whose low bits are those of the interpreter's 64-bit sum. With abstracted axes (a symbolic M, K
+ * or N) the tiling cannot be chosen at compile time: one simple loop nest over rows of c (mm_symbolic). */
 #include "backend/c/render_node.h"
 
 #define MM_ROWS 4         /* rows of a register tile */
@@ -267,6 +268,80 @@ static int64_t mm_tiles(const mm *m, int64_t es) {
     return m->nb * nj * ni;
 }
 
+/* ---------------------------------------------------------------- abstracted axes */
+/* Emits `const T *restrict var = X + offset of batch t` for operand x of a symbolic matmul (static batch axes, whose
+ * strides may hold symbols). */
+static void sym_batch_ptr(cgen *c, const ir_node *n, const ir_node *x, const char *var, const char *T, const char *tail) {
+    int rb = n->rank - 2, rx = x->rank - 2;
+    sx cst[BJ_MAX_RANK], s = sx_const(1);
+    for (int k = x->rank - 1; k >= 0; k--) {
+        sx e = sx_ext(c->p, x->shape[k]);
+        cst[k] = s, s = sx_mul(&s, &e);
+    }
+    core_str off = {0};
+    for (int k = 0; k < rb; k++) {
+        int kx = k - (rb - rx);
+        if (kx < 0 || x->shape[kx] == 1) continue;
+        int64_t inner = prod(n->shape, k + 1, rb);
+        char term[96];
+        if (k == 0) snprintf(term, sizeof term, inner > 1 ? "(t / %lld)" : "t", LL(inner));
+        else if (inner > 1) snprintf(term, sizeof term, "(t / %lld %% %lld)", LL(inner), LL(n->shape[k]));
+        else snprintf(term, sizeof term, "(t %% %lld)", LL(n->shape[k]));
+        core_str_printf(&off, " + %s * ", term);
+        sx_print(&off, &cst[kx], true);
+        if (cst[kx].bad) cgen_fail(c, BJ_ERR_UNSUPPORTED, "rendering C: a size expression is too large");
+    }
+    nm X = buf_name(c, x);
+    cgen_line(c, "const %s *restrict %s = %s%s%s;", T, var, X.s, off.s && !off.oom ? off.s : "", tail);
+    core_str_free(&off);
+}
+
+/* A matmul with symbolic M, K or N: one unit per row of c (batch t, row i), whose sums run in k order from +0 over
+ * whole rows of b, the interpreter's order for each element. Simple loops: the extents are only known at run time. */
+static int64_t mm_symbolic(cgen *c, const ir_node *n) {
+    const ir_node *a = n->in[0], *b = n->in[1];
+    bj_dtype d = (bj_dtype)n->dtype;
+    const char *T = cgen_ctype(d);
+    int rb = n->rank - 2;
+    int64_t nb = prod(n->shape, 0, rb);
+    sx M = sx_ext(c->p, a->shape[a->rank - 2]), K = sx_ext(c->p, a->shape[a->rank - 1]),
+       N = sx_ext(c->p, b->shape[b->rank - 1]);
+    char tm[256], tk[256], tn[256], zero[64], mul[160], add[320];
+    cgen_sx(tm, sizeof tm, &M), cgen_sx(tk, sizeof tk, &K), cgen_sx(tn, sizeof tn, &N);
+    cgen_literal(zero, sizeof zero, d, 0.0, 0);
+    if (!arith(c, mul, sizeof mul, IR_MUL, d, "aik", "pb[k * N + j]") || !arith(c, add, sizeof add, IR_ADD, d, "pc[j]", "p"))
+        return 1;
+    declare(c, n, NULL);
+    cgen_line(c, "/* matmul (abstracted axes): %lld x [%s x %s] @ [%s x %s]; units are rows of c, each result is its "
+              "products summed in k order from %s */", LL(nb), tm, tk, tk, tn, zero);
+    cgen_line(c, "const int64_t M = %s, K = %s, N = %s;", tm, tk, tn);
+    cgen_line(c, "(void)M, (void)K;");
+    cgen_line(c, "for (int64_t u = lo; u < hi; u++) {");
+    c->indent++;
+    if (nb > 1) cgen_line(c, "const int64_t t = u / M, i = u - t * M;");
+    else cgen_line(c, "const int64_t i = u;");
+    sym_batch_ptr(c, n, a, "pa", T, " + i * K");
+    sym_batch_ptr(c, n, b, "pb", T, "");
+    nm C = buf_name(c, n);
+    if (nb > 1) cgen_line(c, "%s *restrict pc = %s + (t * M + i) * N;", T, C.s);
+    else cgen_line(c, "%s *restrict pc = %s + i * N;", T, C.s);
+    cgen_line(c, "for (int64_t j = 0; j < N; j++) pc[j] = %s;", zero);
+    cgen_line(c, "for (int64_t k = 0; k < K; k++) {");
+    cgen_line(c, "    const %s aik = pa[k];", T);
+    cgen_line(c, "    for (int64_t j = 0; j < N; j++) {");
+    cgen_line(c, "        const %s p = %s;", T, mul);
+    cgen_line(c, "        pc[j] = %s;", add);
+    cgen_line(c, "    }");
+    cgen_line(c, "}");
+    c->indent--;
+    cgen_line(c, "}");
+    sx units = sx_mulc(&M, nb);
+    int64_t v = 1;
+    if (!sx_is_const(&units, &v)) c->ext = units, c->ext_set = true;
+    if (units.bad || M.bad || K.bad || N.bad) cgen_fail(c, BJ_ERR_UNSUPPORTED, "rendering C: a size expression is too large");
+    return v;
+}
+
 int64_t cgen_matmul(cgen *c, const ir_node *n) {
     const ir_node *a = n->in[0], *b = n->in[1];
     bj_dtype d = (bj_dtype)n->dtype;
@@ -284,6 +359,8 @@ int64_t cgen_matmul(cgen *c, const ir_node *n) {
     }
     if (!ok) return bad(c, n, "operand shapes do not fit");
     if (ir_nelem(n) == 0) return empty(c);
+    if (c->p->nsym && (opt_plan_is_symbolic(c->p, n) || opt_plan_is_symbolic(c->p, a) || opt_plan_is_symbolic(c->p, b)))
+        return mm_symbolic(c, n);
     bool use[2] = {m.K > 0, m.K > 0};
     declare(c, n, use);
     cgen_literal(m.zero, sizeof m.zero, d, 0.0, 0);

@@ -235,6 +235,7 @@ static bool analyse(interp_prog *p, int b, interp_scratch *sc) {
 }
 
 static bj_status interp_compile(bj_exec *e) {
+    if (e->sym) return interp_sym_compile(e);
     const ir_graph *g = e->g;
     if (!e->plan && !(e->plan = opt_plan_unfused(g))) return core_last_status();
     e->nkernels = e->plan->nkernels;
@@ -269,6 +270,10 @@ static bj_status interp_compile(bj_exec *e) {
 }
 
 static void interp_destroy(bj_exec *e) {
+    if (e->sym) {
+        interp_sym_destroy(e);
+        return;
+    }
     prog_free(e->impl);
     e->impl = NULL;
 }
@@ -333,6 +338,7 @@ static bj_status run_block(const interp_prog *p, int b, bj_array **env) {
 }
 
 static bj_status interp_run(bj_exec *e, bj_array *const *ins, bj_array **outs) {
+    if (e->sym) return interp_sym_run(e, ins, outs);
     const interp_prog *p = e->impl;
     const ir_graph *g = e->g;
     bj_array **env = calloc((size_t)p->nids + 1, sizeof *env);

@@ -18,6 +18,11 @@ BJ_HIDDEN bj_status interp_eltwise(const ir_node *n, bj_array *const *in, bj_arr
 BJ_HIDDEN bj_status interp_shape(const ir_node *n, bj_array *const *in, bj_array *out);   /* shape.c */
 BJ_HIDDEN bj_status interp_reduce(const ir_node *n, bj_array *const *in, bj_array *out);  /* reduce.c */
 
+/* Abstracted axes (interp_sym.c): the executable replays its graph at each run's sizes. */
+BJ_HIDDEN bj_status interp_sym_compile(bj_exec *e);
+BJ_HIDDEN bj_status interp_sym_run(bj_exec *e, bj_array *const *ins, bj_array **outs);
+BJ_HIDDEN void interp_sym_destroy(bj_exec *e);
+
 /* An internal error at node n ("interp: %7 add f32[3]: why"): the graph broke an invariant the builders promise. */
 BJ_HIDDEN bj_status interp_fail(const ir_node *n, const char *fmt, ...) BJ_PRINTF(2, 3);
 
