@@ -1585,6 +1585,94 @@ static void jit_foreign_trace_misuse(void) {
     bj_array_release(x);
 }
 
+
+/* ---------------------------------------------------------------- 6b abstracted axes */
+/* y = x * 2 + mean(x), v += sum(x): x: f32[n] with n abstract */
+static bj_var *abs_total;
+static bj_status abs_fn(bj_trace *t, void *ud) {
+    (void)ud;
+    bj_val *x = bj_param(t, 0);
+    bj_status s = bj_var_write(t, abs_total, bj_add(bj_var_read(t, abs_total), bj_sum(x, 0, NULL, false)));
+    return s ? s : bj_return(t, bj_add(bj_mul(x, 2.0), bj_mean(x, 0, NULL, false)));
+}
+
+/* One trace and one executable serve N = 100 and N = 200 (and 7); results as computed in C. */
+static void jit_abstracted_axes_compile_once(void) {
+    for (int b = 0; b < 2; b++) {
+        bj_array *z = bj_array_zeros(BJ_F32, 0, NULL);
+        abs_total = bj_var_new("total", z, -1);
+        bj_array_release(z);
+        bj_jit *f = bj_jit_new(abs_fn, NULL, &(bj_jit_opts){.argnames = "x", .abstracted_axes = "x: n",
+                                                             .backend = BACKENDS[b]});
+        CHECK(f);
+        bj_cpu_stats c0, c1;
+        bj_cpu_stats_get(&c0);
+        double total = 0;
+        const int sizes[] = {100, 200, 7, 100};
+        for (int k = 0; k < 4; k++) {
+            int n = sizes[k];
+            double *v = malloc(sizeof *v * (size_t)n), *want = malloc(sizeof *want * (size_t)n), sum = 0;
+            for (int i = 0; i < n; i++) v[i] = (i % 5) - 2 + 0.25 * k, sum += (float)v[i];
+            for (int i = 0; i < n; i++) want[i] = v[i] * 2 + sum / n;
+            total += sum;
+            bj_array *x = f32a(n, v);
+            bj_array *y = call1(f, BJ_ARGS(bj_arg_array(x)));
+            CHECK_MSG(y && bj_array_size(y) == n, "%s n=%d: %s", BACKENDS[b], n, bj_last_error());
+            if (y) CHECK(take_eq(y, BJ_F32, n, want, 1e-5));
+            CHECK(test_close(bj_array_get(bj_var_value(abs_total), 0), total, 1e-5));
+            bj_array_release(x);
+            free(v), free(want);
+        }
+        bj_cpu_stats_get(&c1);
+        bj_jit_stats st = stats_of(f);
+        CHECK_MSG(st.traces == 1 && st.compiles == 1 && st.cache_hits == 3, "%s: traces %lld compiles %lld hits %lld",
+                  BACKENDS[b], (long long)st.traces, (long long)st.compiles, (long long)st.cache_hits);
+        if (!strcmp(BACKENDS[b], "cpu")) CHECK(c1.compiles + c1.memory_hits + c1.disk_hits - c0.compiles -
+                                               c0.memory_hits - c0.disk_hits == 1);
+        /* any size is served by the one trace: the IR of n = 50 comes from the cache */
+        char *ir = bj_jit_ir(f, BJ_ARGS(bj_arg_spec(BJ_F32, 1, SH(50))));
+        CHECK_HAS(ir, "x");
+        CHECK(stats_of(f).traces == 1);
+        bj_free(ir);
+        CHECK(bj_jit_compile(f, BJ_ARGS(bj_arg_spec(BJ_F32, 1, SH(1000)))) == BJ_OK && stats_of(f).compiles == 1);
+        bj_jit_release(f);
+        bj_var_release(abs_total);
+    }
+}
+
+static bj_status abs2_fn(bj_trace *t, void *ud) {
+    (void)ud;
+    return bj_return(t, bj_add(bj_param(t, 0), bj_param(t, 1)));
+}
+
+/* Misuse: a size mismatch between two arguments sharing an axis name, a rank the spec does not fit, a name that
+ * is not a parameter, an op that cannot take an abstract axis. */
+static void jit_abstracted_axes_errors(void) {
+    CHECK(!bj_jit_new(abs2_fn, NULL, &(bj_jit_opts){.argnames = "x, y", .abstracted_axes = "z: n"}));
+    CHECK_ERR_HAS("abstracted_axes: \"z\" is not a parameter");
+    CHECK(!bj_jit_new(abs2_fn, NULL, &(bj_jit_opts){.argnames = "x, y", .abstracted_axes = "x n"}));
+    CHECK_ERR_HAS("should be \"<parameter>: <axis names>\"");
+    for (int b = 0; b < 2; b++) {
+        bj_jit *f = bj_jit_new(abs2_fn, NULL, &(bj_jit_opts){.argnames = "x, y", .abstracted_axes = "x: n; y: n",
+                                                              .backend = BACKENDS[b]});
+        double v[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+        bj_array *x5 = f32a(5, v), *y5 = f32a(5, v), *y7 = f32a(7, v), *m = test_arr(BJ_F32, 2, SH(2, 2), v);
+        bj_array *y = call1(f, BJ_ARGS(bj_arg_array(x5), bj_arg_array(y5)));
+        CHECK(y && bj_array_get(y, 4) == 10);
+        bj_array_release(y);
+        CHECK(!call1(f, BJ_ARGS(bj_arg_array(x5), bj_arg_array(y7))));
+        CHECK_ERR_HAS("input 1 (y) is f32[7]");
+        CHECK_ERR_HAS("n = 5");
+        CHECK(!call1(f, BJ_ARGS(bj_arg_array(m), bj_arg_array(y5))));
+        CHECK_ERR_HAS("abstracted_axes names 1 axes for it");
+        y = call1(f, BJ_ARGS(bj_arg_array(y7), bj_arg_array(y7))); /* still usable, same executable */
+        CHECK(y && bj_array_size(y) == 7 && stats_of(f).compiles == 1);
+        bj_array_release(y);
+        bj_array_release(x5), bj_array_release(y5), bj_array_release(y7), bj_array_release(m);
+        bj_jit_release(f);
+    }
+}
+
 void tests_jit(void) {
     /* 1 */
     RUN(jit_handle_names_printing_and_variables);
@@ -1630,6 +1718,8 @@ void tests_jit(void) {
     RUN(jit_nested_variable_update);
     RUN(jit_nested_recursion_refused);
     RUN(jit_call_inside_trace_refused);
+    RUN(jit_abstracted_axes_compile_once);
+    RUN(jit_abstracted_axes_errors);
     /* 7 */
     RUN(jit_failed_trace_leaves_variables);
     RUN(jit_failed_compile_leaves_variables);

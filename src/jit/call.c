@@ -59,7 +59,10 @@ bj_status jit_compile_entry(bj_jit *f, jit_entry *e) {
     plan_donation(f, e);
     bool any = false;
     for (int o = 0; o < e->nret + e->nwrite; o++) any |= e->out_alias[o] >= 0;
-    exec_opts opts = {.out_alias = any ? e->out_alias : NULL, .nsym = e->nsym, .in_sym = e->in_sym};
+    const char *names[sizeof f->o.symname / sizeof f->o.symname[0]];
+    for (int i = 0; i < f->o.nsym; i++) names[i] = f->o.symname[i];
+    exec_opts opts = {.out_alias = any ? e->out_alias : NULL, .nsym = e->nsym, .in_sym = e->in_sym,
+                      .sym_names = e->nsym ? names : NULL};
     double t0 = jit_now();
     e->exec = exec_compile(e->graph, f->o.backend, &opts);
     double dt = jit_now() - t0;
@@ -188,13 +191,23 @@ static bj_status run_entry(bj_jit *f, jit_entry *e, const jit_sig *sig, bj_array
         }
         if (!ins[i]) goto oom;
     }
+    int64_t symvals[64];
+    if (e->nsym && (s = exec_bind_syms(e->exec, ins, symvals))) { /* abstracted axes: this call's sizes */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", bj_last_error());
+        for (int i = 0; i < nmax; i++) bj_array_release(own_in[i]);
+        return core_err(s, "bj_jit_call(%s): %s", f->name, msg);
+    }
     for (int r = 0; r < e->nret; r++) {
         if (e->donor_of[r] >= 0) {
             o[r] = ins[e->out_alias[r]];
             continue;
         }
         const ir_node *n = g->outputs[r];
-        if (!(o[r] = core_array_alloc((bj_dtype)n->dtype, n->rank, n->shape, "bj_jit_call"))) goto oom;
+        int64_t shape[BJ_MAX_RANK];
+        if (e->nsym && exec_out_shape(e->exec, r, symvals, shape)) goto oom;
+        if (!(o[r] = core_array_alloc((bj_dtype)n->dtype, n->rank, e->nsym ? shape : n->shape, "bj_jit_call")))
+            goto oom;
         fresh[r] = true;
     }
     for (int w = 0; w < e->nwrite; w++) o[e->nret + w] = e->vars[e->write_var[w]].var->value;
