@@ -18,7 +18,7 @@ SAN_OBJS  := $(SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/prelude_text.o
 PRELUDE_HDRS := src/core/bjmath.h src/backend/c/prelude.h
 TEST_SRCS := $(sort $(wildcard tests/*.c))
 
-.PHONY: all lib test test-plain test-san demo bench stats install clean
+.PHONY: all lib test test-plain test-san test-examples demo bench stats install clean
 all: lib $(BUILD)/test_all $(BUILD)/demo examples
 lib: $(BUILD)/libbrainjit.a $(BUILD)/libbrainjit.so
 
@@ -60,8 +60,11 @@ $(BUILD)/test_all_san: $(TEST_SRCS) tests/test.h $(BUILD)/libbrainjit-san.a
 	$(CC) $(CFLAGS_ALL) $(SAN) -Itests $(TEST_SRCS) $(BUILD)/libbrainjit-san.a $(LDLIBS) -o $@
 
 # The README's test command: the whole suite, then the whole suite again under ASan + UBSan (leaks are failures).
-test: test-plain test-san
-	@echo "make test: plain and sanitizer runs passed"
+test: test-plain test-san test-examples
+	@echo "make test: plain and sanitizer runs and the examples passed"
+# The examples check their own results (exit status) on both backends.
+test-examples: examples
+	for b in cpu interp; do for e in $(EXAMPLES); do $(abspath $(BUILD))/examples/$$e $$b > /dev/null || exit 1; done; done
 test-plain: $(BUILD)/test_all
 	cd tests && $(abspath $(BUILD))/test_all
 test-san: $(BUILD)/test_all_san

@@ -34,6 +34,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "hello: %s\n", bj_last_error());
         return 1;
     }
+    int bad = 0;
     for (int call = 1; call <= 3; call++) {
         if (bj_jit_call(step, NULL, 0, NULL, 0)) {
             fprintf(stderr, "hello: %s\n", bj_last_error());
@@ -41,9 +42,10 @@ int main(int argc, char **argv) {
         }
         bj_jit_stats st;
         bj_jit_stats_get(step, &st);
-        printf("call %d: a = %g   (traces %lld, compiles %lld, cache hits %lld)\n", call,
-               bj_array_get(bj_var_value(h.a), 0), (long long)st.traces, (long long)st.compiles,
-               (long long)st.cache_hits);
+        double a = bj_array_get(bj_var_value(h.a), 0);
+        printf("call %d: a = %g   (traces %lld, compiles %lld, cache hits %lld)\n", call, a, (long long)st.traces,
+               (long long)st.compiles, (long long)st.cache_hits);
+        bad |= a != 10.0 * (1 << call) || st.traces != 1; /* 20, 40, 80, traced once */
     }
     bj_jit_print(step, stdout);
     for (int i = 0; i < bj_jit_num_vars(step); i++) {
@@ -56,5 +58,5 @@ int main(int argc, char **argv) {
     bj_free(ir);
     bj_jit_release(step);
     bj_object_release(h.obj);
-    return 0;
+    return bad;
 }

@@ -532,7 +532,9 @@ BJ_API bj_status bj_jit_compile(bj_jit *f, const bj_arg *args, int nargs);
 /* Driving a jit handle without callbacks (foreign callers such as a Python front end): f may have fn NULL.
  *   needs_trace: 1 if no cached signature serves these arguments (0 if one does; -1 on an error);
  *   trace_begin: a trace whose parameters are these arguments' (bj_param ...); add ops, read and write Variables,
- *                bj_return, then trace_end: it always consumes t, compiles and caches the signature.
+ *                bj_return, then trace_end: it always consumes t, compiles and caches the signature. The handle
+ *                stays locked for other threads between the two, so call trace_end on every path (after an error
+ *                too: it then returns that error and caches nothing).
  * Afterwards bj_jit_call with the same arguments runs it. */
 BJ_API int bj_jit_needs_trace(bj_jit *f, const bj_arg *args, int nargs);
 BJ_API bj_trace *bj_jit_trace_begin(bj_jit *f, const bj_arg *args, int nargs);
