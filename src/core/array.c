@@ -40,6 +40,20 @@ bj_status core_shape_check(int rank, const int64_t *shape, const char *what, int
     return BJ_OK;
 }
 
+/* A new array's reference count, flags, type and C-order strides (a 0 dimension counts as 1, as numpy 1.x). */
+static void set_type(bj_array *a, bj_dtype dtype, int rank, const int64_t *shape) {
+    atomic_init(&a->refcount, 1);
+    atomic_init(&a->donated, false);
+    atomic_init(&a->var_owned, 0);
+    a->dtype = dtype, a->rank = rank;
+    int64_t stride = (int64_t)bj_dtype_size(dtype);
+    for (int i = rank - 1; i >= 0; i--) {
+        a->shape[i] = shape[i];
+        a->strides[i] = stride;
+        stride *= shape[i] ? shape[i] : 1;
+    }
+}
+
 bj_array *core_array_alloc(bj_dtype dtype, int rank, const int64_t *shape, const char *what) {
     int64_t n, nz = 1, nzbytes;
     if (!dtype_ok(dtype, what) || core_shape_check(rank, shape, what, &n)) return NULL;
@@ -61,14 +75,8 @@ bj_array *core_array_alloc(bj_dtype dtype, int rank, const int64_t *shape, const
                  core_fmt_type(buf, sizeof buf, dtype, rank, shape), nbytes);
         return NULL;
     }
-    atomic_init(&a->refcount, 1);
-    a->dtype = dtype, a->rank = rank, a->size = n, a->nbytes = nbytes, a->data = data;
-    int64_t stride = esize;
-    for (int i = rank - 1; i >= 0; i--) {
-        a->shape[i] = shape[i];
-        a->strides[i] = stride;
-        stride *= shape[i] ? shape[i] : 1;
-    }
+    a->size = n, a->nbytes = nbytes, a->data = data;
+    set_type(a, dtype, rank, shape);
     if (!core_handle_add(a, CORE_H_ARRAY)) {
         core_aligned_free(data);
         free(a);
@@ -188,16 +196,7 @@ bj_array *core_array_take(bj_array *donor, bj_dtype dtype, int rank, const int64
     bj_array *a = calloc(1, sizeof *a);
     if (!a) return core_err(BJ_ERR_NOMEM, "donating a buffer: out of memory"), NULL;
     a->data = donor->data, a->nbytes = donor->nbytes, a->size = donor->size;
-    atomic_init(&a->refcount, 1);
-    atomic_init(&a->donated, false);
-    atomic_init(&a->var_owned, 0);
-    a->dtype = dtype, a->rank = rank;
-    int64_t stride = (int64_t)bj_dtype_size(dtype);
-    for (int k = rank - 1; k >= 0; k--) {
-        a->shape[k] = shape[k];
-        a->strides[k] = stride;
-        stride *= shape[k] ? shape[k] : 1;
-    }
+    set_type(a, dtype, rank, shape);
     if (!core_handle_add(a, CORE_H_ARRAY)) {
         free(a);
         return core_err(BJ_ERR_NOMEM, "donating a buffer: out of memory"), NULL;
