@@ -397,6 +397,7 @@ BJ_API bj_var *bj_object_var_at(const bj_object *o, int i, char *path, size_t n)
  *    being traced is an error (it would happen once, at trace time, not on every call).
  *  - A failed trace or compile returns its error and leaves every Variable as it was; the handle stays usable.
  *  - Thread safety: a handle may be called from several threads; calls of one handle are serialised by a lock.
+ *    Two handles that write the same Variable must not run at the same time (the caller serialises them).
  */
 typedef struct bj_jit bj_jit;
 /* The traced function: build the result with ops on t, return with bj_return (or any error status). */
