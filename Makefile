@@ -15,7 +15,7 @@ HDRS      := $(shell find src include -name '*.h' -o -name '*.def')
 OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/prelude_text.o
 SAN_OBJS  := $(SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/prelude_text.o
 # The prelude of generated C (src/core/bjmath.h + src/backend/c/prelude.h) is compiled into the library as text.
-PRELUDE_HDRS := src/core/bjmath.h src/backend/c/prelude.h
+PRELUDE_HDRS := src/core/bjmath.h src/core/philox.h src/backend/c/prelude.h
 TEST_SRCS := $(sort $(wildcard tests/*.c))
 
 .PHONY: all lib test test-plain test-san test-examples demo bench stats install clean
