@@ -65,6 +65,11 @@ typedef enum bj_status {
 BJ_API const char *bj_last_error(void);
 BJ_API bj_status bj_last_status(void); /* the status that went with bj_last_error() (BJ_OK after bj_clear_error) */
 BJ_API void bj_clear_error(void);
+/* Sets this thread's error (printf format) and returns s: for code built on brainjit that reports the same way. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+BJ_API bj_status bj_set_error(bj_status s, const char *fmt, ...);
 BJ_API const char *bj_status_name(bj_status s); /* "BJ_ERR_SHAPE"; static string */
 
 /* Memory returned as "free with bj_free" (strings). */
@@ -587,6 +592,12 @@ typedef struct bj_cpu_stats {
     double load_s;        /* seconds spent reading, checking and loading libraries */
 } bj_cpu_stats;
 BJ_API void bj_cpu_stats_get(bj_cpu_stats *out);
+
+/* ---------------------------------------------------------------- simulation helpers (src/sim/)
+ * A spike raster as an SVG picture: spikes is bool[T, N] (step by neuron), dt_ms the step, neurons 0 .. n_exc-1
+ * drawn in blue (excitatory) and the rest in red (inhibitory), time in ms across, neuron index down. */
+BJ_API bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, int64_t n_exc,
+                               const char *title);
 
 #ifdef __cplusplus
 }

@@ -198,6 +198,7 @@ int main(int argc, char **argv) {
     tests_cc();
     tests_var();
     tests_jit();
+    tests_sim();
     tests_fuse();
     tests_cpu();
     tests_rgraph();

@@ -88,6 +88,7 @@ void tests_misuse(void);
 void tests_cc(void);
 void tests_var(void);
 void tests_jit(void);
+void tests_sim(void);
 void tests_fuse(void);
 void tests_cpu(void);
 void tests_rgraph(void);

@@ -17,6 +17,14 @@ bj_status core_verr(bj_status s, const char *fmt, va_list ap) {
 
 bj_status core_last_status(void) { return last_status; }
 
+bj_status bj_set_error(bj_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    core_verr(s, fmt ? fmt : "", ap);
+    va_end(ap);
+    return s;
+}
+
 bj_status core_err(bj_status s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -1,0 +1,92 @@
+/* raster.c — spike raster pictures (SVG): neurons by time, excitatory and inhibitory populations in two colours,
+ * with axes, ticks and a title; written from a recorded spike matrix. Uses only the public API. */
+#include <brainjit.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define W 960.0  /* plot area */
+#define H 540.0
+#define ML 70.0  /* margins */
+#define MR 20.0
+#define MT 40.0
+#define MB 50.0
+
+/* A "nice" tick step (1, 2, 5 x 10^k) giving about n ticks over span. */
+static double tick_step(double span, int n) {
+    double raw = span / n, p = 1;
+    while (p * 10 <= raw) p *= 10;
+    while (p > raw) p /= 10;
+    return raw >= 5 * p ? 5 * p : raw >= 2 * p ? 2 * p : p;
+}
+
+static void xml_text(FILE *f, const char *s) {
+    for (; s && *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else fputc(*s, f);
+    }
+}
+
+bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, int64_t n_exc, const char *title) {
+    if (!path) return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: path is NULL");
+    if (!bj_array_valid(spikes))
+        return bj_set_error(spikes ? BJ_ERR_HANDLE : BJ_ERR_ARG, "bj_raster_svg: spikes is %s",
+                            spikes ? "not a live array" : "NULL");
+    if (bj_array_dtype(spikes) != BJ_BOOL || bj_array_rank(spikes) != 2)
+        return bj_set_error(BJ_ERR_SHAPE, "bj_raster_svg: spikes must be a bool[T, N] array, not %s of rank %d",
+                            bj_dtype_name(bj_array_dtype(spikes)), bj_array_rank(spikes));
+    if (!(dt_ms > 0)) return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: dt_ms must be positive, not %g", dt_ms);
+    const int64_t *sh = bj_array_shape(spikes);
+    int64_t T = sh[0], N = sh[1];
+    if (n_exc < 0 || n_exc > N)
+        return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: n_exc = %lld is outside [0, %lld]", (long long)n_exc,
+                            (long long)N);
+    FILE *f = fopen(path, "w");
+    if (!f) return bj_set_error(BJ_ERR_IO, "bj_raster_svg: cannot write %s: %s", path, strerror(errno));
+    const unsigned char *s = bj_array_data(spikes);
+    double t_end = (double)T * dt_ms, xs = W / (t_end > 0 ? t_end : 1), ys = H / (double)(N > 0 ? N : 1);
+    double mark_w = xs * dt_ms > 1.2 ? xs * dt_ms : 1.2, mark_h = ys > 1.0 ? ys : 1.0;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+               "font-family=\"sans-serif\" font-size=\"13\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            ML + W + MR, MT + H + MB, ML + W + MR, MT + H + MB);
+    fprintf(f, "<text x=\"%.0f\" y=\"24\" font-size=\"16\">", ML);
+    xml_text(f, title ? title : "spike raster");
+    fprintf(f, "</text>\n");
+    /* one path per population: a small rectangle per spike, neuron 0 at the top */
+    const char *colour[2] = {"#1f5fbf", "#d62728"};
+    for (int pop = 0; pop < 2; pop++) {
+        int64_t lo = pop ? n_exc : 0, hi = pop ? N : n_exc;
+        if (lo >= hi) continue;
+        fprintf(f, "<path fill=\"%s\" d=\"", colour[pop]);
+        for (int64_t t = 0; t < T; t++)
+            for (int64_t i = lo; i < hi; i++)
+                if (s[t * N + i])
+                    fprintf(f, "M%.1f %.1fh%.2fv%.2fh-%.2fz", ML + (double)t * dt_ms * xs, MT + (double)i * ys,
+                            mark_w, mark_h, mark_w);
+        fprintf(f, "\"/>\n");
+    }
+    /* axes and ticks */
+    fprintf(f, "<g stroke=\"black\" fill=\"none\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\"/></g>\n",
+            ML, MT, W, H);
+    double st = tick_step(t_end, 8);
+    for (double x = 0; x <= t_end + 1e-9 && st > 0; x += st)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"black\"/><text x=\"%.1f\" y=\"%.0f\" "
+                   "text-anchor=\"middle\">%g</text>\n", ML + x * xs, MT + H, ML + x * xs, MT + H + 5, ML + x * xs,
+                MT + H + 20, x);
+    double sn = tick_step((double)N, 6);
+    for (double y = 0; y <= (double)N + 1e-9 && sn > 0; y += sn)
+        fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"black\"/><text x=\"%.0f\" y=\"%.1f\" "
+                   "text-anchor=\"end\">%g</text>\n", ML - 5, MT + y * ys, ML, MT + y * ys, ML - 8, MT + y * ys + 4, y);
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">time (ms)</text>\n", ML + W / 2, MT + H + 42);
+    fprintf(f, "<text transform=\"translate(18 %.0f) rotate(-90)\" text-anchor=\"middle\">neuron</text>\n", MT + H / 2);
+    if (n_exc > 0 && n_exc < N)
+        fprintf(f, "<text x=\"%.0f\" y=\"24\" text-anchor=\"end\"><tspan fill=\"%s\">excitatory</tspan> / "
+                   "<tspan fill=\"%s\">inhibitory</tspan></text>\n", ML + W, colour[0], colour[1]);
+    fprintf(f, "</svg>\n");
+    bool bad = ferror(f) != 0;
+    if (fclose(f) || bad) return bj_set_error(BJ_ERR_IO, "bj_raster_svg: writing %s failed", path);
+    return BJ_OK;
+}

@@ -1,0 +1,64 @@
+/* test_sim.c — the simulation helpers built on the public API: spike raster pictures. */
+#include "test.h"
+
+#include <stdlib.h>
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
+    if (s) s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+static int count(const char *s, const char *sub) {
+    int k = 0;
+    for (const char *p = s ? strstr(s, sub) : NULL; p; p = strstr(p + 1, sub)) k++;
+    return k;
+}
+
+/* Every spike is one mark, in its population's colour; axes and title are there. */
+static void sim_raster_svg(void) {
+    enum { T = 50, N = 10 };
+    bool s[T * N] = {0};
+    int ne = 0, ni = 0;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < N; i++)
+            if ((t * 7 + i * 3) % 11 == 0) s[t * N + i] = true, i < 8 ? ne++ : ni++;
+    bj_array *a = bj_array_new(BJ_BOOL, 2, (int64_t[]){T, N}, s);
+    CHECK(bj_raster_svg("tmp/raster.svg", a, 0.1, 8, "test <raster>") == BJ_OK);
+    char *svg = slurp("tmp/raster.svg");
+    CHECK(svg && strstr(svg, "<svg") && strstr(svg, "</svg>"));
+    CHECK(strstr(svg, "test &lt;raster&gt;") != NULL);
+    CHECK(strstr(svg, "time (ms)") && strstr(svg, "excitatory"));
+    /* the two paths: count marks after each colour */
+    const char *blue = strstr(svg, "fill=\"#1f5fbf\""), *red = strstr(svg, "fill=\"#d62728\"");
+    CHECK(blue && red && blue < red);
+    if (blue && red) {
+        char *e = strndup(blue, (size_t)(red - blue));
+        CHECK_MSG(count(e, "M") == ne, "%d marks for %d excitatory spikes", count(e, "M"), ne);
+        free(e);
+        const char *end = strstr(red, "/>");
+        char *i = end ? strndup(red, (size_t)(end - red)) : NULL;
+        CHECK_MSG(i && count(i, "M") == ni, "%d marks for %d inhibitory spikes", count(i, "M"), ni);
+        free(i);
+    }
+    free(svg);
+    /* errors */
+    CHECK(bj_raster_svg(NULL, a, 0.1, 8, NULL) == BJ_ERR_ARG);
+    CHECK(bj_raster_svg("tmp/r.svg", a, 0, 8, NULL) == BJ_ERR_ARG && strstr(bj_last_error(), "dt_ms"));
+    CHECK(bj_raster_svg("tmp/r.svg", a, 0.1, 11, NULL) == BJ_ERR_ARG && strstr(bj_last_error(), "n_exc"));
+    CHECK(bj_raster_svg("/nonexistent/dir/r.svg", a, 0.1, 8, NULL) == BJ_ERR_IO);
+    bj_array *f = bj_array_zeros(BJ_F32, 2, (int64_t[]){2, 2});
+    CHECK(bj_raster_svg("tmp/r.svg", f, 0.1, 1, NULL) == BJ_ERR_SHAPE && strstr(bj_last_error(), "bool[T, N]"));
+    bj_array_release(f);
+    bj_array_release(a);
+    CHECK(bj_raster_svg("tmp/r.svg", a, 0.1, 1, NULL) == BJ_ERR_HANDLE);
+}
+
+void tests_sim(void) { RUN(sim_raster_svg); }
