@@ -1,4 +1,5 @@
-# Makefile — builds libbrainjit (static and shared), the test suite (plain and under ASan+UBSan) and the demo.
+# Makefile — builds libbrainjit (static and shared), the test suite (plain and under ASan+UBSan), the examples and
+# the demo (the COBA network).
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
@@ -15,11 +16,11 @@ HDRS      := $(shell find src include -name '*.h' -o -name '*.def')
 OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/prelude_text.o
 SAN_OBJS  := $(SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/prelude_text.o
 # The prelude of generated C (src/core/bjmath.h + src/backend/c/prelude.h) is compiled into the library as text.
-PRELUDE_HDRS := src/core/bjmath.h src/core/philox.h src/backend/c/prelude.h
+PRELUDE_HDRS := src/core/bjmath.h src/core/philox.h src/core/bjconn.h src/core/bjrand.h src/backend/c/prelude.h
 TEST_SRCS := $(sort $(wildcard tests/*.c))
 
 .PHONY: all lib test test-plain test-san test-examples demo bench stats install clean
-all: lib $(BUILD)/test_all $(BUILD)/demo examples
+all: lib $(BUILD)/test_all examples
 lib: $(BUILD)/libbrainjit.a $(BUILD)/libbrainjit.so
 
 $(BUILD)/obj/%.o: %.c $(HDRS) | $(XXHASH_H)
@@ -64,7 +65,10 @@ test: test-plain test-san test-examples
 	@echo "make test: plain and sanitizer runs and the examples passed"
 # The examples check their own results (exit status) on both backends.
 test-examples: examples
-	for b in cpu interp; do for e in $(EXAMPLES); do $(abspath $(BUILD))/examples/$$e $$b > /dev/null || exit 1; done; done
+	for b in cpu interp; do \
+	  $(abspath $(BUILD))/examples/hello $$b > /dev/null && $(abspath $(BUILD))/examples/selu $$b > /dev/null && \
+	  $(abspath $(BUILD))/examples/coba --backend $$b --n 400 --duration 0.05 --quiet > /dev/null || exit 1; done
+	$(abspath $(BUILD))/examples/lif_codegen > /dev/null
 test-plain: $(BUILD)/test_all
 	cd tests && $(abspath $(BUILD))/test_all
 test-san: $(BUILD)/test_all_san
@@ -80,17 +84,16 @@ fuzz-cpu: $(BUILD)/test_all
 	cd tests && BJ_DISK_CACHE=0 BJ_RGRAPH_COUNT=$${BJ_RGRAPH_COUNT:-20000} BJ_RGRAPH_SEED=$${BJ_RGRAPH_SEED:-$$(($$(date +%s) * 100000))} \
 	  $(abspath $(BUILD))/test_all rgraph_random_graphs
 
-$(BUILD)/demo: examples/demo.c $(BUILD)/libbrainjit.a
-	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libbrainjit.a $(LDLIBS) -o $@
-# The other examples: build/examples/<name> (make examples).
-EXAMPLES := $(filter-out demo,$(basename $(notdir $(wildcard examples/*.c))))
+# `make demo`: the COBA network, 4,000 neurons, 1 s simulated, with its spike raster (build/coba_raster.svg).
+demo: $(BUILD)/examples/coba
+	$(abspath $(BUILD))/examples/coba --svg $(BUILD)/coba_raster.svg
+# The examples: build/examples/<name> (make examples).
+EXAMPLES := $(basename $(notdir $(wildcard examples/*.c)))
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libbrainjit.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libbrainjit.a $(LDLIBS) -o $@
 .PHONY: examples
 examples: $(EXAMPLES:%=$(BUILD)/examples/%)
-demo: $(BUILD)/demo
-	$(abspath $(BUILD))/demo
 
 # `make bench`: traced steps against hand-written C. The hand kernels get the generated code's flags (and the HH
 # kernel again with -ffast-math); BJ_CC makes the generated code use the same compiler. BENCH_ARGS passes options

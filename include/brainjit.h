@@ -299,6 +299,48 @@ BJ_API bj_val *bj_matmul(bj_val *a, bj_val *b);
 BJ_API bj_val *bj_dot(bj_val *a, bj_val *b);
 BJ_API bj_val *bj_outer(bj_val *a, bj_val *b);
 
+/* Sparse connectivity and event-driven propagation (docs/ops.md, "Sparse connectivity"; docs/architecture.md).
+ * A projection from n_pre presynaptic to n_post postsynaptic neurons is a CSR matrix with one row per presynaptic
+ * neuron: indptr [n_pre + 1] and indices [nnz] (integer vectors; the targets of neuron i are
+ * indices[indptr[i] .. indptr[i + 1] - 1]), with weights either one scalar for every synapse (homogeneous: a C
+ * number or a 0-d value) or one per synapse ([nnz], in indices' order). All four ops return float [n_post]: y[post]
+ * = the sum over synapses pre -> post of the weight (times x[pre] for the non-event ops), added in ascending pre
+ * order, so every backend gives the same bits. At run time a row's range is clamped into [0, nnz] and targets
+ * outside [0, n_post) are dropped (bj_conn_check validates a matrix beforehand; constant matrices are checked when
+ * traced). The kernels are single-threaded. Use the lower-case macros (the weight may be a C number):
+ *   csrmv:         y = sum of w * x[pre] over every row (BrainPy's csrmv with transpose=True); the result dtype is
+ *                  the promotion of the weights and x, float32 unless float64.
+ *   event_csrmv:   spikes bool [n_pre]: only the rows of neurons that spiked are read, adding w.
+ *   jitconn_*:     procedural connectivity: no matrix is stored; the rows of a fixed-probability network (each pair
+ *                  connected with probability p, independently) are generated inside the kernel from the seed, the
+ *                  network bj_conn_fixed_prob builds for the same arguments (bit for bit). One weight for all
+ *                  synapses; n_pre, n_post <= 2^31 - 1. allow_self false drops the pairs pre == post. */
+BJ_API bj_val *bj_csrmv_in(bj_val *indptr, bj_val *indices, bj_in weights, bj_val *x, int64_t n_post);
+BJ_API bj_val *bj_event_csrmv_in(bj_val *indptr, bj_val *indices, bj_in weights, bj_val *spikes, int64_t n_post);
+BJ_API bj_val *bj_jitconn_mv_in(bj_val *x, bj_in weight, double p, uint64_t seed, int64_t n_post, bool allow_self);
+BJ_API bj_val *bj_jitconn_event_mv_in(bj_val *spikes, bj_in weight, double p, uint64_t seed, int64_t n_post,
+                                      bool allow_self);
+#define bj_csrmv(indptr, indices, w, x, n_post) bj_csrmv_in(indptr, indices, BJ_IN(w), x, n_post)
+#define bj_event_csrmv(indptr, indices, w, spikes, n_post) bj_event_csrmv_in(indptr, indices, BJ_IN(w), spikes, n_post)
+#define bj_jitconn_mv(x, w, p, seed, n_post, allow_self) bj_jitconn_mv_in(x, BJ_IN(w), p, seed, n_post, allow_self)
+#define bj_jitconn_event_mv(spikes, w, p, seed, n_post, allow_self)                                                   \
+    bj_jitconn_event_mv_in(spikes, BJ_IN(w), p, seed, n_post, allow_self)
+
+/* Building CSR matrices on the host (int32 indptr and indices; new references; n_pre, n_post <= 2^31 - 1).
+ * fixed_prob: each pair connected with probability p in [0, 1], independently, from the seed (rows sorted; the
+ *   generator of the jitconn ops, so they describe the same network). allow_self false drops pre == post (for two
+ *   populations of different sizes: the pairs whose indices are equal). More than 2^31 - 1 synapses is an error.
+ * from_pairs: synapse k is pre[k] -> post[k] (integer vectors of one length, values in range); rows in pre order,
+ *   each row's synapses in the order of the pairs (a stable sort), duplicates kept. order (may be NULL) receives
+ *   int32 [nnz]: the pair index of each synapse, to put per-pair weights in CSR order (bj_take(w, order)).
+ * check: BJ_OK if indptr (n_pre + 1 entries, non-decreasing within [0, nnz]) and indices (each in [0, n_post)) are a
+ *   valid matrix; otherwise an error naming the first bad entry. */
+BJ_API bj_status bj_conn_fixed_prob(int64_t n_pre, int64_t n_post, double p, uint64_t seed, bool allow_self,
+                                    bj_array **indptr, bj_array **indices);
+BJ_API bj_status bj_conn_from_pairs(int64_t n_pre, int64_t n_post, const bj_array *pre, const bj_array *post,
+                                    bj_array **indptr, bj_array **indices, bj_array **order);
+BJ_API bj_status bj_conn_check(int64_t n_pre, int64_t n_post, const bj_array *indptr, const bj_array *indices);
+
 /* Creation inside a trace. */
 BJ_API bj_val *bj_full(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape, double value);
 BJ_API bj_val *bj_zeros(bj_trace *t, bj_dtype dtype, int rank, const int64_t *shape);
@@ -318,7 +360,9 @@ typedef struct bj_attrs {
     int64_t start[BJ_MAX_RANK], stop[BJ_MAX_RANK], step[BJ_MAX_RANK]; /* slice */
     bj_dtype dtype;                /* astype, full, iota, arange, eye */
     double value, stop_value, step_value; /* full (value), arange (value = start) */
-    int64_t n, m, k;               /* eye, repeat (n = repeats) */
+    int64_t n, m, k;               /* eye, repeat (n = repeats); sparse ops (n = n_post) */
+    uint64_t seed;                 /* jitconn_mv, jitconn_event_mv (with value = p, allow_self) */
+    bool allow_self;
 } bj_attrs;
 /* ins: operand values (for creation ops, none: pass t). Unused attrs are ignored. Borrowed result. */
 BJ_API bj_val *bj_op(bj_trace *t, const char *name, bj_val *const *ins, int nin, const bj_attrs *attrs);
@@ -506,6 +550,39 @@ BJ_API bj_status bj_return_n(bj_trace *t, bj_val *const *vs, int n);
 BJ_API bj_val *bj_var_read(bj_trace *t, bj_var *v);
 BJ_API bj_status bj_var_write(bj_trace *t, bj_var *v, bj_val *x);
 
+/* Compiled loops (BrainPy's for_loop, JAX's scan), inside a jit trace. The body is traced once and runs n times
+ * inside the compiled code. Its values: the step index (int32 scalar, 0 .. n-1), the explicit carries (initial
+ * values init[0..ncarry-1]; the body yields new values of the same types), and per-step operands x_i = xs_i[step]
+ * (each xs_i has a leading axis of at least n). Variables read or written in the body are carried automatically
+ * (their values after the loop are the last step's). The body also yields nys per-step values, which come out
+ * stacked along a new leading axis, recorded every `every` steps (steps every-1, 2*every-1, ...: n / every rows):
+ * monitors such as spikes [T, N]. final receives the carries after the last step (the init values when n == 0).
+ *
+ *     static bj_status step(bj_trace *t, void *ud) {            // v += x; record v's spikes
+ *         LIF *m = ud;
+ *         bj_val *v = bj_add(bj_var_read(t, m->v), bj_loop_x(t, 0));
+ *         bj_var_write(t, m->v, bj_where(bj_gt(v, 1.0), 0.0, v));
+ *         bj_val *spk = bj_gt(v, 1.0);
+ *         return bj_loop_yield(t, NULL, 0, &spk, 1);
+ *     }
+ *     bj_val *spikes;                                           // bool[T, N]
+ *     bj_for_loop(t, T, 1, step, m, NULL, 0, &inputs, 1, NULL, &spikes, 1);
+ */
+typedef bj_status (*bj_loop_fn)(bj_trace *t, void *ud);
+BJ_API bj_status bj_for_loop(bj_trace *t, int64_t n, int64_t every, bj_loop_fn body, void *ud, bj_val *const *init,
+                             int ncarry, bj_val *const *xs, int nxs, bj_val **final, bj_val **ys, int nys);
+/* Inside a body: the step, carry i, per-step operand i; then yield the new carries and the per-step values. */
+BJ_API bj_val *bj_loop_step(bj_trace *t);
+BJ_API bj_val *bj_loop_carry(bj_trace *t, int i);
+BJ_API bj_val *bj_loop_x(bj_trace *t, int i);
+BJ_API bj_status bj_loop_yield(bj_trace *t, bj_val *const *new_carry, int ncarry, bj_val *const *ys, int nys);
+/* The same without a callback (foreign callers): begin opens the body, end closes it (on every path: after an
+ * error too) and gives the results. */
+BJ_API bj_status bj_loop_begin(bj_trace *t, int64_t n, int64_t every, bj_val *const *init, int ncarry,
+                               bj_val *const *xs, int nxs);
+BJ_API bj_status bj_loop_end(bj_trace *t, bj_val *const *new_carry, int ncarry, bj_val *const *ys, int nys,
+                             bj_val **final, bj_val **stacked);
+
 /* Introspection. print: "<jit selu: backend=cpu, 0 Variables, 2/64 signatures cached>". */
 BJ_API bj_status bj_jit_print(const bj_jit *f, FILE *out);
 BJ_API char *bj_jit_to_string(const bj_jit *f); /* free with bj_free */
@@ -593,11 +670,92 @@ typedef struct bj_cpu_stats {
 } bj_cpu_stats;
 BJ_API void bj_cpu_stats_get(bj_cpu_stats *out);
 
+/* ---------------------------------------------------------------- random numbers
+ * Counter-based and functional, as JAX: a key is a uint32[2] array, and a draw is a pure function of the key, the
+ * distribution and the element's flat C-order index, computed by Philox4x32-10 (Random123). So the same key gives
+ * the same numbers on every backend and thread count, bit for bit, whether or not the draw is fused with other ops;
+ * the same key also gives the same numbers twice (use split or fold_in for new ones, or a RandomState below). The
+ * first elements of a larger draw are those of a smaller one. Draws of different distributions from one key are
+ * independent (each has its own counter stream); bernoulli is uniform < p. Methods and accuracy: docs/architecture.md
+ * ("Random numbers"); names for bj_op: docs/ops.md. Each returns a borrowed value in key's trace, or NULL.
+ *   key:       bj_random_key(seed) is the array {seed & 0xffffffff, seed >> 32} (new reference); inside a trace,
+ *              bj_random_key_const makes it a constant.
+ *   bits:      uint32 random words.
+ *   uniform:   [lo, hi) in float32 or float64 (u * (hi - lo) + lo with u in [0, 1), at least lo; rounding can give
+ *              hi when hi - lo is large against the spacing at hi). lo and hi: C numbers (finite, lo < hi) or
+ *              values broadcasting to the shape; [0, 1) draws use 23 (float32) or 52 (float64) random bits.
+ *   normal:    standard normal, float32 or float64 (Box-Muller in float64; float32 is that value rounded).
+ *   bernoulli: bool, true with probability p (a C number in [0, 1], or a value: float64 p compares in float64,
+ *              other dtypes in float32).
+ *   randint:   integers in [lo, hi), int32, int64 or uint32; lo and hi C integers (lo < hi, both fit the dtype) or
+ *              integer values (where hi <= lo the result is lo, as JAX). Bias below (hi - lo) / 2^64.
+ *   poisson:   counts with mean lam (a C number >= 0, or a value) as int32, int64, float32 or float64; a traced lam
+ *              < 0 or NaN gives -1, +inf gives the dtype's largest value (+inf for floats).
+ *   split:     n >= 1 new keys, uint32[n, 2], independent of key's draws and of each other.
+ *   fold_in:   a new key from key and 32 bits of data (a C integer in [INT32_MIN, UINT32_MAX], or an integer
+ *              scalar value, converted to uint32). */
+BJ_API bj_array *bj_random_key(uint64_t seed);
+BJ_API bj_val *bj_random_key_const(bj_trace *t, uint64_t seed);
+BJ_API bj_val *bj_random_bits(bj_val *key, int rank, const int64_t *shape);
+BJ_API bj_val *bj_random_uniform_in(bj_val *key, bj_dtype dtype, int rank, const int64_t *shape, bj_in lo, bj_in hi);
+BJ_API bj_val *bj_random_normal(bj_val *key, bj_dtype dtype, int rank, const int64_t *shape);
+BJ_API bj_val *bj_random_bernoulli_in(bj_val *key, bj_in p, int rank, const int64_t *shape);
+BJ_API bj_val *bj_random_randint_in(bj_val *key, bj_in lo, bj_in hi, bj_dtype dtype, int rank, const int64_t *shape);
+BJ_API bj_val *bj_random_poisson_in(bj_val *key, bj_in lam, bj_dtype dtype, int rank, const int64_t *shape);
+BJ_API bj_val *bj_random_split(bj_val *key, int64_t n);
+BJ_API bj_val *bj_random_fold_in_in(bj_val *key, bj_in data);
+#define bj_random_uniform(key, dtype, rank, shape, lo, hi) bj_random_uniform_in(key, dtype, rank, shape, BJ_IN(lo), BJ_IN(hi))
+#define bj_random_bernoulli(key, p, rank, shape) bj_random_bernoulli_in(key, BJ_IN(p), rank, shape)
+#define bj_random_randint(key, lo, hi, dtype, rank, shape) bj_random_randint_in(key, BJ_IN(lo), BJ_IN(hi), dtype, rank, shape)
+#define bj_random_poisson(key, lam, dtype, rank, shape) bj_random_poisson_in(key, BJ_IN(lam), dtype, rank, shape)
+#define bj_random_fold_in(key, data) bj_random_fold_in_in(key, BJ_IN(data))
+
+/* RandomState (BrainPy's bm.random.RandomState): a Variable holding a key. Inside a jit trace, next reads the
+ * key, writes back key 0 of its split and returns key 1 (JAX's `key, sub = split(key)`), so every call of the
+ * jitted function draws new numbers from the returned key, and the same seed reproduces the same sequence on every
+ * backend. Several draws in one call: call next again (or split its key). new: name NULL gives "Variable<N>"; a
+ * new reference, like bj_var_new. seed: re-seeds outside traces (an error while tracing, as bj_var_set). */
+BJ_API bj_var *bj_random_state_new(const char *name, uint64_t seed);
+BJ_API bj_status bj_random_state_seed(bj_var *state, uint64_t seed);
+BJ_API bj_val *bj_random_state_next(bj_trace *t, bj_var *state);
+
 /* ---------------------------------------------------------------- simulation helpers (src/sim/)
  * A spike raster as an SVG picture: spikes is bool[T, N] (step by neuron), dt_ms the step, neurons 0 .. n_exc-1
  * drawn in blue (excitatory) and the rest in red (inhibitory), time in ms across, neuron index down. */
 BJ_API bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, int64_t n_exc,
                                const char *title);
+/* Progress of a long run on stderr, updated by the host between compiled chunks of steps: "[coba] 0.42 / 1.00 s
+ * simulated, 18.3 Hz, 42%, about 1.2 s left", rewritten in place. Silent when quiet, when stderr is not a
+ * terminal, when BJ_PROGRESS=0, and during the first 2 s of a run (BJ_PROGRESS_AFTER=<seconds> changes that); at
+ * most 4 updates a second. free clears the line. */
+/* The standard networks (src/sim/): "coba" (BrainPy's COBA: LIF, exponential conductances), run as one
+ * compiled loop per chunk of steps, with progress on stderr for long runs. Zero fields take the defaults. About 80
+ * inputs per neuron (p = 80 / n); 80% excitatory neurons (the first ones). */
+typedef struct bj_net_opts {
+    const char *model;    /* "coba" (default) */
+    int64_t n;            /* neurons (default 4000) */
+    double duration_s;    /* simulated seconds (default 1) */
+    uint64_t seed;        /* initial state and connectivity (default 42) */
+    const char *backend;  /* "cpu" (default) or "interp" */
+    bool f64;             /* float64 state (default float32) */
+    bool procedural;      /* connectivity generated inside the kernels instead of stored */
+    bool quiet;           /* no progress line */
+    bool record;          /* keep every spike: bool[steps, n] in the result */
+    int64_t chunk_steps;  /* steps per compiled call (default 1000) */
+} bj_net_opts;
+typedef struct bj_net_result {
+    int64_t n, n_exc, steps, spikes_e, spikes_i;
+    double dt_ms, p;
+    double rate_e_hz, rate_i_hz, rate_hz; /* mean firing rates */
+    double sim_s, wall_s, compile_s, build_s; /* simulated; run (without compiling); trace + compile; connectivity */
+    bj_array *spikes;     /* with record: new reference, release it */
+} bj_net_result;
+BJ_API bj_status bj_net_run(const bj_net_opts *o, bj_net_result *r);
+
+typedef struct bj_progress bj_progress;
+BJ_API bj_progress *bj_progress_new(const char *label, double total_sim_s, bool quiet);
+BJ_API void bj_progress_update(bj_progress *p, double done_sim_s, double rate_hz);
+BJ_API void bj_progress_free(bj_progress *p);
 
 #ifdef __cplusplus
 }

@@ -199,11 +199,15 @@ int main(int argc, char **argv) {
     tests_var();
     tests_jit();
     tests_sim();
+    tests_net();
     tests_fuse();
     tests_cpu();
     tests_rgraph();
     tests_alias();
     tests_symbolic();
+    tests_for();
+    tests_sparse();
+    tests_random();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -89,9 +89,13 @@ void tests_cc(void);
 void tests_var(void);
 void tests_jit(void);
 void tests_sim(void);
+void tests_net(void);
 void tests_fuse(void);
 void tests_cpu(void);
 void tests_rgraph(void);
 void tests_alias(void);
 void tests_symbolic(void);
+void tests_for(void);
+void tests_sparse(void);
+void tests_random(void);
 #endif

@@ -270,10 +270,14 @@ static const char *const OTHER_OPS[] = {"where", "clip", "astype", "reshape", "b
                                         "concatenate", "slice", "dynamic_slice", "dynamic_update_slice", "flip",
                                         "take", "scatter_set", "scatter_add", "sum", "prod", "mean", "max", "min",
                                         "any", "all", "argmax", "argmin", "cumsum", "cumprod", "matmul", "full",
-                                        "iota"};
+                                        "iota",
+                                        /* sparse ops: differential tests in test_sparse.c */
+                                        "csrmv", "event_csrmv", "jitconn_mv", "jitconn_event_mv",
+                                        /* random numbers: differential tests in test_random.c */
+                                        "random"};
 /* Built by the trace itself rather than by bj_op: arguments, constants and literals appear in every test here;
  * call has no public builder yet. */
-static const char *const GRAPH_OPS[] = {"arg", "const", "lit", "call"};
+static const char *const GRAPH_OPS[] = {"arg", "const", "lit", "call", "for"}; /* for: tests/test_for.c */
 
 static bool listed(const char *name, const char *const *list, int n) {
     for (int i = 0; i < n; i++)

@@ -1,7 +1,10 @@
 /* test_sim.c — the simulation helpers built on the public API: spike raster pictures. */
 #include "test.h"
 
+#include <fcntl.h>
+#include <pty.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static char *slurp(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -61,4 +64,42 @@ static void sim_raster_svg(void) {
     CHECK(bj_raster_svg("tmp/r.svg", a, 0.1, 1, NULL) == BJ_ERR_HANDLE);
 }
 
-void tests_sim(void) { RUN(sim_raster_svg); }
+/* Progress lines reach a terminal (a pseudo-terminal here) and nothing else: not a pipe, not when quiet. */
+static void sim_progress(void) {
+    setenv("BJ_PROGRESS_AFTER", "0", 1);
+    int master, slave, saved = dup(2);
+    CHECK(openpty(&master, &slave, NULL, NULL, NULL) == 0);
+    fflush(stderr);
+    dup2(slave, 2);
+    bj_progress *p = bj_progress_new("test", 1.0, false), *q = bj_progress_new("quiet", 1.0, true);
+    bj_progress_update(p, 0.5, 10.0);
+    bj_progress_update(q, 0.5, 10.0);
+    bj_progress_free(p), bj_progress_free(q);
+    fflush(stderr);
+    dup2(saved, 2);
+    char buf[512] = {0};
+    fcntl(master, F_SETFL, O_NONBLOCK);
+    ssize_t n = read(master, buf, sizeof buf - 1);
+    CHECK_MSG(n > 0 && strstr(buf, "[test] 0.50 / 1.00 s simulated, 10.0 Hz, 50%"), "terminal got '%s'", buf);
+    CHECK(!strstr(buf, "[quiet]"));
+    close(master), close(slave);
+    /* a pipe is not a terminal: silent */
+    int fd[2];
+    CHECK(pipe(fd) == 0);
+    dup2(fd[1], 2);
+    p = bj_progress_new("pipe", 1.0, false);
+    bj_progress_update(p, 0.5, 10.0);
+    bj_progress_free(p);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(fd[1]);
+    fcntl(fd[0], F_SETFL, O_NONBLOCK);
+    CHECK(read(fd[0], buf, sizeof buf) <= 0);
+    close(fd[0]), close(saved);
+    unsetenv("BJ_PROGRESS_AFTER");
+}
+
+void tests_sim(void) {
+    RUN(sim_raster_svg);
+    RUN(sim_progress);
+}

@@ -4,7 +4,7 @@
  * weak flag, operands, attributes, literal value, constant bytes, region). Building an identical node twice
  * returns the first one, so common subexpressions are shared as the trace is built and node identity is
  * structural. Node ids are creation order; operands always exist before their users, so sorting by id is a
- * topological order. Nested regions (bodies of calls, later loops and branches) are built while "open": nodes
+ * topological order. Nested regions (bodies of calls and loops, later branches) are built while "open": nodes
  * built meanwhile belong to them, may use values of enclosing regions, and are never shared with other regions. */
 #include "ir/ir.h"
 
@@ -184,6 +184,85 @@ ir_node *ir_call(ir_trace *t, ir_region *r, ir_node *const *ins, int which) {
                                     .body = r});
 }
 
+static bool same_type(const ir_node *a, const ir_node *b) {
+    return a->dtype == b->dtype && a->rank == b->rank &&
+           (!a->rank || !memcmp(a->shape, b->shape, sizeof(int64_t) * a->rank));
+}
+
+/* Whether region r is open: the current region or one of its ancestors. */
+static bool region_open(const ir_trace *t, const ir_region *r) {
+    for (const ir_region *q = t->cur; q; q = q->parent)
+        if (q == r) return true;
+    return false;
+}
+
+ir_node *ir_for(ir_trace *t, int64_t n, int64_t every, ir_region *body, ir_node *const *init, int ncarry,
+                int which) {
+    if (!t || t->status) return NULL;
+    char a[96], b[96];
+    if (!body) return ir_fail(t, BJ_ERR_ARG, "for: the body region is NULL");
+    if (region_open(t, body)) return ir_fail(t, BJ_ERR_ARG, "for: the body region is still open (close it first)");
+    if (body->nparams < 1 || !body->params || body->params[0]->trace != t)
+        return ir_fail(t, BJ_ERR_ARG, "for: the body has no step parameter (or was built in another trace)");
+    if (body->parent != t->cur)
+        return ir_fail(t, BJ_ERR_ARG, "for: the body was built in another region than the loop");
+    if (n < 0) return ir_fail(t, BJ_ERR_ARG, "for: n = %lld steps; n must be >= 0", (long long)n);
+    if (n > INT32_MAX)
+        return ir_fail(t, BJ_ERR_ARG, "for: n = %lld steps; at most %d (the step is an int32)", (long long)n, INT32_MAX);
+    if (every < 1) return ir_fail(t, BJ_ERR_ARG, "for: every = %lld; must be >= 1", (long long)every);
+    if (ncarry < 0 || ncarry + 1 != body->nparams)
+        return ir_fail(t, BJ_ERR_ARG, "for: %d carries, but the body has %d parameters (wants the step, then one per "
+                       "carry)", ncarry, body->nparams);
+    if (body->nresults < ncarry)
+        return ir_fail(t, BJ_ERR_ARG, "for: the body returns %d results, fewer than its %d carries", body->nresults,
+                       ncarry);
+    const ir_node *sp = body->params[0];
+    if (sp->dtype != BJ_I32 || sp->rank != 0)
+        return ir_fail(t, BJ_ERR_ARG, "for: body parameter 0 (the step) is %s; it must be i32[]",
+                       core_fmt_type(a, sizeof a, sp->dtype, sp->rank, sp->shape));
+    if (ncarry > 0 && !init) return ir_fail(t, BJ_ERR_ARG, "for: %d carries but init is NULL", ncarry);
+    for (int k = 0; k < ncarry; k++) {
+        const ir_node *p = body->params[k + 1], *r = body->results[k], *v = init[k];
+        if (!v || v->magic != IR_NODE_MAGIC || v->trace != t)
+            return ir_fail(t, BJ_ERR_ARG, "for: init %d is not a value of this trace", k);
+        core_fmt_type(b, sizeof b, p->dtype, p->rank, p->shape);
+        if (!same_type(v, p))
+            return ir_fail(t, BJ_ERR_SHAPE, "for: carry %d: the init is %s, the body's parameter is %s", k,
+                           core_fmt_type(a, sizeof a, v->dtype, v->rank, v->shape), b);
+        if (!same_type(r, p))
+            return ir_fail(t, BJ_ERR_SHAPE, "for: carry %d: the body returns %s for a carry of type %s", k,
+                           core_fmt_type(a, sizeof a, r->dtype, r->rank, r->shape), b);
+    }
+    if (which < 0 || which >= body->nresults)
+        return ir_fail(t, BJ_ERR_ARG, "for: result %d of a body with %d results", which, body->nresults);
+    const ir_node *res = body->results[which];
+    int rank = res->rank;
+    int64_t shape[BJ_MAX_RANK];
+    if (which < ncarry) {
+        memcpy(shape, res->shape, sizeof shape);
+    } else {
+        if (res->rank + 1 > BJ_MAX_RANK)
+            return ir_fail(t, BJ_ERR_SHAPE, "for: stacking result %d (%s) would exceed rank %d", which,
+                           core_fmt_type(a, sizeof a, res->dtype, res->rank, res->shape), BJ_MAX_RANK);
+        rank = res->rank + 1;
+        shape[0] = n / every;
+        for (int k = 0; k < res->rank; k++) shape[k + 1] = res->shape[k];
+    }
+    int64_t attr[3] = {which, n, every};
+    return ir_intern(t, &(ir_proto){.op = IR_FOR, .dtype = res->dtype, .rank = rank, .shape = shape, .nin = ncarry,
+                                    .in = init, .nattr = 3, .attr = attr, .body = body});
+}
+
+bool ir_same_loop(const ir_node *a, const ir_node *b) {
+    if (a->op != IR_FOR || b->op != IR_FOR || a->body != b->body || a->region != b->region || a->nin != b->nin ||
+        a->nattr != 3 || b->nattr != 3 || a->attr[IR_FOR_N] != b->attr[IR_FOR_N] ||
+        a->attr[IR_FOR_EVERY] != b->attr[IR_FOR_EVERY])
+        return false;
+    for (int i = 0; i < a->nin; i++)
+        if (a->in[i] != b->in[i]) return false;
+    return true;
+}
+
 /* Marks every node reachable from n, looking through region bodies (their captured outer values count). */
 static void mark(ir_node *n, unsigned char *live) {
     if (live[n->id]) return;
@@ -237,8 +316,17 @@ bj_status ir_verify(const ir_graph *g) {
             if (n->in[j]->id >= n->id)
                 return core_err(BJ_ERR_INTERNAL, "verify: %%%d %s uses %%%d, built after it", n->id, info->name,
                                 n->in[j]->id);
-        if ((n->op == IR_CALL) != (n->body != NULL))
+        if ((n->op == IR_CALL || n->op == IR_FOR) != (n->body != NULL))
             return core_err(BJ_ERR_INTERNAL, "verify: %%%d %s region mismatch", n->id, info->name);
+        if (n->op == IR_FOR) { /* the builder's checks, again */
+            const ir_region *r = n->body;
+            bool ok = n->nattr == 3 && n->nin + 1 == r->nparams && r->nresults >= n->nin && n->attr[IR_FOR_WHICH] >= 0 &&
+                      n->attr[IR_FOR_WHICH] < r->nresults && n->attr[IR_FOR_N] >= 0 && n->attr[IR_FOR_EVERY] >= 1 &&
+                      r->params[0]->dtype == BJ_I32 && r->params[0]->rank == 0;
+            for (int k = 0; ok && k < n->nin; k++)
+                ok = same_type(n->in[k], r->params[k + 1]) && same_type(r->results[k], r->params[k + 1]);
+            if (!ok) return core_err(BJ_ERR_INTERNAL, "verify: %%%d for does not match its body", n->id);
+        }
     }
     return BJ_OK;
 }

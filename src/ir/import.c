@@ -1,5 +1,9 @@
 /* import.c — copying a finished graph into another trace as a region (the body of a call op): how a jitted
- * function traced once is called from every trace that uses it. */
+ * function traced once is called from every trace that uses it.
+ *
+ * Nested regions (call and loop bodies) are copied once each, however many nodes hold them (the FOR nodes of one
+ * loop share a body), and every node is interned in the copy of its own region, so a value captured by a nested
+ * body stays in the region that made it. */
 #include "ir/ir.h"
 
 #include <string.h>
@@ -8,14 +12,43 @@ typedef struct imp {
     ir_trace *t;
     ir_node **map; /* source node id -> copy */
     int depth;
+    ir_region *root; /* the copy of g's top level */
+    const ir_region **rfrom;
+    ir_region **rto;
+    int nreg, capreg;
 } imp;
 
 static ir_node *copy_node(imp *m, const ir_node *n);
 
-/* Copies region r (a call body inside the source graph) into a new region of m->t. */
+/* The copy of source region r (NULL: g's top level), or NULL if it has none yet. */
+static ir_region *region_copy(const imp *m, const ir_region *r) {
+    if (!r) return m->root;
+    for (int i = 0; i < m->nreg; i++)
+        if (m->rfrom[i] == r) return m->rto[i];
+    return NULL;
+}
+
+static bool region_note(imp *m, const ir_region *from, ir_region *to) {
+    if (m->nreg == m->capreg) {
+        int nc = m->capreg ? m->capreg * 2 : 8;
+        const ir_region **f = realloc(m->rfrom, sizeof *f * (size_t)nc);
+        if (f) m->rfrom = f;
+        ir_region **t = f ? realloc(m->rto, sizeof *t * (size_t)nc) : NULL;
+        if (!t) return ir_fail(m->t, BJ_ERR_NOMEM, "importing a call body: out of memory"), false;
+        m->rto = t, m->capreg = nc;
+    }
+    m->rfrom[m->nreg] = from, m->rto[m->nreg++] = to;
+    return true;
+}
+
+/* Copies region r (a call or loop body inside the source graph) into a new region of m->t, opened in t->cur. */
 static ir_region *copy_region(imp *m, const ir_region *r) {
     ir_region *nr = ir_region_begin(m->t);
     if (!nr) return NULL;
+    if (!region_note(m, r, nr)) {
+        ir_region_end(m->t, NULL, 0);
+        return NULL;
+    }
     for (int i = 0; i < r->nparams; i++) {
         const ir_node *p = r->params[i];
         ir_node *q = ir_region_param(m->t, (bj_dtype)p->dtype, p->rank, p->shape);
@@ -26,6 +59,7 @@ static ir_region *copy_region(imp *m, const ir_region *r) {
     bool ok = rs != NULL && !m->t->status;
     for (int i = 0; ok && i < r->nresults; i++) ok = (rs[i] = copy_node(m, r->results[i])) != NULL;
     if (!rs) ir_fail(m->t, BJ_ERR_NOMEM, "importing a call body: out of memory");
+    m->t->cur = nr; /* copy_node leaves t->cur as it found it; close this region from itself */
     bj_status s = ir_region_end(m->t, rs ? rs : res, ok ? r->nresults : 0);
     if (rs != res) free(rs);
     return ok && !s ? nr : NULL;
@@ -34,19 +68,27 @@ static ir_region *copy_region(imp *m, const ir_region *r) {
 static ir_node *copy_node(imp *m, const ir_node *n) {
     if (m->map[n->id]) return m->map[n->id];
     if (n->op == IR_ARG) return ir_fail(m->t, BJ_ERR_INTERNAL, "importing a call body: unbound argument %%%d", n->id);
+    ir_region *home = region_copy(m, n->region);
+    if (!home) return ir_fail(m->t, BJ_ERR_INTERNAL, "importing a call body: %%%d is outside the copied regions", n->id);
     if (++m->depth > 100000) return ir_fail(m->t, BJ_ERR_ARG, "importing a call body: graph too deep");
     ir_node *ins[8], **in = n->nin <= 8 ? ins : malloc(sizeof *in * (size_t)n->nin);
     if (!in) return ir_fail(m->t, BJ_ERR_NOMEM, "importing a call body: out of memory");
+    ir_region *saved = m->t->cur;
     ir_node *r = NULL;
     bool ok = true;
     for (int i = 0; ok && i < n->nin; i++) ok = (in[i] = copy_node(m, n->in[i])) != NULL;
     ir_region *body = NULL;
-    if (ok && n->body) ok = (body = copy_region(m, n->body)) != NULL;
+    if (ok && n->body && !(body = region_copy(m, n->body))) { /* bodies are copied once, opened in n's region */
+        m->t->cur = home;
+        ok = (body = copy_region(m, n->body)) != NULL;
+    }
+    m->t->cur = home;
     if (ok)
         r = ir_intern(m->t, &(ir_proto){.op = (ir_op)n->op, .dtype = (bj_dtype)n->dtype, .rank = n->rank,
                                         .shape = n->shape, .weak = n->weak, .nin = n->nin, .in = in,
                                         .nattr = n->nattr, .attr = n->attr, .fval = n->fval, .ival = n->ival,
                                         .data = n->data, .nbytes = n->nbytes, .body = body});
+    m->t->cur = saved;
     if (in != ins) free(in);
     m->depth--;
     return m->map[n->id] = r;
@@ -56,7 +98,7 @@ ir_region *ir_import(ir_trace *t, const ir_graph *g) {
     if (t->status) return NULL;
     imp m = {.t = t, .map = calloc((size_t)g->tr->next_id + 1, sizeof(ir_node *))};
     if (!m.map) return ir_fail(t, BJ_ERR_NOMEM, "importing a call body: out of memory"), NULL;
-    ir_region *r = ir_region_begin(t);
+    ir_region *r = m.root = ir_region_begin(t);
     for (int i = 0; r && i < g->nin; i++) {
         const ir_node *p = g->inputs[i];
         if (!(m.map[p->id] = ir_region_param(t, (bj_dtype)p->dtype, p->rank, p->shape))) break;
@@ -65,7 +107,8 @@ ir_region *ir_import(ir_trace *t, const ir_graph *g) {
     bool ok = r && rs && !t->status;
     if (!rs) ir_fail(t, BJ_ERR_NOMEM, "importing a call body: out of memory");
     for (int i = 0; ok && i < g->nout; i++) ok = (rs[i] = copy_node(&m, g->outputs[i])) != NULL;
+    if (r) t->cur = r;
     bj_status s = r ? ir_region_end(t, rs, ok ? g->nout : 0) : BJ_ERR_NOMEM;
-    free(rs), free(m.map);
+    free(rs), free(m.map), free(m.rfrom), free(m.rto);
     return ok && !s ? r : NULL;
 }

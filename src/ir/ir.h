@@ -6,7 +6,9 @@
 
 typedef enum {
     IR_K_ARG, IR_K_CONST, IR_K_CALL, IR_K_UNARY, IR_K_BINARY, IR_K_TERNARY, IR_K_SHAPE, IR_K_INDEX, IR_K_REDUCE,
-    IR_K_SCAN, IR_K_LINALG, IR_K_CREATE
+    IR_K_SCAN, IR_K_LINALG, IR_K_CREATE,
+    IR_K_SPARSE, /* CSR and procedural connectivity (build_sparse.c) */
+    IR_K_RANDOM  /* counter-based random numbers, elementwise in the flat index (build_random.c) */
 } ir_kind;
 
 enum { F_FLOAT = 1, F_NOBOOL = 2, F_INTONLY = 4, F_CMP = 8, F_NOFLOAT = 16 };
@@ -120,6 +122,19 @@ BJ_HIDDEN ir_node *ir_region_param(ir_trace *t, bj_dtype d, int rank, const int6
 BJ_HIDDEN bj_status ir_region_end(ir_trace *t, ir_node *const *results, int nresults); /* closes it */
 /* A CALL of a closed region on inputs (one per param), yielding result `which`. */
 BJ_HIDDEN ir_node *ir_call(ir_trace *t, ir_region *r, ir_node *const *ins, int which);
+/* FOR: a body region run n times (n >= 0). Body params: [step (int32 scalar, 0..n-1), carry_0 .. carry_{c-1}];
+ * body results: [new carry_0 .. new carry_{c-1}, y_0 .. y_{m-1}] (new carries of the carries' exact types).
+ * The FOR node for result `which`: which < c: the final carry (the init value when n == 0); which >= c: the
+ * per-step values y_{which-c} recorded every `every` steps, stacked along a new leading axis: steps
+ * every-1, 2*every-1, ... (so every = 1 records all n steps; shape [n / every, ...]). ins: the init carries.
+ * The body must be closed and built in the region the FOR is built in (t->cur); n <= INT32_MAX; every >= 1.
+ * FOR nodes sharing (body, init, n, every) are one loop: backends run it once for all of them. */
+BJ_HIDDEN ir_node *ir_for(ir_trace *t, int64_t n, int64_t every, ir_region *body, ir_node *const *init, int ncarry,
+                          int which);
+/* Attributes of a FOR node: attr {which, n, every}. */
+enum { IR_FOR_WHICH = 0, IR_FOR_N = 1, IR_FOR_EVERY = 2 };
+/* Whether FOR nodes a and b are the same loop (same region, body, operands, n and every). */
+BJ_HIDDEN bool ir_same_loop(const ir_node *a, const ir_node *b);
 
 /* import.c: g copied into t as a closed region whose parameters are g's inputs and results g's outputs (the body
  * of a call op); NULL with the error recorded in t. */

@@ -8,8 +8,12 @@
  *   }
  *
  * `~` marks a weakly typed value. Values are numbered densely in printing order (not by internal id), so a listing
- * does not change when dead or re-made nodes come and go. Region bodies print nested under their first call. */
+ * does not change when dead or re-made nodes come and go. Region bodies print nested under their first call or loop
+ * (`for %1, %2 n=100 every=1 result=0 @region0 { ^(%3: i32[], %4: f32[8]): ... yield ... }`); later nodes of the
+ * same loop name the region only. */
 #include "ir/ir.h"
+#include "ir/build_sparse.h"
+#include "ir/build_random.h"
 
 #include <math.h>
 #include <string.h>
@@ -72,6 +76,24 @@ static void print_attrs(core_str *b, const ir_node *n) {
     }
     case IR_ARGMAX: case IR_ARGMIN:
         core_str_printf(b, " axis=%lld%s", (long long)n->attr[1], n->attr[0] ? " keepdims" : "");
+        return;
+    case IR_FOR:
+        if (n->nattr == 3)
+            core_str_printf(b, " n=%lld every=%lld result=%lld", (long long)n->attr[IR_FOR_N],
+                            (long long)n->attr[IR_FOR_EVERY], (long long)n->attr[IR_FOR_WHICH]);
+        return;
+    case IR_JITCONN_MV: case IR_JITCONN_EVENT_MV: {
+        uint64_t seed;
+        double p;
+        bool self;
+        char pv[40];
+        if (!ir_jitconn_attrs(n, &seed, &p, &self)) return;
+        core_fmt_shortest(pv, sizeof pv, p, false);
+        core_str_printf(b, " p=%s seed=%llu%s", pv, (unsigned long long)seed, self ? "" : " no_self");
+        return;
+    }
+    case IR_RANDOM:
+        if (n->nattr == 1) core_str_printf(b, " dist=%s", ir_rand_dist_name((int)n->attr[0]));
         return;
     default: break;
     }

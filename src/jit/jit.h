@@ -117,6 +117,27 @@ typedef struct jit_frame {
     bool returned;
 } jit_frame;
 
+/* A loop being traced (loop.c): its body region and the Variables it carries. */
+typedef struct jit_loop_var_t {
+    bj_var *var;
+    ir_node *init, *param, *cur; /* value before the loop, the body's parameter, the current value in the body */
+    bool written;
+} jit_loop_var_t;
+
+typedef struct jit_loop {
+    struct jit_loop *up;
+    int64_t n, every;
+    ir_region *body;
+    ir_node *step;
+    int ncarry, nxs;
+    ir_node **init, **carry, **x;
+    jit_loop_var_t *vars;
+    int nvars, cap;
+    bool yielded; /* bj_loop_yield's values, for bj_for_loop */
+    bj_val *const *ycarry, *const *yys;
+    int ync, yny;
+} jit_loop;
+
 typedef struct jit_ctx {
     bj_jit *f;         /* the handle being traced at the top */
     jit_frame *frame;
@@ -133,6 +154,7 @@ typedef struct jit_ctx {
     const char *prev_tracing;
     double t0;
     const struct jit_ctx *outer; /* a non-inlined callee's body trace: the context of the trace calling it */
+    jit_loop *loop;              /* the innermost loop being traced, or NULL */
 } jit_ctx;
 
 /* options.c */
@@ -163,6 +185,12 @@ BJ_HIDDEN bj_trace *jit_begin(bj_jit *f, const jit_sig *sig);
 BJ_HIDDEN jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h);
 BJ_HIDDEN double jit_now(void);
 BJ_HIDDEN bool jit_is_tracing(const bj_jit *f); /* on this thread */
+
+/* loop.c: a Variable's value in loop l (NULL: the top level; slot: its index in the context's table), made a
+ * carry of l if new; a write inside the innermost loop. */
+BJ_HIDDEN ir_node *jit_loop_var(bj_trace *t, jit_ctx *c, jit_loop *l, bj_var *v, int slot);
+BJ_HIDDEN bj_status jit_loop_write(bj_trace *t, jit_ctx *c, bj_var *v, int slot, ir_node *x);
+BJ_HIDDEN void jit_loops_free(jit_ctx *c);
 
 /* call.c */
 BJ_HIDDEN bj_status jit_compile_entry(bj_jit *f, jit_entry *e);

@@ -198,7 +198,7 @@ static const ir_node *first_arg(const ir_node *v, int depth) {
 
 /* Evaluates a node that depends on no argument with the interpreter. */
 static bj_array *eval_const(const ir_node *n, int depth) {
-    if (n->op == IR_CALL || n->op == IR_ARG || depth > 1000 || ir_nelem(n) > (1 << 20)) return NULL;
+    if (n->body || n->op == IR_ARG || depth > 1000 || ir_nelem(n) > (1 << 20)) return NULL;
     bj_array *in[8] = {0}, *out = NULL;
     if (n->nin > 8) return NULL;
     bool ok = true;
@@ -307,11 +307,7 @@ bj_val *bj_var_read(bj_trace *t, bj_var *v) {
         return ir_fail(t, core_last_status(), "%s", bj_last_error());
     int i = var_slot(t, c, v);
     if (i < 0) return NULL;
-    if (!c->vars[i].cur) {
-        const bj_array *a = v->value;
-        c->vars[i].read = c->vars[i].cur = ir_arg(t, c->vars[i].path, a->dtype, a->rank, a->shape);
-    }
-    return c->vars[i].cur;
+    return jit_loop_var(t, c, c->loop, v, i); /* inside a loop body: a carry; else the top level's value */
 }
 
 bj_status bj_var_write(bj_trace *t, bj_var *v, bj_val *x) {
@@ -337,6 +333,7 @@ bj_status bj_var_write(bj_trace *t, bj_var *v, bj_val *x) {
     }
     int i = var_slot(t, c, v);
     if (i < 0) return t->status;
+    if (c->loop) return jit_loop_write(t, c, v, i, n);
     c->vars[i].cur = n;
     c->vars[i].written = true;
     return BJ_OK;
@@ -352,6 +349,7 @@ static void mark_live(const ir_node *n, unsigned char *live) {
 }
 
 static void ctx_free(jit_ctx *c) {
+    jit_loops_free(c);
     for (int i = 0; i < c->nvars; i++) bj_var_release(c->vars[i].var), free(c->vars[i].path);
     free(c->vars);
     free(c);

@@ -17,6 +17,11 @@
  * operand as a flat buffer, so a reshape of anything but a buffer or a uniform value materialises its operand.
  * Kernels are finally sorted topologically by the buffers they read (creation order breaks ties).
  *
+ * Loops: the live FOR nodes of one loop form one FOR kernel that reads the needed carries' initial values and the
+ * values its body captures (all stored, like a NODE kernel's operands) and stores every member; its body is planned
+ * on its own (loop.c). Which values are sources (buffers that exist anyway) is the graph's inputs and constants,
+ * so a loop body's sub-graph, whose inputs are its parameters and captured values, fuses like any graph.
+ *
  * Consequences worth knowing: a LIF update (a dozen elementwise ops over [N]) is one kernel; softmax over the last
  * axis is four (max, exp-and-subtract, sum, divide), because exp(x - max) is read by both the sum and the divide
  * and is computed once rather than twice. */
@@ -31,6 +36,7 @@ typedef struct group {
     int *nodes, n, cap; /* node ids */
     bool sealed;
     int merged; /* >= 0: merged into that group */
+    opt_loop *loop; /* FOR groups: the loop */
 } group;
 
 typedef struct fz {
@@ -41,8 +47,11 @@ typedef struct fz {
     int *owner; /* node id -> id of the reduction computing it in its loop, -1 */
     int *rk;    /* reduction id -> its group, -1 */
     unsigned char *mat, *out;
+    unsigned char *src; /* node id -> an input of the graph or a constant: a buffer that exists anyway */
     group *gs;
     int ng, gcap;
+    opt_loop **loops; /* the graph's loops (loop.c), and each one's group or -1 */
+    int *loop_group, nloops;
     bool oom;
 } fz;
 
@@ -52,11 +61,22 @@ bool opt_is_view(const ir_node *n) {
     default: return false;
     }
 }
+bool opt_is_squeeze(const ir_node *n) {
+    if (n->op != IR_RESHAPE) return false;
+    const ir_node *x = n->in[0];
+    int j = 0, k = 0;
+    for (;;) { /* the extents other than 1, in order, are the same */
+        while (j < x->rank && x->shape[j] == 1) j++;
+        while (k < n->rank && n->shape[k] == 1) k++;
+        if (j == x->rank || k == n->rank) return j == x->rank && k == n->rank;
+        if (x->shape[j++] != n->shape[k++]) return false;
+    }
+}
 static bool is_leaf(const ir_node *n) { return n->op == IR_LIT || n->op == IR_FULL || n->op == IR_IOTA; }
-static bool is_source(const ir_node *n) { return n->op == IR_ARG || n->op == IR_CONST; }
+static bool is_source(const fz *f, const ir_node *n) { return f->src[n->id]; }
 static bool is_elt(const ir_node *n) {
     ir_kind k = ir_ops[n->op].kind;
-    return k == IR_K_UNARY || k == IR_K_BINARY || k == IR_K_TERNARY;
+    return k == IR_K_UNARY || k == IR_K_BINARY || k == IR_K_TERNARY || k == IR_K_RANDOM; /* random: elementwise in i */
 }
 static bool is_reduce(const ir_node *n) { return ir_ops[n->op].kind == IR_K_REDUCE; }
 static bool same_shape(const ir_node *a, int rank, const int64_t *shape) {
@@ -110,8 +130,8 @@ static void need_buffer(fz *f, ir_node *x, bool seal);
 static void need_source(fz *f, ir_node *v) {
     while (opt_is_view(v)) {
         ir_node *o = v->in[0];
-        if (v->op == IR_RESHAPE && !is_source(o) && o->op != IR_LIT && o->op != IR_FULL) {
-            need_buffer(f, o, true); /* a reshape reads a flat buffer */
+        if (v->op == IR_RESHAPE && !is_source(f, o) && o->op != IR_LIT && o->op != IR_FULL && !opt_is_squeeze(v)) {
+            need_buffer(f, o, true); /* a reshape reads a flat buffer (one adding or removing size-1 axes: a view) */
             return;
         }
         if (!opt_is_view(o) && !is_leaf(o)) {
@@ -124,7 +144,7 @@ static void need_source(fz *f, ir_node *v) {
 
 /* x must live in a buffer that another kernel reads (seal) or the caller receives (an output). */
 static void need_buffer(fz *f, ir_node *x, bool seal) {
-    if (is_source(x)) return;
+    if (is_source(f, x)) return;
     if (f->home[x->id] < 0) { /* a leaf or view: stored by a kernel of its own */
         int k = new_group(f, OPT_LOOP, x->rank, x->shape);
         if (k < 0) return;
@@ -144,7 +164,7 @@ static int inline_group(fz *f, const ir_node *n, const ir_node *x) {
 
 /* Operand x of a node placed in group k, read other than in place. */
 static void read_operand(fz *f, ir_node *x) {
-    if (is_source(x)) return;
+    if (is_source(f, x)) return;
     if (f->home[x->id] < 0 && (is_leaf(x) || opt_is_view(x))) need_source(f, x);
     else need_buffer(f, x, true);
 }
@@ -191,8 +211,40 @@ static void place_owned(fz *f, ir_node *n) {
     if (k >= 0) add_node(f, k, n);
 }
 
+/* The loop FOR node n belongs to. */
+static int loop_index(const fz *f, const ir_node *n) {
+    for (int i = 0; i < f->nloops; i++)
+        if (ir_same_loop(f->loops[i]->lead, n)) return i;
+    return -1;
+}
+
+/* A FOR node: the members of one loop share a FOR kernel, which reads the needed carries' initial values and the
+ * values the body captures (each a buffer of this plan) and stores every member. */
+static void place_loop(fz *f, ir_node *n) {
+    int i = loop_index(f, n);
+    if (i < 0) {
+        f->oom = true;
+        return;
+    }
+    const opt_loop *l = f->loops[i];
+    if (f->loop_group[i] < 0) {
+        for (int k = 0; k < l->ncarry; k++)
+            if (l->need[k]) need_buffer(f, n->in[k], true);
+        for (int k = 0; k < l->ncapt; k++) need_buffer(f, l->capt[k], true);
+        int g = f->loop_group[i] = new_group(f, OPT_FOR, n->rank, n->shape);
+        if (g < 0) return;
+        f->gs[g].loop = f->loops[i];
+    }
+    add_node(f, f->loop_group[i], n);
+    f->mat[n->id] = 1;
+}
+
 static void place(fz *f, ir_node *n) {
-    if (is_source(n) || is_leaf(n) || opt_is_view(n)) return; /* placed when someone needs it stored */
+    if (is_source(f, n) || is_leaf(n) || opt_is_view(n)) return; /* placed when someone needs it stored */
+    if (n->op == IR_FOR) {
+        place_loop(f, n);
+        return;
+    }
     if (is_elt(n)) {
         if (f->owner[n->id] >= 0) place_owned(f, n);
         else place_elementwise(f, n);
@@ -204,7 +256,8 @@ static void place(fz *f, ir_node *n) {
         if (k >= 0) add_node(f, k, n);
         return;
     }
-    for (int i = 0; i < n->nin; i++) need_buffer(f, n->in[i], true); /* NODE kernels read whole buffers */
+    for (int i = 0; i < n->nin; i++) /* NODE kernels read whole buffers; sparse ops paste a literal weight */
+        if (!(ir_ops[n->op].kind == IR_K_SPARSE && n->in[i]->op == IR_LIT)) need_buffer(f, n->in[i], true);
     int k = new_group(f, OPT_NODE, n->rank, n->shape);
     if (k >= 0) add_node(f, k, n);
 }
@@ -222,6 +275,8 @@ static void find_owners(fz *f) {
     for (int i = g->nnodes - 1; i >= 0; i--) {
         ir_node *c = g->nodes[i];
         if (is_elt(c) && !f->out[c->id] && claim[c->id] >= 0) f->owner[c->id] = claim[c->id];
+        int li = c->op == IR_FOR ? loop_index(f, c) : -1; /* what a loop's body captures is read from a buffer */
+        for (int j = 0; li >= 0 && j < f->loops[li]->ncapt; j++) claim[f->loops[li]->capt[j]->id] = -2;
         for (int j = 0; j < c->nin; j++) {
             const ir_node *x = c->in[j];
             int want = -2;
@@ -233,14 +288,26 @@ static void find_owners(fz *f) {
     free(claim);
 }
 
-/* Kernel k reads a buffer of group h != k: edge h -> k. Looks through values computed in place. */
+static void deps(fz *f, const ir_node *n, int k, unsigned char *dep);
+
+/* Kernel k reads value x: an edge from the group of x, or from those of what x is computed from. */
+static void dep_value(fz *f, const ir_node *x, int k, unsigned char *dep) {
+    int h = f->home[x->id] >= 0 ? find(f, f->home[x->id]) : -1;
+    if (h >= 0 && h != k) dep[h] = 1;
+    else if (h < 0 && !is_source(f, x)) deps(f, x, k, dep);
+}
+
+/* Kernel k reads a buffer of group h != k: edge h -> k. Looks through values computed in place. A loop reads its
+ * needed carries' initial values and what its body captures. */
 static void deps(fz *f, const ir_node *n, int k, unsigned char *dep) {
-    for (int i = 0; i < n->nin; i++) {
-        const ir_node *x = n->in[i];
-        int h = f->home[x->id] >= 0 ? find(f, f->home[x->id]) : -1;
-        if (h >= 0 && h != k) dep[h] = 1;
-        else if (h < 0 && !is_source(x)) deps(f, x, k, dep);
+    const opt_loop *l = n->op == IR_FOR && f->home[n->id] >= 0 ? f->gs[find(f, f->home[n->id])].loop : NULL;
+    if (l) {
+        for (int i = 0; i < l->ncarry; i++)
+            if (l->need[i]) dep_value(f, n->in[i], k, dep);
+        for (int i = 0; i < l->ncapt; i++) dep_value(f, l->capt[i], k, dep);
+        return;
     }
+    for (int i = 0; i < n->nin; i++) dep_value(f, n->in[i], k, dep);
 }
 
 static int cmp_int(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
@@ -285,7 +352,7 @@ static bool emit(fz *f) {
     for (int o = 0; ok && o < no; o++) {
         group *g = &f->gs[order[o]];
         opt_kernel *kr = &p->kernels[p->nkernels++];
-        kr->kind = g->kind, kr->rank = g->rank;
+        kr->kind = g->kind, kr->rank = g->rank, kr->loop = g->loop;
         memcpy(kr->shape, g->shape, sizeof kr->shape);
         kr->nodes = core_arena_alloc(&p->arena, sizeof *kr->nodes * (size_t)(g->n + 1));
         kr->stores = core_arena_alloc(&p->arena, sizeof *kr->stores * (size_t)(g->n + 1));
@@ -310,16 +377,28 @@ bj_status opt_fuse(opt_plan *p) {
     fz f = {.p = p, .g = g};
     f.byid = calloc(nid, sizeof *f.byid);
     f.home = malloc(nid * sizeof *f.home), f.owner = malloc(nid * sizeof *f.owner), f.rk = malloc(nid * sizeof *f.rk);
-    f.mat = calloc(nid, 1), f.out = calloc(nid, 1);
+    f.mat = calloc(nid, 1), f.out = calloc(nid, 1), f.src = calloc(nid, 1);
+    f.loops = malloc(sizeof *f.loops * ((size_t)g->nnodes + 1));
+    f.loop_group = malloc(sizeof *f.loop_group * ((size_t)g->nnodes + 1));
     bj_status s = BJ_OK;
-    if (!f.byid || !f.home || !f.owner || !f.rk || !f.mat || !f.out) {
+    if (!f.byid || !f.home || !f.owner || !f.rk || !f.mat || !f.out || !f.src || !f.loops || !f.loop_group) {
         s = core_err(BJ_ERR_NOMEM, "fusion: out of memory");
         goto done;
     }
     for (size_t i = 0; i < nid; i++) f.home[i] = f.owner[i] = f.rk[i] = -1;
+    for (int i = 0; i < g->nin; i++) f.src[g->inputs[i]->id] = 1;
     for (int i = 0; i < g->nnodes; i++) {
-        f.byid[g->nodes[i]->id] = g->nodes[i];
-        if (is_source(g->nodes[i])) f.mat[g->nodes[i]->id] = 1;
+        ir_node *n = g->nodes[i];
+        f.byid[n->id] = n;
+        if (n->op == IR_CONST) f.src[n->id] = 1;
+        if (is_source(&f, n)) f.mat[n->id] = 1;
+        if (n->op == IR_FOR && loop_index(&f, n) < 0) { /* a new loop, led by its first live member */
+            if (!(f.loops[f.nloops] = opt_loop_new(p, n))) {
+                s = core_last_status() ? core_last_status() : BJ_ERR_NOMEM;
+                goto done;
+            }
+            f.loop_group[f.nloops++] = -1;
+        }
     }
     for (int i = 0; i < g->nout; i++) f.out[g->outputs[i]->id] = 1;
     find_owners(&f);
@@ -334,6 +413,7 @@ bj_status opt_fuse(opt_plan *p) {
     }
 done:
     for (int k = 0; k < f.ng; k++) free(f.gs[k].nodes);
-    free(f.gs), free(f.byid), free(f.home), free(f.owner), free(f.rk), free(f.mat), free(f.out);
+    free(f.gs), free(f.byid), free(f.home), free(f.owner), free(f.rk), free(f.mat), free(f.out), free(f.src);
+    free(f.loops), free(f.loop_group);
     return s;
 }

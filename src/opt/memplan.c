@@ -17,7 +17,11 @@
  * after K reading o reads the input's buffer). Otherwise o is computed into a temporary that stays alive to the
  * end and copied over the input after the kernels. Copies run in order; one that reads an input another copy
  * overwrites (two Variables swapped) reads a staged copy of it, taken first. An aliased output that is its input
- * unchanged needs nothing: the runner skips a copy whose source and destination are the same memory. */
+ * unchanged needs nothing: the runner skips a copy whose source and destination are the same memory.
+ *
+ * Inputs are the graph's inputs by position (a loop body's sub-graph has its parameters and captured values as
+ * inputs, loop.c). A FOR kernel reads its needed carries' initial values and what its body captures, and gets one
+ * more temporary, the loop's own memory (the body's scratch and more), live during that kernel only. */
 #include "opt/plan.h"
 
 #include <string.h>
@@ -69,13 +73,14 @@ static bool identity_reads(const opt_plan *p, const int *kern_of, int k, const i
     return true;
 }
 
-/* Whether aliased output o may be written straight into its input's buffer (see the design note). */
-static bool in_place_ok(const opt_plan *p, const int *kern_of, const int *last, int o) {
+/* Whether aliased output o may be written straight into its input's buffer (see the design note). in_pos: node id
+ * -> input position or -1. */
+static bool in_place_ok(const opt_plan *p, const int *kern_of, const int *last, const int *in_pos, int o) {
     const ir_graph *g = p->g;
     int i = p->out_alias[o];
     if (i < 0) return false;
     const ir_node *n = g->outputs[o], *arg = g->inputs[i];
-    if (n->op == IR_ARG || n->op == IR_CONST || n->dtype != arg->dtype || !same_shape(n, arg->rank, arg->shape))
+    if (in_pos[n->id] >= 0 || n->op == IR_CONST || n->dtype != arg->dtype || !same_shape(n, arg->rank, arg->shape))
         return false;
     for (int q = 0; q < g->nout; q++)
         if (q != o && (g->outputs[q] == n || g->outputs[q] == arg || p->out_alias[q] == i)) return false;
@@ -117,35 +122,44 @@ static void stage_copies(opt_plan *p) {
 bj_status opt_memplan(opt_plan *p) {
     const ir_graph *g = p->g;
     size_t nid = (size_t)g->tr->next_id + 1;
-    int *kern_of = malloc(nid * sizeof *kern_of), *last = malloc(nid * sizeof *last);
-    slot *slots = calloc((size_t)g->nnodes + 1, sizeof *slots);
+    int *kern_of = malloc(nid * sizeof *kern_of), *last = malloc(nid * sizeof *last), *in_pos = malloc(nid * sizeof *in_pos);
+    int nloops = 0;
+    for (int k = 0; k < p->nkernels; k++) nloops += p->kernels[k].kind == OPT_FOR;
+    slot *slots = calloc((size_t)(g->nnodes + nloops) + 1, sizeof *slots);
     unsigned char *inplace = calloc((size_t)g->nout + 1, 1); /* by output: written into its input's buffer */
-    /* room for a staging buffer and copy per output (aliased plans) */
-    p->bufs = core_arena_alloc(&p->arena, sizeof *p->bufs * (size_t)(g->nnodes + g->nout + 1));
+    /* room for a staging buffer and copy per output (aliased plans), and each loop's own memory */
+    p->bufs = core_arena_alloc(&p->arena, sizeof *p->bufs * (size_t)(g->nnodes + g->nout + nloops + 1));
     p->copies = core_arena_alloc(&p->arena, sizeof *p->copies * (size_t)(2 * g->nout + 1));
     bj_status s = BJ_OK;
-    if (!kern_of || !last || !slots || !inplace || !p->bufs || !p->copies) {
+    if (!kern_of || !last || !in_pos || !slots || !inplace || !p->bufs || !p->copies) {
         s = core_err(BJ_ERR_NOMEM, "planning buffers: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < nid; i++) kern_of[i] = last[i] = -1;
+    for (size_t i = 0; i < nid; i++) kern_of[i] = last[i] = in_pos[i] = -1;
+    for (int i = 0; i < g->nin; i++) in_pos[g->inputs[i]->id] = i;
     for (int k = 0; k < p->nkernels; k++)
         for (int j = 0; j < p->kernels[k].nnodes; j++) kern_of[p->kernels[k].nodes[j]->id] = k;
-    for (int k = 0; k < p->nkernels; k++)
+    for (int k = 0; k < p->nkernels; k++) {
+        const opt_loop *l = p->kernels[k].loop;
+        if (p->kernels[k].kind == OPT_FOR && l) { /* a loop reads its needed carries' inits and what it captures */
+            for (int i = 0; i < l->ncarry; i++)
+                if (l->need[i]) note_reads(p, kern_of, l->lead->in[i], k, last);
+            for (int i = 0; i < l->ncapt; i++) note_reads(p, kern_of, l->capt[i], k, last);
+            continue;
+        }
         for (int j = 0; j < p->kernels[k].nnodes; j++) {
             const ir_node *n = p->kernels[k].nodes[j];
             for (int i = 0; i < n->nin; i++) note_reads(p, kern_of, n->in[i], k, last);
         }
-    for (int o = 0; p->out_alias && o < g->nout; o++) inplace[o] = in_place_ok(p, kern_of, last, o);
+    }
+    for (int o = 0; p->out_alias && o < g->nout; o++) inplace[o] = in_place_ok(p, kern_of, last, in_pos, o);
     /* buffers in node order: inputs, constants, outputs (first occurrence), temporaries */
     for (int i = 0; i < g->nnodes; i++) {
         ir_node *n = g->nodes[i];
         if (p->buf_of[n->id] < 0) continue;
         opt_buf b = {.kind = OPT_BUF_TEMP, .nbytes = (size_t)ir_nelem(n) * bj_dtype_size((bj_dtype)n->dtype), .node = n};
-        if (n->op == IR_ARG) {
-            b.kind = OPT_BUF_INPUT;
-            for (int a = 0; a < g->nin; a++)
-                if (g->inputs[a] == n) b.index = a;
+        if (in_pos[n->id] >= 0) {
+            b.kind = OPT_BUF_INPUT, b.index = in_pos[n->id];
         } else if (n->op == IR_CONST) {
             b.kind = OPT_BUF_CONST;
         } else {
@@ -189,6 +203,24 @@ bj_status opt_memplan(opt_plan *p) {
             slots[best].free_after = last[n->id] >= k ? last[n->id] : k;
             b->offset = slots[best].offset;
         }
+        opt_loop *l = p->kernels[k].kind == OPT_FOR ? p->kernels[k].loop : NULL;
+        if (l && l->bytes) { /* the loop's own memory: a temporary of this kernel alone */
+            size_t need = round_up(l->bytes);
+            int best = -1;
+            for (int q = 0; q < nslots; q++)
+                if (slots[q].free_after >= 0 && slots[q].free_after < k && slots[q].nbytes >= need &&
+                    (best < 0 || slots[q].nbytes < slots[best].nbytes))
+                    best = q;
+            if (best < 0) {
+                best = nslots++;
+                slots[best] = (slot){.offset = p->scratch, .nbytes = need};
+                p->scratch += need;
+            }
+            slots[best].free_after = k;
+            l->scratch_buf = p->nbufs;
+            p->bufs[p->nbufs++] = (opt_buf){.kind = OPT_BUF_TEMP, .offset = slots[best].offset, .nbytes = l->bytes,
+                                            .node = l->lead};
+        }
     }
     if (p->out_alias) {
         stage_copies(p);
@@ -199,6 +231,6 @@ bj_status opt_memplan(opt_plan *p) {
         }
     }
 done:
-    free(kern_of), free(last), free(slots), free(inplace);
+    free(kern_of), free(last), free(in_pos), free(slots), free(inplace);
     return s;
 }

@@ -35,7 +35,8 @@ opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg, const int *out_ali
     }
     p->g = rg;
     if (!copy_alias(p, out_alias) /* same input and output positions as g */
-        || opt_fuse(p)        /* elementwise chains -> loops, producers -> reductions, the rest alone */
+        || opt_fuse(p)        /* elementwise chains -> loops, producers -> reductions, loops, the rest alone */
+        || opt_plan_loops(p)  /* each loop's body planned on its own (loop.c) */
         || opt_memplan(p)) { /* buffers: inputs, outputs, constants, reused temporaries, in-place outputs */
         opt_plan_free(p);
         return NULL;
@@ -61,6 +62,8 @@ opt_plan *opt_plan_unfused(const ir_graph *g) {
 
 void opt_plan_free(opt_plan *p) {
     if (!p) return;
+    for (int k = 0; k < p->nkernels; k++) /* loop bodies' plans */
+        if (p->kernels[k].kind == OPT_FOR && p->kernels[k].loop) opt_plan_free(p->kernels[k].loop->plan);
     if (p->g && p->g != p->src) opt_graph_free(p->g);
     core_arena_free(&p->arena);
     free(p);

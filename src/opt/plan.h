@@ -9,8 +9,10 @@
  * REDUCE: a reduction (or arg-reduction) over the shape of its operand, with the elementwise producers that feed
  *         only it computed inside its loop.
  * NODE: one op with a loop nest of its own (take, scatter, concatenate, dynamic slices, scans, matmul).
+ * FOR: a loop (the live FOR nodes of one loop, opt_loop below): its body planned on its own, run n times.
  * The interpreter's plan (opt_plan_unfused) uses NODE kernels of one node each. */
-typedef enum { OPT_LOOP, OPT_REDUCE, OPT_NODE } opt_kernel_kind;
+typedef enum { OPT_LOOP, OPT_REDUCE, OPT_NODE, OPT_FOR } opt_kernel_kind;
+typedef struct opt_loop opt_loop;
 
 typedef struct opt_kernel {
     opt_kernel_kind kind;
@@ -20,6 +22,7 @@ typedef struct opt_kernel {
     int nnodes;
     ir_node **stores;              /* nodes whose values this kernel writes to buffers */
     int nstores;
+    opt_loop *loop;                /* FOR: the loop */
 } opt_kernel;
 
 /* Where a materialised value lives at run time. */
@@ -65,6 +68,31 @@ typedef struct opt_plan {
     const int64_t *sym_ext;
 } opt_plan;
 
+/* A loop of a plan (loop.c): the FOR nodes of one loop (same body, operands, n and every), run once for all. Its
+ * body is planned as a graph of its own (a sub-plan over the same trace): inputs [step, carry_0 .. carry_{c-1},
+ * captured values...], outputs [the needed new carries..., the recorded ys...], each new carry an aliased output
+ * over its carry input (written in place when memplan finds it safe, else computed aside and copied at the end of
+ * the step). The loop's own memory (one temporary of the enclosing plan, `scratch_buf`): the body's scratch, the
+ * carries whose final value no result buffer holds, and one row per recorded y that steps not recorded write. */
+struct opt_loop {
+    ir_node *lead;        /* the first live member: body, operands, n, every */
+    ir_region *body;
+    int64_t n, every;
+    int ncarry, nres;     /* carries; body results */
+    ir_node **member;     /* by result index: the live FOR node for it, or NULL */
+    bool *need;           /* by carry: its value matters (its final value is used, or a needed result reads it) */
+    ir_node **capt;       /* values of enclosing regions the body reads from their buffers */
+    int ncapt;
+    ir_node **leaves;     /* literals, fulls and iotas of enclosing regions the body reads (computed where read) */
+    int nleaves;
+    struct opt_plan *plan; /* the body's plan (owned) */
+    int *out_of;          /* by result index: its output position in the body's plan, or -1 */
+    int scratch_buf;      /* the enclosing plan's buffer of the loop's own memory, or -1 (none needed) */
+    size_t bytes;         /* size of the loop's own memory */
+    size_t *carry_off;    /* by carry: offset in the loop's memory of a needed carry with no live member, else 0 */
+    size_t *discard_off;  /* by result: offset of the row a not-recorded step writes a recorded y into, else 0 */
+};
+
 /* One NODE kernel per computing node of g, no rewriting: what the interpreter runs. */
 BJ_HIDDEN opt_plan *opt_plan_unfused(const ir_graph *g);
 /* The optimizing pipeline for code generation: rewrite (inline calls, fold, simplify, drop dead code), fuse, plan
@@ -84,8 +112,18 @@ enum { OPT_RW_INLINE_ONLY = 1, OPT_RW_NO_COUNT = 2 };
 BJ_HIDDEN ir_graph *opt_rewrite_ex(const ir_graph *g, int flags);
 BJ_HIDDEN bj_status opt_fuse(opt_plan *p);                /* fuse.c: fills kernels and marks buffers */
 BJ_HIDDEN bj_status opt_memplan(opt_plan *p);             /* memplan.c: buffer kinds, scratch, copies, aliases */
+/* loop.c: the loop whose lead is FOR node n of p's graph (members, needed carries, captured values), in p's arena;
+ * NULL with the error set. opt_plan_loops plans the body of every FOR kernel of p (after opt_fuse, before
+ * opt_memplan, which then allocates each loop's own memory). */
+BJ_HIDDEN opt_loop *opt_loop_new(opt_plan *p, ir_node *n);
+BJ_HIDDEN bj_status opt_plan_loops(opt_plan *p);
+/* loop.c: the nodes of region r reachable from its results (through nested bodies), in id order (malloc'd, *n
+ * entries); NULL with the error set on OOM. */
+BJ_HIDDEN ir_node **opt_region_nodes(const ir_trace *t, const ir_region *r, int *n);
 /* fuse.c: whether a node is a view (reshape, broadcast_to, transpose, slice, flip): index arithmetic on its
  * operand, computed where it is read. */
 BJ_HIDDEN bool opt_is_view(const ir_node *n);
+/* fuse.c: whether reshape n only adds or removes size-1 axes (then it is an affine view of any operand). */
+BJ_HIDDEN bool opt_is_squeeze(const ir_node *n);
 BJ_HIDDEN void opt_graph_free(ir_graph *g);               /* rewrite.c: frees a graph made by opt_rewrite */
 #endif

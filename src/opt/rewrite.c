@@ -27,13 +27,45 @@
 
 #define FOLD_MAX 4096
 
+#define RW_MAX_NEST 128
+
+/* A region being copied: a call body (inlined: its nodes go where the call was) or a loop body (copied into a new
+ * region of its own). */
+typedef struct rctx {
+    const ir_region *old;
+    int gen;            /* the generation of this copy (memo entries of its nodes) */
+    ir_region *target;  /* where its nodes go in the new trace (NULL: the top level) */
+} rctx;
+
+/* A loop body already copied, for one generation of its region: the FOR nodes of one loop share it. */
+typedef struct rbody {
+    const ir_region *old;
+    int gen;
+    ir_region *copy;
+} rbody;
+
+/* A call inlined: calls of the same body on the same (new) operands in the same region reuse its generation, so the
+ * CALL nodes of one call (one per result) share one copy of the body, loops included. */
+typedef struct rcall {
+    const ir_region *body;
+    ir_region *home;
+    ir_node **ins;
+    int nin, gen;
+} rcall;
+
 typedef struct rw {
     ir_trace *t;
-    ir_node **map; /* old node id -> new node, valid where gen[id] is the current call's generation */
+    ir_node **map; /* old node id -> new node, valid where gen[id] is the generation of the copy of its region */
     int *gen;
-    int cur, next_gen; /* generation of the body being copied (0: the top level) */
+    int next_gen;
     int depth, calls;
     int flags; /* OPT_RW_* */
+    rctx ctx[RW_MAX_NEST]; /* the regions being copied, innermost last */
+    int nctx;
+    rbody *bodies;
+    int nbodies, capbodies;
+    rcall *inlined;
+    int ninlined, capinlined;
 } rw;
 
 static ir_node *copy(rw *w, const ir_node *n, ir_node *const *ins) {
@@ -196,25 +228,189 @@ static ir_node *pre_rules(rw *w, const ir_node *n, ir_node *const *ins) {
 /* ---------------------------------------------------------------- the copy */
 static ir_node *visit(rw *w, const ir_node *n);
 
-/* Inlines a call: binds the body's parameters to the (new) operands and copies what its result needs. */
-static ir_node *inline_call(rw *w, const ir_node *n, ir_node *const *ins) {
+/* The copy context of old region r (NULL for the top level, which has generation 0 and target NULL). */
+static const rctx *ctx_of(const rw *w, const ir_region *r) {
+    for (int i = w->nctx - 1; r && i >= 0; i--)
+        if (w->ctx[i].old == r) return &w->ctx[i];
+    return NULL;
+}
+
+/* Opens the copy of region old into target, with generation gen (0: a new one). */
+static bool push_ctx(rw *w, const ir_region *old, ir_region *target, int gen) {
+    if (w->nctx == RW_MAX_NEST)
+        return ir_fail(w->t, BJ_ERR_UNSUPPORTED, "calls and loops nested deeper than %d", RW_MAX_NEST), false;
+    w->ctx[w->nctx++] = (rctx){.old = old, .gen = gen ? gen : ++w->next_gen, .target = target};
+    return true;
+}
+
+/* The generation of the inlined call of body r on ins in home: the same as an earlier identical call's, else new. */
+static int call_gen(rw *w, const ir_region *r, ir_node *const *ins, ir_region *home) {
+    for (int i = 0; i < w->ninlined; i++) {
+        const rcall *c = &w->inlined[i];
+        if (c->body == r && c->home == home && c->nin == r->nparams &&
+            (!c->nin || !memcmp(c->ins, ins, sizeof *ins * (size_t)c->nin)))
+            return c->gen;
+    }
+    if (w->ninlined == w->capinlined) {
+        int nc = w->capinlined ? w->capinlined * 2 : 8;
+        rcall *ni = realloc(w->inlined, sizeof *ni * (size_t)nc);
+        if (!ni) return 0;
+        w->inlined = ni, w->capinlined = nc;
+    }
+    ir_node **cp = malloc(sizeof *cp * ((size_t)r->nparams + 1));
+    if (!cp) return 0;
+    if (r->nparams) memcpy(cp, ins, sizeof *ins * (size_t)r->nparams);
+    w->inlined[w->ninlined++] = (rcall){.body = r, .home = home, .ins = cp, .nin = r->nparams, .gen = ++w->next_gen};
+    return w->next_gen;
+}
+
+/* Inlines a call: binds the body's parameters to the (new) operands and copies what its result needs into home,
+ * the region the call was in. */
+static ir_node *inline_call(rw *w, const ir_node *n, ir_node *const *ins, ir_region *home) {
     const ir_region *r = n->body;
     if (++w->calls > 64) return ir_fail(w->t, BJ_ERR_UNSUPPORTED, "calls nested deeper than 64");
-    int outer = w->cur;
-    w->cur = ++w->next_gen;
-    for (int i = 0; i < r->nparams; i++) w->map[r->params[i]->id] = ins[i], w->gen[r->params[i]->id] = w->cur;
+    int g = call_gen(w, r, ins, home);
+    if (!g) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting");
+    if (!push_ctx(w, r, home, g)) return NULL;
+    int gen = w->ctx[w->nctx - 1].gen;
+    for (int i = 0; i < r->nparams; i++) w->map[r->params[i]->id] = ins[i], w->gen[r->params[i]->id] = gen;
     ir_node *res = visit(w, r->results[n->attr[0]]);
-    w->cur = outer;
+    w->nctx--;
     w->calls--;
     return res;
 }
 
+/* ---- loop bodies: copied (not inlined) into a region of their own, loop-invariant values hoisted out
+ * Values that depend on no parameter of the body (weights computed from captured arguments, say) would be computed
+ * at every step; since every op is a pure function of its operands, computing them once before the loop gives the
+ * same bits. A node is placed in the innermost region its operands come from. Views and leaves (literal, full,
+ * iota) cost nothing where they are read, so they stay where they were made and follow a hoisted reader outward
+ * (re-made in its region); constants live at the top level. */
+static bool is_free(const ir_node *n) {
+    return n->op == IR_LIT || n->op == IR_FULL || n->op == IR_IOTA || opt_is_view(n);
+}
+
+static int rdepth(const ir_region *r) {
+    int d = 0;
+    for (; r; r = r->parent) d++;
+    return d;
+}
+
+/* The innermost region that x's value needs: its own, or for a free node that of its operands (NULL: none). */
+static const ir_region *anchor(const ir_node *x, int *depth) {
+    if (!is_free(x)) return *depth = rdepth(x->region), x->region;
+    const ir_region *best = NULL;
+    int bd = 0;
+    for (int i = 0; i < x->nin; i++) {
+        int d;
+        const ir_region *a = anchor(x->in[i], &d);
+        if (d > bd) best = a, bd = d;
+    }
+    return *depth = bd, best;
+}
+
+/* x (a free node or a constant) re-made in region `to`, an ancestor of its own (operands re-made as needed). */
+static ir_node *relocate(rw *w, ir_node *x, ir_region *to) {
+    if (x->region == to || (!is_free(x) && x->op != IR_CONST) || rdepth(x->region) <= rdepth(to)) return x;
+    ir_node *ins[8];
+    if (x->nin > 8) return x;
+    for (int i = 0; i < x->nin; i++)
+        if (!(ins[i] = relocate(w, x->in[i], to))) return NULL;
+    ir_region *saved = w->t->cur;
+    w->t->cur = to;
+    ir_node *r = ir_intern(w->t, &(ir_proto){.op = (ir_op)x->op, .dtype = (bj_dtype)x->dtype, .rank = x->rank,
+                                             .shape = x->shape, .weak = x->weak, .nin = x->nin, .in = ins,
+                                             .nattr = x->nattr, .attr = x->attr, .fval = x->fval, .ival = x->ival,
+                                             .data = x->data, .nbytes = x->nbytes});
+    w->t->cur = saved;
+    return r;
+}
+
+/* Where node n (new operands pins), made in region home, goes: home, or an enclosing region when its operands all
+ * come from there (free operands are re-made there). */
+static ir_region *hoist(rw *w, const ir_node *n, ir_node **pins, ir_region *home) {
+    if (!home || is_free(n) || n->nin == 0 || n->nin > 8 || (w->flags & OPT_RW_INLINE_ONLY)) return home;
+    const ir_region *to = NULL;
+    int td = 0;
+    for (int i = 0; i < n->nin; i++) {
+        int d;
+        const ir_region *a = anchor(pins[i], &d);
+        if (d > td) to = a, td = d;
+    }
+    if (to == home) return home;
+    for (int i = 0; i < n->nin; i++)
+        if (!(pins[i] = relocate(w, pins[i], (ir_region *)to))) return NULL;
+    return (ir_region *)to;
+}
+
+/* The copy of loop body r made for generation gen, or NULL. */
+static ir_region *body_copy(const rw *w, const ir_region *r, int gen) {
+    for (int i = 0; i < w->nbodies; i++)
+        if (w->bodies[i].old == r && w->bodies[i].gen == gen) return w->bodies[i].copy;
+    return NULL;
+}
+
+/* Copies loop body r into a new region opened in home; its nodes are copied once per generation of the region
+ * holding the loop (the FOR nodes of one loop share the copy). */
+static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_region *home) {
+    ir_region *b = body_copy(w, r, gen);
+    if (b) return b;
+    if (w->nbodies == w->capbodies) {
+        int nc = w->capbodies ? w->capbodies * 2 : 8;
+        rbody *nb = realloc(w->bodies, sizeof *nb * (size_t)nc);
+        if (!nb) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
+        w->bodies = nb, w->capbodies = nc;
+    }
+    ir_node **res = malloc(sizeof *res * ((size_t)r->nresults + 1));
+    if (!res) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
+    w->t->cur = home;
+    b = ir_region_begin(w->t);
+    bool ok = b && push_ctx(w, r, b, 0);
+    if (ok) {
+        int g = w->ctx[w->nctx - 1].gen;
+        for (int i = 0; ok && i < r->nparams; i++) {
+            const ir_node *p = r->params[i];
+            ok = (w->map[p->id] = ir_region_param(w->t, (bj_dtype)p->dtype, p->rank, p->shape)) != NULL;
+            w->gen[p->id] = g;
+        }
+        for (int i = 0; ok && i < r->nresults; i++) ok = (res[i] = visit(w, r->results[i])) != NULL;
+        w->nctx--;
+    }
+    if (b) {
+        w->t->cur = b;
+        ok = !ir_region_end(w->t, res, ok ? r->nresults : 0) && ok;
+    }
+    free(res);
+    if (!ok) return NULL;
+    w->bodies[w->nbodies++] = (rbody){.old = r, .gen = gen, .copy = b};
+    return b;
+}
+
+/* A FOR node: the body copied (once per loop), the node re-made on it; a loop of no steps is its init (final
+ * carries) and empty stacks, and a carry the body passes through unchanged is its init. */
+static ir_node *copy_loop(rw *w, const ir_node *n, ir_node *const *ins, int gen, ir_region *home) {
+    ir_region *b = copy_body(w, n->body, gen, home);
+    if (!b) return NULL;
+    w->t->cur = home;
+    int64_t which = n->attr[IR_FOR_WHICH], steps = n->attr[IR_FOR_N];
+    if (!(w->flags & OPT_RW_INLINE_ONLY) && which < n->nin && (steps == 0 || b->results[which] == b->params[which + 1]))
+        return ins[which];
+    if (!(w->flags & OPT_RW_INLINE_ONLY) && steps == 0)
+        return ir_full(w->t, "for", (bj_dtype)n->dtype, n->rank, n->shape, 0);
+    return ir_for(w->t, steps, n->attr[IR_FOR_EVERY], b, ins, n->nin, (int)which);
+}
+
 /* The new node for old node n. Top-level nodes are visited in order, so their operands are mapped already; body
- * nodes are reached from a call's result and copied depth first (bodies are re-copied for each call: their nodes
- * depend on the call's operands; hash-consing merges identical copies). Memo entries carry the generation of
- * the call that made them, so a body's nodes are copied once per call however many paths reach them. */
+ * nodes are reached from a call's result or a loop's results and copied depth first (call bodies are re-copied for
+ * each call: their nodes depend on the call's operands; hash-consing merges identical copies). Memo entries carry
+ * the generation of the copy of their region, so a body's nodes are copied once per call however many paths reach
+ * them, and a value captured from an enclosing region is found (or made) in that region's copy. */
 static ir_node *visit(rw *w, const ir_node *n) {
-    int gen = n->region ? w->cur : 0;
+    const rctx *cx = ctx_of(w, n->region);
+    if (n->region && !cx)
+        return ir_fail(w->t, BJ_ERR_INTERNAL, "rewrite: %%%d is used outside the region that made it", n->id);
+    int gen = cx ? cx->gen : 0;
+    ir_region *home = cx ? cx->target : NULL;
     if (w->map[n->id] && w->gen[n->id] == gen) return w->map[n->id];
     if (n->op == IR_ARG) return ir_fail(w->t, BJ_ERR_INTERNAL, "rewrite: parameter %%%d is not bound", n->id);
     if (++w->depth > 2000) return ir_fail(w->t, BJ_ERR_UNSUPPORTED, "a call body is nested too deeply");
@@ -222,12 +418,19 @@ static ir_node *visit(rw *w, const ir_node *n) {
     if (!pins) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting");
     bool ok = true;
     for (int i = 0; ok && i < n->nin; i++) ok = (pins[i] = visit(w, n->in[i])) != NULL;
+    ir_region *saved = w->t->cur;
     if (ok) {
-        if (n->op == IR_CALL) r = inline_call(w, n, pins);
+        ir_region *place = n->op == IR_CALL || n->op == IR_FOR ? home : hoist(w, n, pins, home);
+        w->t->cur = place;
+        if (w->t->status) r = NULL; /* hoisting failed (error recorded) */
+        else if (n->op == IR_CALL) r = inline_call(w, n, pins, home);
+        else if (n->op == IR_FOR) r = copy_loop(w, n, pins, gen, home);
         else if (w->flags & OPT_RW_INLINE_ONLY) r = copy(w, n, pins);
         else if (!(r = pre_rules(w, n, pins)) && !(r = fold(w, n, pins)) && !w->t->status && (r = copy(w, n, pins)))
             r = simplify(w, r);
+        if (r && r->op == IR_CONST && r->region) r = relocate(w, r, NULL); /* constants live at the top level */
     }
+    w->t->cur = saved;
     if (pins != ins) free(pins);
     w->depth--;
     if (r) w->map[n->id] = r, w->gen[n->id] = gen;
@@ -261,6 +464,9 @@ ir_graph *opt_rewrite_ex(const ir_graph *g, int flags) {
     free(outs);
     free(w.map);
     free(w.gen);
+    free(w.bodies);
+    for (int i = 0; i < w.ninlined; i++) free(w.inlined[i].ins);
+    free(w.inlined);
     if (!r) ir_trace_destroy(w.t);
     return r;
 }

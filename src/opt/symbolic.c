@@ -18,7 +18,8 @@
  *  - created values (full, iota, constants) are static even when an extent equals a traced size: `zeros(100)`
  *    cannot be told from `zeros(n)`, so combining one with a symbolic axis is refused (the message says to make the
  *    value from the abstract input, e.g. by broadcasting a scalar against it);
- *  - take, scatter, concatenate, dynamic slices and scans accept only static values.
+ *  - take, scatter, concatenate, dynamic slices and scans accept only static values;
+ *  - for loops are refused (for now) in any graph compiled with abstracted axes.
  * A symbol must be traced at size >= 2, so that a size-1 axis of the trace is never symbolic and broadcasting is
  * unambiguous. The executable keeps the propagated table of an inline-only copy of the graph, which gives output
  * shapes for any symbol values; the interpreter replays that copy at the concrete sizes (opt_sym_replay), and the
@@ -204,6 +205,9 @@ static bool node(sctx *x, const ir_node *n, int *argpos) {
     }
     case IR_CONST: case IR_LIT: case IR_FULL: case IR_IOTA: return true;
     case IR_CALL: return core_err(BJ_ERR_INTERNAL, "abstracted axes: a call was not inlined"), false;
+    case IR_FOR:
+        return core_err(BJ_ERR_UNSUPPORTED, "abstracted axes: for loops are not supported yet; compile the graph "
+                        "without abstracted axes"), false;
     case IR_RESHAPE: return reshape(x, n);
     case IR_BROADCAST_TO: return broadcast_to(x, n);
     case IR_TRANSPOSE:
@@ -354,7 +358,7 @@ ir_graph *opt_sym_replay(const ir_graph *g, const int8_t *sym, const int64_t *ex
     for (int i = 0; i < g->nnodes && !t->status; i++) {
         const ir_node *n = g->nodes[i];
         if (n->op == IR_ARG) continue;
-        if (n->op == IR_CALL || n->nin > 64) {
+        if (n->body || n->nin > 64) {
             ir_fail(t, BJ_ERR_INTERNAL, "replay: %%%d %s cannot be replayed", n->id, ir_ops[n->op].name);
             break;
         }

@@ -1,5 +1,6 @@
 /* raster.c — spike raster pictures (SVG): neurons by time, excitatory and inhibitory populations in two colours,
  * with axes, ticks and a title; written from a recorded spike matrix. Uses only the public API. */
+#define BJ_BUILDING 1 /* the public functions defined here are exported from the shared library */
 #include <brainjit.h>
 
 #include <errno.h>

@@ -37,6 +37,12 @@ static bj_val *composite(bj_trace *t, const char *name, bj_val *const *in, int n
         if (IS("scatter_set")) return bj_scatter_set(in[0], in[1], in[2], a->axis);
         return bj_scatter_add(in[0], in[1], in[2], a->axis);
     }
+    if (IS("csrmv") || IS("event_csrmv")) /* operands indptr, indices, weights (0-d or [nnz]), x; n = n_post */
+        return arity(t, name, nin, 4) ? (IS("csrmv") ? bj_csrmv_in : bj_event_csrmv_in)(in[0], in[1], bj_in_val(in[2]),
+                                                                                        in[3], a->n) : NULL;
+    if (IS("jitconn_mv") || IS("jitconn_event_mv")) /* operands x, weight (0-d); n = n_post, value = p */
+        return arity(t, name, nin, 2) ? (IS("jitconn_mv") ? bj_jitconn_mv_in : bj_jitconn_event_mv_in)(
+                                            in[0], bj_in_val(in[1]), a->value, a->seed, a->n, a->allow_self) : NULL;
     if (!arity(t, name, nin, 1)) return NULL; /* the rest take one operand */
     bj_val *x = in[0];
     if (IS("astype")) return bj_astype(x, a->dtype);
@@ -72,11 +78,19 @@ bj_val *bj_op(bj_trace *t, const char *name, bj_val *const *ins, int nin, const 
     const bj_attrs *a = attrs ? attrs : &none;
     int op = ir_op_lookup(name);
     static const char *const composites[] = {"zeros", "ones", "arange", "eye", "expand_dims", "squeeze",
-                                             "stack", "tile", "repeat", "dot", "outer"};
+                                             "stack", "tile", "repeat", "dot", "outer",
+                                             /* random numbers: random_api.c */
+                                             "random_bits", "random_uniform", "random_normal", "random_bernoulli",
+                                             "random_randint", "random_poisson", "random_split", "random_fold_in"};
     bool known = op >= 0;
     for (size_t i = 0; !known && i < sizeof composites / sizeof *composites; i++) known = !strcmp(name, composites[i]);
     if (!known) return ir_fail(t, BJ_ERR_ARG, "bj_op: unknown op \"%s\" (docs/ops.md lists them)", name);
-    if (op == IR_ARG || op == IR_CONST || op == IR_LIT || op == IR_CALL)
+    if (op == IR_CALL || op == IR_FOR)
+        return ir_fail(t, BJ_ERR_ARG, "bj_op(\"%s\"): an op holding a region is not built by bj_op", name);
+    if (op == IR_RANDOM)
+        return ir_fail(t, BJ_ERR_ARG, "bj_op(\"random\"): use random_bits, random_uniform, random_normal, "
+                       "random_bernoulli, random_randint, random_poisson, random_split or random_fold_in");
+    if (op == IR_ARG || op == IR_CONST || op == IR_LIT)
         return ir_fail(t, BJ_ERR_ARG, "bj_op(\"%s\"): build it with bj_trace_arg / bj_trace_const / bj_lit_*", name);
     if (op >= 0 && (ir_ops[op].kind == IR_K_UNARY || ir_ops[op].kind == IR_K_BINARY || ir_ops[op].kind == IR_K_TERNARY)
         && op != IR_CAST) {
@@ -87,6 +101,8 @@ bj_val *bj_op(bj_trace *t, const char *name, bj_val *const *ins, int nin, const 
         return ir_ternary(t, (ir_op)op, ins[0], ins[1], ins[2]);
     }
     bool found;
-    bj_val *r = composite(t, name, ins, nin, a, &found);
+    bj_val *r = trace_random_op(t, name, ins, nin, a, &found);
+    if (found) return r;
+    r = composite(t, name, ins, nin, a, &found);
     return found ? r : ir_fail(t, BJ_ERR_INTERNAL, "bj_op(\"%s\"): known but not dispatched", name);
 }

@@ -3,7 +3,8 @@
  *
  * Design note. Compiling is the pipeline of ../opt (rewrite, fuse, memory plan), the renderer, and cc_build, which
  * may answer from the disk cache. The in-process cache is keyed by an exact serialisation of the rewritten graph
- * (ops, types, operand positions, attributes, literal and constant bytes; names excluded), so two traces of the same
+ * (ops, types, operand positions, attributes, literal and constant bytes, loop bodies after their first FOR node;
+ * names excluded), so two traces of the same
  * computation share one loaded library and never compile twice; entries live as long as an executable uses them.
  * A run binds the plan's buffers (inputs, outputs, constants, scratch for temporaries) to one pointer array and
  * calls the library's entry point. When an output array shares memory with an input, the kernels write to fresh
@@ -72,33 +73,76 @@ static void put(bytes *b, const void *p, size_t n) {
 }
 static void put64(bytes *b, int64_t v) { put(b, &v, sizeof v); }
 
-static bool graph_key(const ir_graph *g, bool fault, const int *out_alias, bytes *b) {
-    int *pos = malloc(sizeof *pos * (size_t)(g->tr->next_id + 1));
-    if (!pos) return false;
-    put64(b, fault);
-    put64(b, g->nnodes);
-    for (int i = 0; i < g->nnodes; i++) {
-        const ir_node *n = g->nodes[i];
-        pos[n->id] = i;
+/* Serialises nodes (positions from *next on) and, after each node holding a region, that region: its parameters'
+ * types, its live nodes, its results; a region met again is named by its number. */
+typedef struct keyer {
+    bytes *b;
+    const ir_trace *t;
+    int *pos, next;
+    const ir_region **seen;
+    int nseen;
+    bool fail;
+} keyer;
+
+static void key_nodes(keyer *k, ir_node *const *nodes, int count) {
+    bytes *b = k->b;
+    put64(b, count);
+    for (int i = 0; i < count && !k->fail; i++) {
+        const ir_node *n = nodes[i];
+        k->pos[n->id] = k->next++;
         put64(b, (int64_t)n->op << 32 | (int64_t)n->dtype << 16 | (int64_t)n->rank << 8 | n->weak);
         put(b, n->shape, sizeof(int64_t) * n->rank);
         put64(b, (int64_t)n->nin << 32 | n->nattr);
-        for (int j = 0; j < n->nin; j++) put64(b, pos[n->in[j]->id]);
+        for (int j = 0; j < n->nin; j++) put64(b, k->pos[n->in[j]->id]);
         put(b, n->attr, sizeof(int64_t) * (size_t)n->nattr);
         put(b, &n->fval, sizeof n->fval);
         put64(b, n->ival);
         put64(b, (int64_t)n->nbytes);
         put(b, n->data, n->nbytes);
+        if (!n->body) continue;
+        const ir_region *r = n->body;
+        int s = 0;
+        while (s < k->nseen && k->seen[s] != r) s++;
+        put64(b, s);
+        if (s < k->nseen) continue;
+        const ir_region **ns = realloc(k->seen, sizeof *ns * (size_t)(k->nseen + 1));
+        int cnt = 0;
+        ir_node **own = ns ? opt_region_nodes(k->t, r, &cnt) : NULL;
+        if (ns) k->seen = ns;
+        if (!own) {
+            k->fail = true;
+            return;
+        }
+        k->seen[k->nseen++] = r;
+        put64(b, r->nparams);
+        for (int j = 0; j < r->nparams; j++) {
+            const ir_node *q = r->params[j];
+            k->pos[q->id] = k->next++;
+            put64(b, (int64_t)q->dtype << 16 | (int64_t)q->rank << 8);
+            put(b, q->shape, sizeof(int64_t) * q->rank);
+        }
+        key_nodes(k, own, cnt);
+        free(own);
+        put64(b, r->nresults);
+        for (int j = 0; j < r->nresults; j++) put64(b, k->pos[r->results[j]->id]);
     }
+}
+
+static bool graph_key(const ir_graph *g, bool fault, const int *out_alias, bytes *b) {
+    keyer k = {.b = b, .t = g->tr, .pos = malloc(sizeof(int) * (size_t)(g->tr->next_id + 1))};
+    if (!k.pos) return false;
+    for (int i = 0; i <= g->tr->next_id; i++) k.pos[i] = -1;
+    put64(b, fault);
+    key_nodes(&k, g->nodes, g->nnodes);
     put64(b, g->nin);
-    for (int i = 0; i < g->nin; i++) put64(b, pos[g->inputs[i]->id]);
+    for (int i = 0; i < g->nin; i++) put64(b, k.pos[g->inputs[i]->id]);
     put64(b, g->nout);
-    for (int i = 0; i < g->nout; i++) put64(b, pos[g->outputs[i]->id]);
+    for (int i = 0; i < g->nout; i++) put64(b, k.pos[g->outputs[i]->id]);
     bool aliased = false; /* aliased outputs make another plan; none keeps the plain key */
     for (int o = 0; out_alias && o < g->nout; o++) aliased |= out_alias[o] >= 0;
     for (int o = 0; aliased && o < g->nout; o++) put64(b, out_alias[o] >= 0 ? out_alias[o] : -1);
-    free(pos);
-    return !b->oom;
+    free(k.pos), free(k.seen);
+    return !b->oom && !k.fail;
 }
 
 /* ---------------------------------------------------------------- artifacts */

@@ -48,6 +48,9 @@ BJ_HIDDEN void cgen_literal(char *buf, size_t n, bj_dtype d, double f, int64_t i
  * that dtype (a graph the builders would not make). Also the fold step of a reduction: sum -> add, max -> maximum. */
 BJ_HIDDEN bool cgen_expr(core_str *out, ir_op op, bj_dtype rd, bj_dtype ad, const char *const *a, int nin);
 BJ_HIDDEN ir_op cgen_fold_op(ir_op reduction);
+/* RANDOM of distribution dist (ir_rand_dist) and result dtype rd on operand expressions a[0..nin-1] (key words,
+ * parameter) at flat index expression `index`: a call of src/core/bjrand.h. False if there is no such function. */
+BJ_HIDDEN bool cgen_random_expr(core_str *out, int dist, bj_dtype rd, const char *const *a, int nin, const char *index);
 
 /* The name of the pointer variable that a kernel uses for node n's buffer ("b3"), and its declaration line
  * ("const float *restrict b3 = (const float *)b[3];", with a comment naming the value). n must have a buffer. */

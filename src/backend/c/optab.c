@@ -3,6 +3,7 @@
  * helpers (bj_add_i32, bj_max_f32, bj_exp_f64 ...) come from prelude.h and bjmath.h, which the interpreter's
  * semantics were written against; a NULL template means the op is not defined on that class. */
 #include "backend/c/cgen.h"
+#include "ir/build_random.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -124,6 +125,39 @@ static void cast_expr(core_str *out, bj_dtype to, bj_dtype from, const char *a) 
     if (to == BJ_BOOL) core_str_printf(out, "(%s != 0)", a);
     else if (ir_is_float(from) && !ir_is_float(to)) core_str_printf(out, "bj_f2%s((double)%s)", cgen_dtag(to), a);
     else core_str_printf(out, "((%s)%s)", cgen_ctype(to), a);
+}
+
+/* RANDOM: a call of src/core/bjrand.h's function for the distribution (by ir_rand_dist) and the result dtype
+ * ({D}); $0 $1 are the key words, $2 the parameter, $I the element's flat index. */
+static const char *const random_tmpl[IR_RAND_NDISTS] = {
+    [IR_RAND_BITS] = "bj_rand_bits_u32($0, $1, $I)",
+    [IR_RAND_UNIFORM] = "bj_rand_uniform_{D}($0, $1, $I)",
+    [IR_RAND_NORMAL] = "bj_rand_normal_{D}($0, $1, $I)",
+    [IR_RAND_RANDINT] = "bj_rand_randint_i64($0, $1, $I, $2)",
+    [IR_RAND_POISSON] = "bj_rand_poisson_{D}($0, $1, $I, $2)",
+    [IR_RAND_SPLIT] = "bj_rand_split_u32($0, $1, $I, $2)",
+    [IR_RAND_FOLD_IN] = "bj_rand_fold_in_u32($0, $1, $I, $2)",
+};
+
+bool cgen_random_expr(core_str *out, int dist, bj_dtype rd, const char *const *a, int nin, const char *index) {
+    if (dist < 0 || dist >= IR_RAND_NDISTS || !ir_rand_dtype_ok(dist, rd)) return false;
+    for (const char *s = random_tmpl[dist]; *s; s++) {
+        if (*s == '$' && s[1] >= '0' && s[1] <= '2' && s[1] - '0' < nin) {
+            core_str_printf(out, "%s", a[s[1] - '0']);
+            s++;
+        } else if (*s == '$' && s[1] == 'I') {
+            core_str_printf(out, "(uint64_t)(%s)", index);
+            s++;
+        } else if (*s == '{' && s[1] == 'D' && s[2] == '}') {
+            core_str_printf(out, "%s", cgen_dtag(rd));
+            s += 2;
+        } else if (*s == '$') {
+            return false; /* an operand the node lacks */
+        } else {
+            core_str_printf(out, "%c", *s);
+        }
+    }
+    return true;
 }
 
 bool cgen_expr(core_str *out, ir_op op, bj_dtype rd, bj_dtype ad, const char *const *a, int nin) {

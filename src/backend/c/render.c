@@ -333,6 +333,19 @@ static void resolve(kctx *x, const ir_node *n, const amap *m, core_str *out, boo
         } else if (has_buffer(x, o)) { /* the operand's buffer read with the reshape's shape */
             int a = add_access(x, x->c->p->buf_of[o->id], (bj_dtype)o->dtype, n->rank, n->shape, m);
             if (out) core_str_printf(out, "l%d", a);
+        } else if (opt_is_squeeze(n)) { /* size-1 axes added or removed: the operand's axes in order */
+            amap mo = {.rank = o->rank};
+            for (int j = 0, k = 0; j < o->rank; j++) {
+                if (o->shape[j] == 1) {
+                    mo.ax[j] = -1, mo.mul[j] = 0, mo.off[j] = 0;
+                    continue;
+                }
+                while (k < n->rank && n->shape[k] == 1) k++;
+                if (k < n->rank) mo.ax[j] = m->ax[k], mo.mul[j] = m->mul[k], mo.off[j] = m->off[k];
+                else mo.ax[j] = -1, mo.mul[j] = 0, mo.off[j] = 0;
+                k++;
+            }
+            resolve(x, o, &mo, out, false);
         } else {
             cgen_fail(x->c, BJ_ERR_INTERNAL, "rendering C: reshape %%%d of a value without a buffer", n->id);
         }
@@ -349,10 +362,35 @@ static void resolve(kctx *x, const ir_node *n, const amap *m, core_str *out, boo
     }
 }
 
+/* RANDOM: its operands read as an elementwise op's are, and its flat C-order index, which is the loop's store
+ * offset (every node of a LOOP or REDUCE kernel has the kernel's iteration shape). */
+static void random_expr(kctx *x, const ir_node *n, core_str *out) {
+    amap id = identity(n->rank);
+    core_str ops[3] = {0}, idx = {0};
+    const char *a[3] = {"", "", ""};
+    for (int i = 0; i < n->nin && i < 3; i++) {
+        amap mi = bcast(&id, n->in[i]);
+        resolve(x, n->in[i], &mi, out ? &ops[i] : NULL, false);
+        if (out) a[i] = ops[i].s ? ops[i].s : "";
+    }
+    if (out) {
+        offset_text(x, NULL, &idx);
+        if (n->nattr != 1 || !cgen_random_expr(out, (int)n->attr[0], (bj_dtype)n->dtype, a, n->nin, idx.s ? idx.s : "0"))
+            cgen_fail(x->c, BJ_ERR_INTERNAL, "rendering C: random %%%d has no C form for %s", n->id,
+                      bj_dtype_name((bj_dtype)n->dtype));
+    }
+    for (int i = 0; i < 3; i++) core_str_free(&ops[i]);
+    core_str_free(&idx);
+}
+
 /* The expression computing node n of the kernel (elementwise, or a view/leaf stored here). */
 static void node_expr(kctx *x, const ir_node *n, core_str *out) {
     amap id = identity(n->rank);
     ir_kind kind = ir_ops[n->op].kind;
+    if (kind == IR_K_RANDOM) {
+        random_expr(x, n, out);
+        return;
+    }
     if (kind != IR_K_UNARY && kind != IR_K_BINARY && kind != IR_K_TERNARY) {
         resolve(x, n, &id, out, true);
         return;

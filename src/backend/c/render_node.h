@@ -119,4 +119,6 @@ static inline int axis_of(const ir_node *n, int rank) {
 
 /* render_matmul.c: a matmul kernel (see its design note). */
 BJ_HIDDEN int64_t cgen_matmul(cgen *c, const ir_node *n);
+/* render_sparse.c: csrmv, event_csrmv, jitconn_mv, jitconn_event_mv (a literal weight operand has no buffer). */
+BJ_HIDDEN int64_t cgen_sparse(cgen *c, const ir_node *n);
 #endif

@@ -1,24 +1,31 @@
 /* unit.c — one generated translation unit: a header comment, the prelude, one function per kernel, and the entry
  * point `bj_entry` that runs the kernels in plan order, splitting large ones over OpenMP threads. With abstracted
  * axes every kernel also takes `dims` (d0 = dims[0], ...) and a kernel whose size depends on a symbol is split or
- * not at run time. */
+ * not at run time.
+ *
+ * Loops (opt/loop.c): a FOR kernel is a C loop inside bj_entry around the calls of its body's kernels, which are
+ * functions like any other (named l<i>_k<j>, reading a buffer table of the loop's own, l<i>_b), split over threads
+ * the same way. Before the loop the table is filled (the step's variable, each carry's memory, captured buffers of
+ * the enclosing table, temporaries in the loop's own memory) and the carries take their initial values; each step
+ * sets the step, points each recorded value's output at its row of the stacked result (or at a scratch row on steps
+ * not recorded), runs the body, and copies what the body could not write in place. Nested loops nest. */
 #include "backend/c/cgen.h"
 
 #include <string.h>
 
 #define PAR_MIN 131072 /* iteration-space elements from which a kernel is split over threads */
 
-static const char *const kind_name[] = {"loop", "reduce", "node"};
+static const char *const kind_name[] = {"loop", "reduce", "node", "for"};
 
 /* The comment above a kernel: its kind, iteration space and the ops it computes. */
-static void kernel_comment(cgen *c, int i, const opt_kernel *k) {
+static void kernel_comment(cgen *c, const char *label, const opt_kernel *k) {
     char ty[96];
     cgen_fmt_type(c, ty, sizeof ty, (bj_dtype)k->nodes[k->nnodes - 1]->dtype, k->rank, k->shape);
     core_str ops = {0};
     for (int j = 0; j < k->nnodes && j < 24; j++)
         core_str_printf(&ops, "%s%s", j ? " " : "", ir_ops[k->nodes[j]->op].name);
     if (k->nnodes > 24) core_str_printf(&ops, " ...");
-    cgen_line(c, "/* kernel %d: %s over %s, %d op%s: %s */", i, kind_name[k->kind], ty,
+    cgen_line(c, "/* kernel %s: %s over %s, %d op%s: %s */", label, kind_name[k->kind], ty,
               k->nnodes, k->nnodes == 1 ? "" : "s", ops.s ? ops.s : "");
     core_str_free(&ops);
 }
@@ -72,76 +79,226 @@ static void call_symbolic(cgen *c, int i, const sx *ext, const sx *wk) {
     cgen_line(c, "    k%d(b, dims, 0, %s);", i, e);
 }
 
-char *cgen_render(const opt_plan *p, const char *name, bool wrong_result) {
-    core_str s = {0};
-    cgen c = {.p = p, .d = &cgen_c, .s = &s, .wrong_result = wrong_result};
-    c.declared = calloc((size_t)p->nbufs + 1, 1);
-    int64_t *extent = calloc((size_t)p->nkernels + 1, sizeof *extent);
-    sx *ext = p->nsym ? malloc(sizeof *ext * ((size_t)p->nkernels + 1)) : NULL;
-    if (!c.declared || !extent || (p->nsym && !ext)) {
-        free(c.declared), free(extent), free(ext);
-        core_err(BJ_ERR_NOMEM, "rendering C: out of memory");
-        return NULL;
+/* The call of a kernel `fn` of a static plan from the entry point (reading buffer table `table`): one call, or
+ * ranges of its outermost loop split over threads when it is large. */
+static void call_static(cgen *c, const char *fn, const char *table, const opt_kernel *k, int64_t extent) {
+    long long n = (long long)extent;
+    if (work(k) < PAR_MIN || extent < 2) {
+        cgen_line(c, "%s(%s, 0, %lld);", fn, table, n);
+        return;
     }
+    cgen_line(c, "#ifdef _OPENMP");
+    cgen_line(c, "if (nthreads > 1) {");
+    cgen_line(c, "#pragma omp parallel for schedule(static) num_threads(nthreads)");
+    cgen_line(c, "    for (int t = 0; t < nthreads; t++) {");
+    cgen_line(c, "        int64_t lo, hi;");
+    cgen_line(c, "        bj_split(%lld, nthreads, t, &lo, &hi);", n);
+    cgen_line(c, "        %s(%s, lo, hi);", fn, table);
+    cgen_line(c, "    }");
+    cgen_line(c, "} else");
+    cgen_line(c, "#endif");
+    cgen_line(c, "    %s(%s, 0, %lld);", fn, table, n);
+}
+
+/* Rendering one plan: its kernels' functions go to fns (through f), the statements running them to the entry
+ * point (through e, at e's indent), reading the buffer table named `table`. Loop bodies recurse with a table and
+ * names of their own (prefix "l<kernel>_"). */
+typedef struct unit {
+    core_str *fns;
+    bool wrong_result;
+    bj_status status;
+} unit;
+
+static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix, const char *table);
+
+/* A loop (FOR kernel i of plan p): the step loop around the body's kernels (see opt/loop.c for the memory). */
+static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_loop *l, const char *prefix,
+                        const char *table) {
+    const opt_plan *sub = l->plan;
+    const ir_region *r = l->body;
+    char pre[64], tb[72];
+    snprintf(pre, sizeof pre, "%sl%d_", prefix, i);
+    snprintf(tb, sizeof tb, "%sb", pre);
+    if (!sub) {
+        cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: loop %s has no plan", pre);
+        return;
+    }
+    int nrec = 0, ncar = 0;
+    for (int k = 0; k < l->nres; k++) nrec += k >= l->ncarry && l->member[k], ncar += k < l->ncarry && l->need[k];
+    cgen_line(e, "/* loop %.*s: %lld step%s (recorded every %lld), %d kernel%s, %d carr%s, %d recorded value%s */",
+              (int)strlen(pre) - 1, pre, (long long)l->n, l->n == 1 ? "" : "s", (long long)l->every, sub->nkernels,
+              sub->nkernels == 1 ? "" : "s", ncar, ncar == 1 ? "y" : "ies", nrec, nrec == 1 ? "" : "s");
+    cgen_line(e, "{");
+    e->indent++;
+    cgen_line(e, "void *%s[%d];", tb, sub->nbufs > 0 ? sub->nbufs : 1);
+    cgen_line(e, "int32_t %sstep = 0;", pre);
+    if (l->bytes) cgen_line(e, "char *const %smem = (char *)%s[%d];", pre, table, l->scratch_buf);
+    for (int bi = 0; bi < sub->nbufs && !e->status; bi++) {
+        const opt_buf *q = &sub->bufs[bi];
+        int idx = q->index;
+        if (q->kind == OPT_BUF_TEMP) {
+            cgen_line(e, "%s[%d] = %smem + %zu; /* temporary */", tb, bi, pre, q->offset);
+        } else if (q->kind == OPT_BUF_OUTPUT) {
+            cgen_line(e, "%s[%d] = NULL; /* recorded value: its row, set at each step */", tb, bi);
+        } else if (q->kind == OPT_BUF_CONST) {
+            cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: a constant inside loop %s", pre);
+        } else if (idx == 0) {
+            cgen_line(e, "%s[%d] = &%sstep;", tb, bi, pre);
+        } else if (idx <= l->ncarry && !l->need[idx - 1]) {
+            cgen_line(e, "%s[%d] = NULL; /* carry %d: not needed */", tb, bi, idx - 1);
+        } else if (idx <= l->ncarry && l->member[idx - 1]) {
+            cgen_line(e, "%s[%d] = %s[%d]; /* carry %d, where its final value goes */", tb, bi, table,
+                      p->buf_of[l->member[idx - 1]->id], idx - 1);
+        } else if (idx <= l->ncarry) {
+            cgen_line(e, "%s[%d] = %smem + %zu; /* carry %d */", tb, bi, pre, l->carry_off[idx - 1], idx - 1);
+        } else {
+            const ir_node *v = sub->g->inputs[idx];
+            if (p->buf_of[v->id] < 0) cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: loop %s reads a value with no buffer", pre);
+            cgen_line(e, "%s[%d] = %s[%d]; /* captured */", tb, bi, table, p->buf_of[v->id]);
+        }
+    }
+    for (int k = 0; k < l->ncarry && !e->status; k++) { /* carries start as their initial values */
+        if (!l->need[k]) continue;
+        int from = p->buf_of[l->lead->in[k]->id], to = sub->buf_of[r->params[k + 1]->id];
+        size_t nb = (size_t)ir_nelem(r->params[k + 1]) * bj_dtype_size((bj_dtype)r->params[k + 1]->dtype);
+        if (from < 0 || to < 0) cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: carry %d of loop %s has no buffer", k, pre);
+        else if (nb) cgen_line(e, "if (%s[%d] != %s[%d]) memcpy(%s[%d], %s[%d], %zu);", tb, to, table, from, tb, to, table,
+                               from, nb);
+    }
+    cgen_line(e, "for (int64_t %si = 0; %si < %lld; %si++) {", pre, pre, (long long)l->n, pre);
+    e->indent++;
+    cgen_line(e, "%sstep = (int32_t)%si;", pre, pre);
+    for (int k = l->ncarry; k < l->nres && !e->status; k++) { /* where the recorded values go this step */
+        if (!l->member[k]) continue;
+        const ir_node *y = r->results[k];
+        long long row = (long long)((size_t)ir_nelem(y) * bj_dtype_size((bj_dtype)y->dtype));
+        int m = p->buf_of[l->member[k]->id];
+        if (l->every == 1)
+            cgen_line(e, "char *const %sy%d = (char *)%s[%d] + %si * %lld;", pre, k, table, m, pre, row);
+        else
+            cgen_line(e, "char *const %sy%d = (%si + 1) %% %lld == 0 ? (char *)%s[%d] + ((%si + 1) / %lld - 1) * %lld : "
+                      "%smem + %zu;", pre, k, pre, (long long)l->every, table, m, pre, (long long)l->every, row, pre,
+                      l->discard_off[k]);
+        bool used = false;
+        for (int bi = 0; bi < sub->nbufs; bi++)
+            if (sub->bufs[bi].kind == OPT_BUF_OUTPUT && sub->bufs[bi].index == l->out_of[k])
+                cgen_line(e, "%s[%d] = %sy%d;", tb, bi, pre, k), used = true;
+        if (!used) cgen_line(e, "(void)%sy%d;", pre, k);
+    }
+    render_plan(u, e, sub, pre, tb); /* the body's kernels (and loops) */
+    cgen *ce = e;
+    for (int j = 0; j < sub->ncopies && !ce->status; j++) { /* results no kernel wrote in place */
+        const opt_copy *c = &sub->copies[j];
+        size_t nb = sub->bufs[c->from_buf].nbytes;
+        if (!nb) continue;
+        if (c->to_buf >= 0) {
+            cgen_line(e, "memcpy(%s[%d], %s[%d], %zu); /* staged */", tb, c->to_buf, tb, c->from_buf, nb);
+            continue;
+        }
+        int o = c->out, a = sub->out_alias ? sub->out_alias[o] : -1;
+        if (a >= 0) { /* a new carry over its carry */
+            int to = sub->buf_of[sub->g->inputs[a]->id];
+            if (to != c->from_buf) cgen_line(e, "memcpy(%s[%d], %s[%d], %zu); /* carry %d */", tb, to, tb, c->from_buf, nb, a - 1);
+            continue;
+        }
+        int k = l->ncarry;
+        while (k < l->nres && l->out_of[k] != o) k++;
+        if (k == l->nres) cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: loop %s copies to an unknown output", pre);
+        else cgen_line(e, "memcpy(%sy%d, %s[%d], %zu); /* recorded */", pre, k, tb, c->from_buf, nb);
+    }
+    e->indent--;
+    cgen_line(e, "}");
+    e->indent--;
+    cgen_line(e, "}");
+}
+
+static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix, const char *table) {
+    cgen c = {.p = p, .d = &cgen_c, .s = u->fns, .wrong_result = u->wrong_result};
+    c.declared = calloc((size_t)p->nbufs + 1, 1);
+    if (!c.declared) {
+        cgen_fail(e, BJ_ERR_NOMEM, "rendering C: out of memory");
+        return;
+    }
+    for (int i = 0; i < p->nkernels && !c.status && !e->status; i++) {
+        const opt_kernel *k = &p->kernels[i];
+        if (k->kind == OPT_FOR) {
+            render_loop(u, e, p, i, k->loop, prefix, table);
+            continue;
+        }
+        char fn[80], label[80];
+        snprintf(fn, sizeof fn, "%sk%d", prefix, i);
+        if (prefix[0]) snprintf(label, sizeof label, "%s", fn);
+        else snprintf(label, sizeof label, "%d", i);
+        c.kernel = i;
+        kernel_comment(&c, label, k);
+        cgen_line(&c, "%s %s(void *const *%s b, int64_t lo, int64_t hi) {", c.d->kernel_decl, fn, c.d->restrict_kw);
+        c.indent = 1;
+        c.ext_set = false;
+        int64_t extent = k->kind == OPT_LOOP ? cgen_loop(&c, k) : k->kind == OPT_REDUCE ? cgen_reduce(&c, k) : cgen_node(&c, k);
+        c.indent = 0;
+        cgen_line(&c, "}\n");
+        call_static(e, fn, table, k, extent);
+    }
+    if (c.status && !e->status) e->status = c.status;
+    free(c.declared);
+}
+
+char *cgen_render(const opt_plan *p, const char *name, bool wrong_result) {
+    core_str s = {0}, body = {0};
     char nm[48] = "";
     for (size_t i = 0, j = 0; name && name[i] && j + 1 < sizeof nm; i++) /* no comment terminators from users */
         if (name[i] != '*' && name[i] != '/' && (unsigned char)name[i] >= ' ') nm[j++] = name[i], nm[j] = 0;
     core_str_printf(&s, "/* brainjit %s generated code: %s (%d kernel%s, %d buffers). */\n", bj_version(), nm,
                     p->nkernels, p->nkernels == 1 ? "" : "s", p->nbufs);
     core_str_printf(&s, "%s\n", cgen_prelude_text);
-    for (int i = 0; i < p->nkernels && !c.status; i++) {
-        const opt_kernel *k = &p->kernels[i];
-        c.kernel = i;
-        kernel_comment(&c, i, k);
-        if (!p->nsym) {
-            cgen_line(&c, "%s k%d(void *const *%s b, int64_t lo, int64_t hi) {", c.d->kernel_decl, i, c.d->restrict_kw);
-        } else { /* abstracted axes: the symbols' sizes, d0 = dims[0], ... */
+    unit u = {.fns = &s, .wrong_result = wrong_result};
+    cgen e = {.p = p, .d = &cgen_c, .s = &body, .indent = 1}; /* the entry point's statements */
+    if (!p->nsym) {
+        render_plan(&u, &e, p, "", "b");
+    } else { /* abstracted axes (no loops: refused by opt/symbolic.c) */
+        cgen c = {.p = p, .d = &cgen_c, .s = &s, .wrong_result = wrong_result};
+        c.declared = calloc((size_t)p->nbufs + 1, 1);
+        if (!c.declared) cgen_fail(&e, BJ_ERR_NOMEM, "rendering C: out of memory");
+        for (int i = 0; i < p->nkernels && !c.status && !e.status; i++) {
+            const opt_kernel *k = &p->kernels[i];
+            if (k->kind == OPT_FOR) {
+                cgen_fail(&e, BJ_ERR_UNSUPPORTED, "rendering C: a loop with abstracted axes");
+                break;
+            }
+            c.kernel = i;
+            char label[16];
+            snprintf(label, sizeof label, "%d", i);
+            kernel_comment(&c, label, k);
             cgen_line(&c, "%s k%d(void *const *%s b, const int64_t *%s dims, int64_t lo, int64_t hi) {", c.d->kernel_decl,
                       i, c.d->restrict_kw, c.d->restrict_kw);
-            for (int q = 0; q < p->nsym; q++)
+            for (int q = 0; q < p->nsym; q++) /* the symbols' sizes, d0 = dims[0], ... */
                 if (p->sym_ext[q] >= 0) cgen_line(&c, "    const int64_t d%d = dims[%d]; (void)d%d;", q, q, q);
+            c.indent = 1;
+            c.ext_set = false;
+            int64_t extent = k->kind == OPT_LOOP ? cgen_loop(&c, k) : k->kind == OPT_REDUCE ? cgen_reduce(&c, k) : cgen_node(&c, k);
+            sx ext = c.ext_set ? c.ext : sx_const(extent);
+            c.indent = 0;
+            cgen_line(&c, "}\n");
+            sx w = work_sx(p, k);
+            call_symbolic(&e, i, &ext, &w);
         }
-        c.indent = 1;
-        c.ext_set = false;
-        extent[i] = k->kind == OPT_LOOP ? cgen_loop(&c, k) : k->kind == OPT_REDUCE ? cgen_reduce(&c, k) : cgen_node(&c, k);
-        if (p->nsym) ext[i] = c.ext_set ? c.ext : sx_const(extent[i]);
-        c.indent = 0;
-        cgen_line(&c, "}\n");
+        if (c.status && !e.status) e.status = c.status;
+        free(c.declared);
     }
-    cgen_line(&c, "void bj_entry(void *const *b, const int64_t *dims, int nthreads);");
-    cgen_line(&c, "void bj_entry(void *const *b, const int64_t *dims, int nthreads) {");
-    c.indent = 1;
-    cgen_line(&c, "(void)dims, (void)nthreads;");
+    cgen top = {.p = p, .d = &cgen_c, .s = &s};
+    cgen_line(&top, "void bj_entry(void *const *b, const int64_t *dims, int nthreads);");
+    cgen_line(&top, "void bj_entry(void *const *b, const int64_t *dims, int nthreads) {");
+    top.indent = 1;
+    cgen_line(&top, "(void)dims, (void)nthreads;");
     for (int q = 0; q < p->nsym; q++)
-        if (p->sym_ext[q] >= 0) cgen_line(&c, "const int64_t d%d = dims[%d]; (void)d%d;", q, q, q);
-    for (int i = 0; i < p->nkernels && !c.status; i++) {
-        if (p->nsym) {
-            sx w = work_sx(p, &p->kernels[i]);
-            call_symbolic(&c, i, &ext[i], &w);
-            continue;
-        }
-        long long n = (long long)extent[i];
-        if (work(&p->kernels[i]) < PAR_MIN || extent[i] < 2) {
-            cgen_line(&c, "k%d(b, 0, %lld);", i, n);
-            continue;
-        }
-        cgen_line(&c, "#ifdef _OPENMP");
-        cgen_line(&c, "if (nthreads > 1) {");
-        cgen_line(&c, "#pragma omp parallel for schedule(static) num_threads(nthreads)");
-        cgen_line(&c, "    for (int t = 0; t < nthreads; t++) {");
-        cgen_line(&c, "        int64_t lo, hi;");
-        cgen_line(&c, "        bj_split(%lld, nthreads, t, &lo, &hi);", n);
-        cgen_line(&c, "        k%d(b, lo, hi);", i);
-        cgen_line(&c, "    }");
-        cgen_line(&c, "} else");
-        cgen_line(&c, "#endif");
-        cgen_line(&c, "    k%d(b, 0, %lld);", i, n);
-    }
-    c.indent = 0;
-    cgen_line(&c, "}");
-    free(c.declared), free(extent), free(ext);
-    if (c.status || s.oom) {
-        if (!c.status) core_err(BJ_ERR_NOMEM, "rendering C: out of memory");
+        if (p->sym_ext[q] >= 0) cgen_line(&top, "const int64_t d%d = dims[%d]; (void)d%d;", q, q, q);
+    if (body.s) core_str_printf(&s, "%s", body.s);
+    top.indent = 0;
+    cgen_line(&top, "}");
+    bj_status st = e.status ? e.status : top.status;
+    core_str_free(&body);
+    if (st || s.oom || body.oom) {
+        if (!st) core_err(BJ_ERR_NOMEM, "rendering C: out of memory");
         core_str_free(&s);
         return NULL;
     }

@@ -1,10 +1,16 @@
 /* interp.c — the reference interpreter backend: walks the plan node by node, keeping every value in an env
- * indexed by node id, evaluates CALL bodies in place, and releases each intermediate right after its last use.
+ * indexed by node id, evaluates CALL and FOR bodies in place, and releases each intermediate right after its last
+ * use.
  *
- * Compile splits the graph into blocks: the top level (the plan's kernels, in order) and one block per called
- * region (its live nodes, ordered by id, which is topological). For each block it precomputes which values die
- * after each step. A value is owned by the block of its region; a use from inside a nested region counts as a use
- * by the CALL that runs that region, so the CALL keeps it alive. */
+ * Compile splits the graph into blocks: the top level (the plan's kernels, in order) and one block per region run
+ * by a CALL or FOR (its live nodes, ordered by id, which is topological). For each block it precomputes which
+ * values die after each step. A value is owned by the block of its region; a use from inside a nested region
+ * counts as a use by the CALL or FOR that runs that region, so that node keeps it alive.
+ *
+ * Loops: the FOR nodes of one loop (same body, operands, n and every) run it once: the first live one (the lead)
+ * runs the body n times, carrying values from step to step (each step's results become the next step's
+ * parameters; nothing is copied but the recorded rows), and sets the value of every live member; the others find
+ * theirs already there. */
 #include "backend/interp/interp.h"
 
 #include <limits.h>
@@ -24,7 +30,7 @@ bj_status interp_fail(const ir_node *n, const char *fmt, ...) {
 bj_status interp_eval(const ir_node *n, bj_array *const *in, bj_array **out) {
     *out = NULL;
     if (n->op >= IR_NUM_OPS) return core_err(BJ_ERR_INTERNAL, "interp: %%%d has an invalid op %d", n->id, n->op);
-    if (n->op == IR_ARG || n->op == IR_CALL) return interp_fail(n, "not evaluated by interp_eval");
+    if (n->op == IR_ARG || n->body) return interp_fail(n, "not evaluated by interp_eval");
     int arity = ir_ops[n->op].arity;
     if (arity >= 0 && n->nin != arity) return interp_fail(n, "has %d operands, wants %d", n->nin, arity);
     for (int k = 0; k < n->nin; k++) { /* the arrays must be what the graph says they are */
@@ -41,6 +47,8 @@ bj_status interp_eval(const ir_node *n, bj_array *const *in, bj_array **out) {
     switch (ir_ops[n->op].kind) {
     case IR_K_SHAPE: case IR_K_INDEX: s = interp_shape(n, in, r); break;
     case IR_K_REDUCE: case IR_K_SCAN: case IR_K_LINALG: s = interp_reduce(n, in, r); break;
+    case IR_K_SPARSE: s = interp_sparse(n, in, r); break;
+    case IR_K_RANDOM: s = interp_random(n, in, r); break;
     default: s = interp_eltwise(n, in, r); break;
     }
     if (s) {
@@ -66,7 +74,10 @@ typedef struct interp_prog {
     int nids;             /* the trace's next_id: env size */
     interp_block *blocks; /* blocks[0]: top level */
     int nblocks;
-    int *call_block; /* by node id: the block a CALL runs */
+    int *call_block; /* by node id: the block a CALL or FOR runs */
+    int *for_lead;   /* by node id of a live FOR: the id of the member that runs the loop */
+    int *for_next;   /* by node id of a live FOR: the next live member of its loop, or -1 */
+    const ir_node **for_node; /* by node id of a live FOR: the node */
 } interp_prog;
 
 static void prog_free(interp_prog *p) {
@@ -79,6 +90,9 @@ static void prog_free(interp_prog *p) {
     }
     free(p->blocks);
     free(p->call_block);
+    free(p->for_lead);
+    free(p->for_next);
+    free(p->for_node);
     free(p);
 }
 
@@ -120,7 +134,7 @@ static unsigned char *live_nodes(const interp_scratch *sc, int nids) {
 static bool make_blocks(interp_prog *p, const opt_plan *plan, const interp_scratch *sc, const unsigned char *live) {
     int nregions = 0, ntop = 0;
     for (int id = 0; id < p->nids; id++)
-        if (live[id] && sc->byid[id] && sc->byid[id]->op == IR_CALL) nregions++;
+        if (live[id] && sc->byid[id] && sc->byid[id]->body) nregions++;
     for (int k = 0; k < plan->nkernels; k++) ntop += plan->kernels[k].nnodes;
     p->blocks = calloc((size_t)nregions + 1, sizeof *p->blocks);
     if (!p->blocks) return oom();
@@ -132,10 +146,22 @@ static bool make_blocks(interp_prog *p, const opt_plan *plan, const interp_scrat
         for (int j = 0; j < plan->kernels[k].nnodes; j++) top->nodes[top->nnodes++] = plan->kernels[k].nodes[j];
     for (int id = 0; id < p->nids; id++) { /* distinct called regions */
         const ir_node *n = sc->byid[id];
-        if (!live[id] || !n || n->op != IR_CALL) continue;
+        if (!live[id] || !n || !n->body) continue;
         int b = block_of(p, n->body);
         if (b < 0) b = p->nblocks++, p->blocks[b].region = n->body;
         p->call_block[id] = b;
+        if (n->op != IR_FOR) continue;
+        p->for_node[id] = n;
+        p->for_lead[id] = id; /* the loops: the first live member leads, the others are chained after it */
+        for (int j = id - 1; j >= 0; j--) {
+            const ir_node *q = sc->byid[j];
+            if (!live[j] || !q || q->op != IR_FOR || !ir_same_loop(q, n)) continue;
+            p->for_lead[id] = p->for_lead[j];
+            int last = p->for_lead[id];
+            while (p->for_next[last] >= 0) last = p->for_next[last];
+            p->for_next[last] = id;
+            break;
+        }
     }
     int *count = calloc((size_t)p->nblocks, sizeof *count);
     if (!count) return oom();
@@ -190,7 +216,7 @@ static bool analyse(interp_prog *p, int b, interp_scratch *sc) {
     p->blocks[b].analysed = true;
     for (int i = 0; i < p->blocks[b].nnodes; i++) {
         const ir_node *n = p->blocks[b].nodes[i];
-        if (n->op == IR_CALL && !analyse(p, p->call_block[n->id], sc)) return false;
+        if (n->body && !analyse(p, p->call_block[n->id], sc)) return false;
     }
     interp_block *blk = &p->blocks[b];
     int nown = owned_count(sc, blk);
@@ -207,7 +233,7 @@ static bool analyse(interp_prog *p, int b, interp_scratch *sc) {
         const ir_node *n = blk->nodes[i];
         for (int k = 0; k < n->nin; k++)
             if (!note_use(p, b, sc, n->in[k], i)) return false;
-        if (n->op == IR_CALL) {
+        if (n->body) {
             const interp_block *callee = &p->blocks[p->call_block[n->id]];
             for (int k = 0; k < callee->ncaptured; k++)
                 if (!note_use(p, b, sc, sc->byid[callee->captured[k]], i)) return false;
@@ -247,8 +273,12 @@ static bj_status interp_compile(bj_exec *e) {
     sc.last = calloc((size_t)p->nids + 1, sizeof *sc.last);
     sc.seen = calloc((size_t)p->nids + 1, sizeof *sc.seen);
     p->call_block = calloc((size_t)p->nids + 1, sizeof *p->call_block);
+    p->for_lead = malloc(sizeof *p->for_lead * ((size_t)p->nids + 1));
+    p->for_next = malloc(sizeof *p->for_next * ((size_t)p->nids + 1));
+    p->for_node = calloc((size_t)p->nids + 1, sizeof *p->for_node);
     unsigned char *live = NULL;
-    bool ok = sc.byid && sc.last && sc.seen && p->call_block;
+    bool ok = sc.byid && sc.last && sc.seen && p->call_block && p->for_lead && p->for_next && p->for_node;
+    for (int id = 0; ok && id <= p->nids; id++) p->for_lead[id] = p->for_next[id] = -1;
     if (ok) { /* every node of the trace, by id, from the intern table */
         for (size_t b = 0; b < g->tr->tcap; b++)
             for (ir_node *n = g->tr->table[b]; n; n = n->hnext) sc.byid[n->id] = n;
@@ -314,9 +344,79 @@ static bj_status run_call(const interp_prog *p, const ir_node *n, bj_array **env
     return s;
 }
 
+/* Releases everything block b owns after a run of its region (on success and on error alike). */
+static void drop_block(const interp_prog *p, int b, bj_array **env) {
+    const interp_block *blk = &p->blocks[b];
+    for (int i = 0; i < blk->nnodes; i++) drop(env, blk->nodes[i]->id);
+    for (int k = 0; k < blk->region->nparams; k++) drop(env, blk->region->params[k]->id);
+}
+
+/* Runs the loop of FOR node n (its lead): the body n times, carries passed from each step's results to the next
+ * step's parameters, the recorded ys copied into their stacked arrays; then sets every live member's value. */
+static bj_status run_for(const interp_prog *p, const ir_node *n, bj_array **env) {
+    int b = p->call_block[n->id];
+    const interp_block *blk = b > 0 ? &p->blocks[b] : NULL;
+    const ir_region *r = blk ? blk->region : NULL;
+    if (!r || r != n->body || n->nattr != 3 || n->nin + 1 != r->nparams || r->nresults < n->nin ||
+        n->attr[IR_FOR_N] < 0 || n->attr[IR_FOR_EVERY] < 1)
+        return interp_fail(n, "the loop does not match its body");
+    int c = n->nin, nm = 0;
+    int64_t steps = n->attr[IR_FOR_N], every = n->attr[IR_FOR_EVERY];
+    for (int m = n->id; m >= 0; m = p->for_next[m]) nm++;
+    bj_array **carry = calloc((size_t)(2 * c + nm) + 1, sizeof *carry), **next = carry + c, **stack = next + c;
+    if (!carry) return core_err(BJ_ERR_NOMEM, "interp: %%%d for: out of memory", n->id);
+    bj_status s = BJ_OK;
+    for (int k = 0; !s && k < c; k++)
+        if (!(carry[k] = bj_array_retain(env[n->in[k]->id]))) s = missing(n, n->in[k]);
+    int j = 0;
+    for (int m = n->id; !s && m >= 0; m = p->for_next[m], j++) { /* the stacked outputs of the live members */
+        const ir_node *q = p->for_node[m];
+        if (q->attr[IR_FOR_WHICH] >= c)
+            if (!(stack[j] = core_array_alloc((bj_dtype)q->dtype, q->rank, q->shape, "interp: for")))
+                s = core_last_status();
+    }
+    for (int64_t step = 0; !s && step < steps; step++) {
+        bj_array *sv = core_array_alloc(BJ_I32, 0, NULL, "interp: for"); /* fresh: a body may keep the step */
+        if (!sv) {
+            s = core_last_status();
+            break;
+        }
+        *(int32_t *)sv->data = (int32_t)step;
+        drop(env, r->params[0]->id);
+        env[r->params[0]->id] = sv;
+        for (int k = 0; k < c; k++) drop(env, r->params[k + 1]->id), env[r->params[k + 1]->id] = bj_array_retain(carry[k]);
+        s = run_block(p, b, env);
+        for (int k = 0; !s && k < r->nresults; k++)
+            if (!env[r->results[k]->id]) s = missing(n, r->results[k]);
+        for (int k = 0; !s && k < c; k++) next[k] = bj_array_retain(env[r->results[k]->id]);
+        if (!s && (step + 1) % every == 0) { /* a recorded step: row (step + 1) / every - 1 */
+            int64_t row = (step + 1) / every - 1;
+            j = 0;
+            for (int m = n->id; m >= 0; m = p->for_next[m], j++) {
+                if (!stack[j]) continue;
+                const bj_array *y = env[r->results[p->for_node[m]->attr[IR_FOR_WHICH]]->id];
+                if (y->nbytes) memcpy((char *)stack[j]->data + (size_t)row * y->nbytes, y->data, y->nbytes);
+            }
+        }
+        drop_block(p, b, env);
+        for (int k = 0; !s && k < c; k++) bj_array_release(carry[k]), carry[k] = next[k], next[k] = NULL;
+    }
+    j = 0;
+    for (int m = n->id; !s && m >= 0; m = p->for_next[m], j++) {
+        int64_t w = p->for_node[m]->attr[IR_FOR_WHICH];
+        env[m] = bj_array_retain(w < c ? carry[w] : stack[j]);
+    }
+    for (int k = 0; k < 2 * c + nm; k++) bj_array_release(carry[k]);
+    free(carry);
+    return s;
+}
+
 static bj_status run_node(const interp_prog *p, const ir_node *n, bj_array **env) {
+    if (n->op == IR_FOR && p->for_lead[n->id] != n->id) /* a member of a loop its lead ran */
+        return env[n->id] ? BJ_OK : interp_fail(n, "its loop has not run before it");
     if (env[n->id]) return interp_fail(n, "evaluated twice");
     if (n->op == IR_CALL) return run_call(p, n, env);
+    if (n->op == IR_FOR) return run_for(p, n, env);
     bj_array *small[8], **in = n->nin <= 8 ? small : malloc(sizeof *in * (size_t)n->nin);
     if (!in) return core_err(BJ_ERR_NOMEM, "interp: %%%d %s: out of memory", n->id, ir_ops[n->op].name);
     bj_status s = BJ_OK;

@@ -1,4 +1,4 @@
-/* demo.c — `make demo`: trace one step of a leaky integrate-and-fire population, print its IR and generated C,
+/* lif_codegen.c — trace one step of a leaky integrate-and-fire population, print its IR and generated C,
  * run 1 s on the native backend and on the interpreter, and check they agree bit for bit. */
 #include "brainjit.h"
 

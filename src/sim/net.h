@@ -1,0 +1,50 @@
+/* net.h — the interface between the network runner (net.c) and the models (coba.c, ...): a model makes its
+ * Variables and connectivity, initialises them in a jit function, and traces one step inside the runner's loop.
+ * Built on the public API only. */
+#ifndef BJ_SIM_NET_H
+#define BJ_SIM_NET_H
+
+#define BJ_BUILDING 1 /* the public functions of src/sim are exported from the shared library */
+#include <brainjit.h>
+
+#define NET_MAX_CONN 4
+
+typedef struct net net;
+
+typedef struct net_model {
+    const char *name;  /* "coba" */
+    const char *cls;   /* object class: "COBA" */
+    double dt_ms;
+    /* Variables (added to n->obj), connectivity (n->conn), and anything else before the first call */
+    bj_status (*setup)(net *n);
+    bj_jit_fn init;    /* a jit method: initial values (random ones from n->rng) */
+    bj_loop_fn step;   /* one step inside the loop: writes the Variables, yields the spikes bool[N] */
+} net_model;
+
+struct net {
+    const net_model *model;
+    bj_net_opts o;
+    int64_t n, ne;     /* neurons, of which excitatory (the first ne) */
+    double p;          /* connection probability */
+    bj_dtype ft;       /* float32 or float64 */
+    bj_object *obj;
+    bj_var *rng;
+    bj_var *spike;     /* bool[N]: the last step's spikes (made by the runner) */
+    int nconn;         /* stored connectivity: CSR pairs, arguments of the run function */
+    bj_array *conn[2 * NET_MAX_CONN];
+    bj_val *tconn[2 * NET_MAX_CONN]; /* the same inside the trace being built */
+    void *state;       /* the model's own */
+};
+
+/* A float32/float64 Variable of N zeros (or dtype d), added to the network's object. */
+bj_var *net_var(net *n, const char *name, bj_dtype d);
+/* A literal in the model's float type. */
+static inline bj_val *net_num(bj_trace *t, const net *n, double x) { return bj_lit(t, n->ft, x); }
+/* Input to every neuron from the spikes of presynaptic population `pop` (rows pre..) with weight w: stored CSR
+ * pair `pop` (event_csrmv) or generated in the kernel (procedural). */
+bj_val *net_input(bj_trace *t, const net *n, int pop, bj_val *spikes, double w);
+/* Builds the stored connectivity of population pop (n_pre neurons -> all N), probability n->p. */
+bj_status net_connect(net *n, int pop, int64_t n_pre);
+
+extern const net_model net_coba;
+#endif

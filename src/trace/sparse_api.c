@@ -1,0 +1,58 @@
+/* sparse_api.c — the public sparse connectivity ops: csrmv and event_csrmv over a stored CSR matrix, and the
+ * procedural (just-in-time connectivity) jitconn_mv and jitconn_event_mv. Rules and checks: src/ir/build_sparse.c. */
+#include "ir/build_sparse.h"
+#include "trace/trace.h"
+
+/* The trace of value operand v (checked live), or NULL with the error set. */
+static ir_trace *trace_of_val(const bj_val *v, const char *op, const char *what) {
+    if (!v) return core_err(BJ_ERR_ARG, "%s: %s is NULL (an earlier op failed?)", op, what), NULL;
+    if (v->magic != IR_NODE_MAGIC) return core_err(BJ_ERR_HANDLE, "%s: %s is not a traced value", op, what), NULL;
+    if (!core_handle_live(v->trace, CORE_H_TRACE))
+        return core_err(BJ_ERR_TRACE, "%s: %s belongs to a trace that was finished or freed", op, what), NULL;
+    return v->trace;
+}
+
+/* A weight operand: a traced value of t, or a C number (a weakly typed literal). */
+static ir_node *weight_of(ir_trace *t, bj_in w, const char *op) {
+    switch (w.kind) {
+    case 0: return val_of(t, w.v, op);
+    case 1: return ir_lit(t, BJ_F32, true, w.f, 0);
+    case 2: return ir_lit(t, w.i >= INT32_MIN && w.i <= INT32_MAX ? BJ_I32 : BJ_I64, true, 0, w.i);
+    case 3: return ir_fail(t, BJ_ERR_DTYPE, "%s: a weight must be a number or a traced value, got a C bool", op);
+    default: return ir_fail(t, BJ_ERR_ARG, "%s: the weight operand has an invalid kind %d", op, w.kind);
+    }
+}
+
+static bj_val *csr(ir_op op, bj_val *indptr, bj_val *indices, bj_in w, bj_val *x, int64_t n_post) {
+    const char *name = ir_ops[op].name;
+    ir_trace *t = trace_of_val(indptr, name, "indptr");
+    if (!t || t->status) return NULL;
+    if (!val_of(t, indices, name) || !val_of(t, x, name)) return NULL;
+    ir_node *wn = weight_of(t, w, name);
+    return wn ? ir_csrmv(t, op, indptr, indices, wn, x, n_post) : NULL;
+}
+
+bj_val *bj_csrmv_in(bj_val *indptr, bj_val *indices, bj_in weights, bj_val *x, int64_t n_post) {
+    return csr(IR_CSRMV, indptr, indices, weights, x, n_post);
+}
+
+bj_val *bj_event_csrmv_in(bj_val *indptr, bj_val *indices, bj_in weights, bj_val *spikes, int64_t n_post) {
+    return csr(IR_EVENT_CSRMV, indptr, indices, weights, spikes, n_post);
+}
+
+static bj_val *jitconn(ir_op op, bj_val *x, bj_in w, double p, uint64_t seed, int64_t n_post, bool allow_self) {
+    const char *name = ir_ops[op].name;
+    ir_trace *t = trace_of_val(x, name, op == IR_JITCONN_EVENT_MV ? "spikes" : "x");
+    if (!t || t->status) return NULL;
+    ir_node *wn = weight_of(t, w, name);
+    return wn ? ir_jitconn(t, op, x, wn, p, seed, n_post, allow_self) : NULL;
+}
+
+bj_val *bj_jitconn_mv_in(bj_val *x, bj_in weight, double p, uint64_t seed, int64_t n_post, bool allow_self) {
+    return jitconn(IR_JITCONN_MV, x, weight, p, seed, n_post, allow_self);
+}
+
+bj_val *bj_jitconn_event_mv_in(bj_val *spikes, bj_in weight, double p, uint64_t seed, int64_t n_post,
+                               bool allow_self) {
+    return jitconn(IR_JITCONN_EVENT_MV, spikes, weight, p, seed, n_post, allow_self);
+}

@@ -1,0 +1,111 @@
+/* test_net.c — compiled simulation loops with Variables, and the standard networks: firing rates in their bands on
+ * several seeds, identical spike trains on both backends and for stored and procedural connectivity, a single LIF
+ * neuron against its analytic inter-spike interval. */
+#include "test.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* ---------------------------------------------------------------- one LIF neuron, analytic ISI */
+typedef struct lif1 {
+    bj_var *v, *ref;
+} lif1;
+
+/* tau dV/dt = (V_rest - V) + I, forward Euler, dt = 0.01 ms; refractory 5 ms; spikes recorded each step */
+#define L_DT 0.01
+static bj_status lif1_step(bj_trace *t, void *ud) {
+    lif1 *m = ud;
+    bj_val *v = bj_var_read(t, m->v), *ref = bj_var_read(t, m->ref);
+    bj_val *active = bj_le(ref, 0);
+    bj_val *vn = bj_where(active, bj_add(v, bj_mul(bj_add(bj_sub(-60.0, v), 20.0), L_DT / 20.0)), v);
+    bj_val *fired = bj_logical_and(active, bj_ge(vn, -50.0));
+    bj_status s = bj_var_write(t, m->v, bj_where(fired, -60.0, vn));
+    if (!s) s = bj_var_write(t, m->ref, bj_where(fired, (int)lround(5.0 / L_DT), bj_maximum(bj_sub(ref, 1), 0)));
+    return s ? s : bj_loop_yield(t, NULL, 0, &fired, 1);
+}
+
+static bj_status lif1_run(bj_trace *t, void *ud) {
+    bj_val *spikes = NULL;
+    bj_status s = bj_for_loop(t, bj_param_i64(t, 0), 1, lif1_step, ud, NULL, 0, NULL, 0, NULL, &spikes, 1);
+    return s ? s : bj_return(t, spikes);
+}
+
+/* The interval between spikes is t_ref + tau ln((V_inf - V_reset) / (V_inf - V_th)) = 5 + 20 ln 2 ms. */
+static void net_lif_analytic_isi(void) {
+    const char *backends[2] = {"cpu", "interp"};
+    for (int b = 0; b < 2; b++) {
+        lif1 m;
+        bj_array *v0 = bj_array_full(BJ_F64, 1, (int64_t[]){1}, -60.0), *r0 = bj_array_zeros(BJ_I32, 1, (int64_t[]){1});
+        m.v = bj_var_new("V", v0, -1), m.ref = bj_var_new("ref", r0, -1);
+        bj_jit *f = bj_jit_new(lif1_run, &m, &(bj_jit_opts){.argnames = "steps", .static_argnames = "steps",
+                                                             .backend = backends[b]});
+        int64_t steps = 10000; /* 100 ms */
+        bj_array *spk = NULL;
+        CHECK(bj_jit_call(f, BJ_ARGS(bj_arg_i64(steps)), &spk, 1) == BJ_OK);
+        int64_t last = -1, nisi = 0;
+        double sum = 0;
+        const bool *s = spk ? bj_array_data(spk) : NULL;
+        for (int64_t i = 0; s && i < steps; i++)
+            if (s[i]) {
+                if (last >= 0) sum += (double)(i - last) * L_DT, nisi++;
+                last = i;
+            }
+        double want = 5.0 + 20.0 * log(2.0), isi = nisi ? sum / (double)nisi : 0;
+        CHECK_MSG(nisi >= 3 && fabs(isi - want) < 0.02, "%s: %lld intervals, mean %.4f ms, analytic %.4f ms",
+                  backends[b], (long long)nisi, isi, want);
+        bj_array_release(spk);
+        bj_jit_release(f);
+        bj_var_release(m.v), bj_var_release(m.ref);
+        bj_array_release(v0), bj_array_release(r0);
+    }
+}
+
+/* ---------------------------------------------------------------- COBA */
+/* Rates within 15-25 Hz, finite, on three seeds (0.3 s runs). */
+static void net_coba_rates(void) {
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        bj_net_result r;
+        CHECK(bj_net_run(&(bj_net_opts){.model = "coba", .duration_s = 0.3, .seed = seed, .quiet = true}, &r) == BJ_OK);
+        CHECK_MSG(isfinite(r.rate_hz) && r.rate_hz >= 15 && r.rate_hz <= 25 && r.rate_e_hz > 0 && r.rate_i_hz > 0,
+                  "seed %llu: %.2f Hz (E %.2f, I %.2f)", (unsigned long long)seed, r.rate_hz, r.rate_e_hz, r.rate_i_hz);
+        CHECK(r.n == 4000 && r.n_exc == 3200 && r.steps == 3000 && fabs(r.p - 0.02) < 1e-12);
+    }
+}
+
+/* The interpreter and the native backend give the same spike trains (200 ms); so do stored and procedural
+ * connectivity (the same network). */
+static void net_coba_backends_identical(void) {
+    bj_net_result a, b, c;
+    bj_net_opts o = {.model = "coba", .duration_s = 0.2, .seed = 7, .quiet = true, .record = true};
+    CHECK(bj_net_run(&o, &a) == BJ_OK);
+    o.backend = "interp";
+    CHECK(bj_net_run(&o, &b) == BJ_OK);
+    o.backend = "cpu", o.procedural = true;
+    CHECK(bj_net_run(&o, &c) == BJ_OK);
+    CHECK(a.spikes && b.spikes && c.spikes && a.spikes_e + a.spikes_i > 1000);
+    if (a.spikes && b.spikes && c.spikes) {
+        CHECK(!memcmp(bj_array_data(a.spikes), bj_array_data(b.spikes), bj_array_nbytes(a.spikes)));
+        CHECK(!memcmp(bj_array_data(a.spikes), bj_array_data(c.spikes), bj_array_nbytes(a.spikes)));
+    }
+    bj_array_release(a.spikes), bj_array_release(b.spikes), bj_array_release(c.spikes);
+}
+
+/* float64 state, another size, chunking that does not divide the run */
+static void net_coba_options(void) {
+    bj_net_result r;
+    CHECK(bj_net_run(&(bj_net_opts){.n = 2000, .duration_s = 0.25, .f64 = true, .chunk_steps = 700, .quiet = true},
+                     &r) == BJ_OK);
+    CHECK_MSG(r.rate_hz >= 10 && r.rate_hz <= 30 && r.steps == 2500 && fabs(r.p - 0.04) < 1e-12, "%.2f Hz",
+              r.rate_hz);
+    CHECK(bj_net_run(&(bj_net_opts){.model = "nope", .quiet = true}, &r) == BJ_ERR_ARG);
+    CHECK_ERR_HAS("unknown model \"nope\"");
+    CHECK(bj_net_run(&(bj_net_opts){.n = 5, .quiet = true}, &r) == BJ_ERR_ARG);
+    CHECK(bj_net_run(NULL, &r) == BJ_ERR_ARG);
+}
+
+void tests_net(void) {
+    RUN(net_lif_analytic_isi);
+    RUN(net_coba_rates);
+    RUN(net_coba_backends_identical);
+    RUN(net_coba_options);
+}
