@@ -99,8 +99,12 @@ examples: $(EXAMPLES:%=$(BUILD)/examples/%)
 # kernel again with -ffast-math); BJ_CC makes the generated code use the same compiler. BENCH_ARGS passes options
 # (`make bench BENCH_ARGS="--only hh"`, `--backend interp --small`; `bench --help` lists them).
 BENCH_KFLAGS := $(WARN) -O3 -march=native -fno-math-errno -ffp-contract=off -fno-trapping-math -fPIC
-BENCH_OBJS   := $(BUILD)/bench/hand.o $(BUILD)/bench/hand_hh.o $(BUILD)/bench/hand_hh_fastmath.o
+BENCH_OBJS   := $(BUILD)/bench/hand.o $(BUILD)/bench/hand_hh.o $(BUILD)/bench/hand_hh_fastmath.o \
+                $(BUILD)/bench/hand_coba.o
 $(BUILD)/bench/hand.o: bench/hand.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_KFLAGS) -c $< -o $@
+$(BUILD)/bench/hand_coba.o: bench/hand_coba.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_KFLAGS) -c $< -o $@
 $(BUILD)/bench/hand_hh.o: bench/hand_hh.c bench/bench.h

@@ -810,6 +810,77 @@ static void run_dispatch(void) {
     bj_array_release(c.out[0]), bj_array_release(c.out[1]);
 }
 
+/* ---------------------------------------------------------------- networks */
+/* COBA: bj_net_run (src/sim/coba.c, one compiled loop per 1,000 steps) against hand_coba_f32 on the same network
+ * (bj_conn_fixed_prob with the runner's seeds), the same initial state (the runner's RandomState draw, repeated
+ * here with the same calls) and the same arithmetic: the spike counts must agree exactly. Wall seconds per
+ * simulated second, median of 3 runs each (the brainjit side excludes its one compile). */
+typedef struct coba_init {
+    bj_var *rng, *v;
+    int64_t n;
+} coba_init;
+
+static bj_status coba_v0(bj_trace *t, void *ud) { /* as src/sim/coba.c's init */
+    coba_init *c = ud;
+    bj_val *key = bj_random_state_next(t, c->rng);
+    bj_val *z = bj_random_normal(key, BJ_F32, 1, &c->n);
+    return bj_var_write(t, c->v, bj_add(bj_lit(t, BJ_F32, -55.0), bj_mul(bj_lit(t, BJ_F32, 5.0), z)));
+}
+
+/* One hand-written run of `seconds`; its wall time, -1 on failure; *spikes: the count. */
+static double hand_coba_run(int64_t n, double seconds, uint64_t seed, int64_t *spikes) {
+    int64_t ne = n * 4 / 5, steps = llround(seconds * 1000.0 / COBA_DT);
+    double p = n > 80 ? 80.0 / (double)n : 1.0;
+    bj_array *ep = NULL, *ei = NULL, *ip = NULL, *ii = NULL;
+    if (bj_conn_fixed_prob(ne, n, p, seed * 8 + 1, true, &ep, &ei) ||
+        bj_conn_fixed_prob(n - ne, n, p, seed * 8 + 2, true, &ip, &ii))
+        return fprintf(stderr, "bench: coba: %s\n", bj_last_error()), -1;
+    bj_array *z = bj_array_zeros(BJ_F32, 1, &n);
+    coba_init c = {bj_random_state_new("rng", seed), bj_var_new("V", z, -1), n};
+    bj_jit *f = bj_jit_new(coba_v0, &c, &(bj_jit_opts){.backend = backend});
+    double ms = -1;
+    if (f && !bj_jit_call(f, NULL, 0, NULL, 0)) {
+        float *v = malloc(sizeof *v * (size_t)n), *ge = calloc((size_t)n, sizeof *ge), *gi = calloc((size_t)n, 4);
+        float *in_e = malloc(sizeof *in_e * (size_t)n), *in_i = malloc(sizeof *in_i * (size_t)n);
+        int32_t *ref = calloc((size_t)n, sizeof *ref);
+        bool *spk = calloc((size_t)n, sizeof *spk);
+        memcpy(v, bj_array_data(bj_var_value(c.v)), sizeof *v * (size_t)n);
+        double t0 = now_ns();
+        hand_coba_f32(n, ne, bj_array_data(ep), bj_array_data(ei), bj_array_data(ip), bj_array_data(ii), v, ge, gi,
+                      ref, spk, in_e, in_i, steps, spikes);
+        ms = (now_ns() - t0) / 1e9;
+        free(v), free(ge), free(gi), free(in_e), free(in_i), free(ref), free(spk);
+    } else {
+        fprintf(stderr, "bench: coba: %s\n", bj_last_error());
+    }
+    bj_jit_release(f);
+    bj_var_release(c.rng), bj_var_release(c.v);
+    bj_array_release(z), bj_array_release(ep), bj_array_release(ei), bj_array_release(ip), bj_array_release(ii);
+    return ms;
+}
+
+static void run_net(const char *model, int64_t n, double seconds) {
+    char name[64];
+    snprintf(name, sizeof name, "%s n=%lld", model, (long long)n);
+    if (only && !strstr(name, only)) return;
+    fprintf(stderr, "bench: %s\n", name);
+    double ours[3], hand[3];
+    int64_t sp_ours = -1, sp_hand = -1;
+    for (int k = 0; k < 3; k++) {
+        bj_net_result r;
+        if (bj_net_run(&(bj_net_opts){.model = model, .n = n, .duration_s = seconds, .backend = backend,
+                                      .quiet = true}, &r))
+            return (void)fprintf(stderr, "bench: %s: %s\n", name, bj_last_error()), (void)warnings++;
+        ours[k] = r.wall_s / r.sim_s, sp_ours = r.spikes_e + r.spikes_i;
+        hand[k] = hand_coba_run(n, seconds, 42, &sp_hand) / seconds;
+    }
+    double o = median(ours, 3), h = median(hand, 3);
+    printf("%-24s brainjit %8.4f s  hand %8.4f s per simulated second  ratio %.3f  spikes %lld vs %lld %s\n", name, o,
+           h, o / h, (long long)sp_ours, (long long)sp_hand, sp_ours == sp_hand ? "(same)" : "DIFFER");
+    if (sp_ours != sp_hand) warn(name, "the hand-written network fired differently");
+    printf("bench %s n=%lld ratio=%.3f brainjit_s=%.4f hand_s=%.4f\n", model, (long long)n, o / h, o, h);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static void print_table(void) {
@@ -887,6 +958,9 @@ int main(int argc, char **argv) {
     print_table();
     run_compile();
     run_dispatch();
+    printf("\nnetworks (1 s simulated, one thread; wall seconds per simulated second, median of 3)\n");
+    run_net("coba", 4000, 1.0);
+    run_net("coba", 40000, 1.0);
     printf("bench: %d warning(s), %.1f s\n", warnings, (now_ns() - t0) / 1e9);
     return 0;
 }

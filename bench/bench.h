@@ -26,6 +26,27 @@
 #define HH_VT (-63.0)
 #define HH_SPIKE (-20.0)
 
+/* COBA (src/sim/coba.c): ms, mV, conductances in units of the leak conductance. */
+#define COBA_DT 0.1
+#define COBA_TAU_M 20.0
+#define COBA_V_REST (-60.0)
+#define COBA_V_TH (-50.0)
+#define COBA_V_RESET (-60.0)
+#define COBA_T_REF 5.0
+#define COBA_REF_STEPS 50 /* T_REF / DT */
+#define COBA_TAU_E 5.0
+#define COBA_TAU_I 10.0
+#define COBA_E_E 0.0
+#define COBA_E_I (-80.0)
+#define COBA_W_E 0.6
+#define COBA_W_I 6.7
+#define COBA_I_BIAS 20.0
+/* `steps` steps of the whole network in place (hand_coba.c); in_e/in_i: scratch of n floats each. */
+void hand_coba_f32(int64_t n, int64_t ne, const int32_t *restrict e_ptr, const int32_t *restrict e_idx,
+                   const int32_t *restrict i_ptr, const int32_t *restrict i_idx, float *restrict v,
+                   float *restrict ge, float *restrict gi, int32_t *restrict ref, bool *restrict spike,
+                   float *restrict in_e, float *restrict in_i, int64_t steps, int64_t *restrict nspikes);
+
 /* One step each; state in, state out (distinct buffers). n is the population size (matmul: the side). */
 void hand_lif_f32(int64_t n, const float *restrict v, const int32_t *restrict ref, const float *restrict cur,
                   float *restrict v_out, int32_t *restrict ref_out, bool *restrict spike);

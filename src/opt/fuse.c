@@ -14,7 +14,8 @@
  * node through another kernel — and it is cheap. Reductions fuse with their producers the other way round: a
  * backward pass first finds the elementwise nodes of the reduction's operand shape whose every use is (transitively)
  * that reduction, and those are computed inside the reduction's loop instead of a group. A reshape reads its
- * operand as a flat buffer, so a reshape of anything but a buffer or a uniform value materialises its operand.
+ * operand as a flat buffer, so a reshape of anything but a buffer or a uniform value materialises its operand,
+ * unless it only adds or removes size-1 axes (opt_is_squeeze): that one is an affine view like a slice.
  * Kernels are finally sorted topologically by the buffers they read (creation order breaks ties).
  *
  * Loops: the live FOR nodes of one loop form one FOR kernel that reads the needed carries' initial values and the

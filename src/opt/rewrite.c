@@ -37,10 +37,13 @@ typedef struct rctx {
     ir_region *target;  /* where its nodes go in the new trace (NULL: the top level) */
 } rctx;
 
-/* A loop body already copied, for one generation of its region: the FOR nodes of one loop share it. */
+/* A loop body already copied, for one generation of its region and one list of (new) initial carries: the FOR
+ * nodes of one loop share it. */
 typedef struct rbody {
     const ir_region *old;
     int gen;
+    ir_node **ins; /* the loop's new operands (malloc'd) */
+    int nin;
     ir_region *copy;
 } rbody;
 
@@ -343,17 +346,23 @@ static ir_region *hoist(rw *w, const ir_node *n, ir_node **pins, ir_region *home
     return (ir_region *)to;
 }
 
-/* The copy of loop body r made for generation gen, or NULL. */
-static ir_region *body_copy(const rw *w, const ir_region *r, int gen) {
-    for (int i = 0; i < w->nbodies; i++)
-        if (w->bodies[i].old == r && w->bodies[i].gen == gen) return w->bodies[i].copy;
+/* The copy of loop body r made for generation gen and operands ins, or NULL. */
+static ir_region *body_copy(const rw *w, const ir_region *r, int gen, ir_node *const *ins, int nin) {
+    for (int i = 0; i < w->nbodies; i++) {
+        const rbody *c = &w->bodies[i];
+        if (c->old == r && c->gen == gen && c->nin == nin && (!nin || !memcmp(c->ins, ins, sizeof *ins * (size_t)nin)))
+            return c->copy;
+    }
     return NULL;
 }
 
-/* Copies loop body r into a new region opened in home; its nodes are copied once per generation of the region
- * holding the loop (the FOR nodes of one loop share the copy). */
-static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_region *home) {
-    ir_region *b = body_copy(w, r, gen);
+/* Copies loop body r (operands ins: the new initial carries) into a new region opened in home; its nodes are copied
+ * once per loop (the FOR nodes of one loop share the copy). A carry the body passes through unchanged (its new
+ * value is its parameter: a Variable the jit carries but the body only reads) is its initial value at every step,
+ * so the body reads that value instead (a capture; hoisting may then move what depends on it out of the loop),
+ * yields it as the new carry, and the carry becomes unneeded. */
+static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_node *const *ins, int nin, ir_region *home) {
+    ir_region *b = body_copy(w, r, gen, ins, nin);
     if (b) return b;
     if (w->nbodies == w->capbodies) {
         int nc = w->capbodies ? w->capbodies * 2 : 8;
@@ -372,6 +381,9 @@ static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_region *home)
             const ir_node *p = r->params[i];
             ok = (w->map[p->id] = ir_region_param(w->t, (bj_dtype)p->dtype, p->rank, p->shape)) != NULL;
             w->gen[p->id] = g;
+            if (ok && i >= 1 && i <= nin && i - 1 < r->nresults && r->results[i - 1] == p &&
+                !(w->flags & OPT_RW_INLINE_ONLY))
+                w->map[p->id] = ins[i - 1]; /* passed through unchanged: its initial value */
         }
         for (int i = 0; ok && i < r->nresults; i++) ok = (res[i] = visit(w, r->results[i])) != NULL;
         w->nctx--;
@@ -382,18 +394,22 @@ static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_region *home)
     }
     free(res);
     if (!ok) return NULL;
-    w->bodies[w->nbodies++] = (rbody){.old = r, .gen = gen, .copy = b};
+    ir_node **cp = malloc(sizeof *cp * ((size_t)nin + 1));
+    if (!cp) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
+    if (nin) memcpy(cp, ins, sizeof *ins * (size_t)nin);
+    w->bodies[w->nbodies++] = (rbody){.old = r, .gen = gen, .ins = cp, .nin = nin, .copy = b};
     return b;
 }
 
 /* A FOR node: the body copied (once per loop), the node re-made on it; a loop of no steps is its init (final
- * carries) and empty stacks, and a carry the body passes through unchanged is its init. */
+ * carries) and empty stacks, and a carry the body passes through unchanged (or sets to its init) is its init. */
 static ir_node *copy_loop(rw *w, const ir_node *n, ir_node *const *ins, int gen, ir_region *home) {
-    ir_region *b = copy_body(w, n->body, gen, home);
+    ir_region *b = copy_body(w, n->body, gen, ins, n->nin, home);
     if (!b) return NULL;
     w->t->cur = home;
     int64_t which = n->attr[IR_FOR_WHICH], steps = n->attr[IR_FOR_N];
-    if (!(w->flags & OPT_RW_INLINE_ONLY) && which < n->nin && (steps == 0 || b->results[which] == b->params[which + 1]))
+    if (!(w->flags & OPT_RW_INLINE_ONLY) && which < n->nin &&
+        (steps == 0 || b->results[which] == b->params[which + 1] || b->results[which] == ins[which]))
         return ins[which];
     if (!(w->flags & OPT_RW_INLINE_ONLY) && steps == 0)
         return ir_full(w->t, "for", (bj_dtype)n->dtype, n->rank, n->shape, 0);
@@ -464,6 +480,7 @@ ir_graph *opt_rewrite_ex(const ir_graph *g, int flags) {
     free(outs);
     free(w.map);
     free(w.gen);
+    for (int i = 0; i < w.nbodies; i++) free(w.bodies[i].ins);
     free(w.bodies);
     for (int i = 0; i < w.ninlined; i++) free(w.inlined[i].ins);
     free(w.inlined);

@@ -46,8 +46,7 @@ static bj_status init(bj_trace *t, void *ud) {
     return bj_var_write(t, state_of(n)->v, bj_add(net_num(t, n, -55.0), bj_mul(net_num(t, n, 5.0), z)));
 }
 
-static bj_status step(bj_trace *t, void *ud) {
-    net *n = ud;
+static bj_val *step(bj_trace *t, net *n) {
     coba *c = state_of(n);
     bj_val *spk = bj_var_read(t, n->spike); /* the last step's spikes act now */
     int64_t zero = 0, ne = n->ne, nn = n->n;
@@ -65,7 +64,7 @@ static bj_status step(bj_trace *t, void *ud) {
     if (!s) s = bj_var_write(t, c->v, bj_where(fired, net_num(t, n, V_RESET), v_new));
     if (!s) s = bj_var_write(t, c->ref, bj_where(fired, (int)lround(T_REF / DT), bj_maximum(bj_sub(ref, 1), 0)));
     if (!s) s = bj_var_write(t, n->spike, fired);
-    return s ? s : bj_loop_yield(t, NULL, 0, &fired, 1);
+    return s ? NULL : fired;
 }
 
 const net_model net_coba = {.name = "coba", .cls = "COBA", .dt_ms = DT, .setup = setup, .init = init, .step = step};

@@ -45,15 +45,29 @@ bj_val *net_input(bj_trace *t, const net *n, int pop, bj_val *spikes, double w) 
     return bj_event_csrmv(n->tconn[2 * pop], n->tconn[2 * pop + 1], net_num(t, n, w), spikes, n->n);
 }
 
-/* run(conn..., steps): the model's step `steps` times; returns the spikes bool[steps, N] */
+/* The loop body: the model's step, then what is recorded: every spike (bool[N]), or only the number of spikes of
+ * each population (int32[2]), which is all the rates need and keeps large runs from writing N bytes a step. */
+static bj_status body(bj_trace *t, void *ud) {
+    net *n = ud;
+    bj_val *fired = n->model->step(t, n);
+    if (!fired) return bj_trace_status(t) ? bj_trace_status(t) : BJ_ERR_TRACE;
+    if (n->o.record) return bj_loop_yield(t, NULL, 0, &fired, 1);
+    int64_t zero = 0, ne = n->ne, nn = n->n;
+    bj_val *counts[2] = {bj_sum(bj_slice(fired, &zero, &ne, NULL), 0, NULL, false),
+                         bj_sum(bj_slice(fired, &ne, &nn, NULL), 0, NULL, false)};
+    bj_val *both = bj_stack(counts, 2, 0);
+    return bj_loop_yield(t, NULL, 0, &both, 1);
+}
+
+/* run(conn..., steps): `steps` steps in one compiled loop; returns what the body records, stacked */
 static bj_status run_fn(bj_trace *t, void *ud) {
     net *n = ud;
     for (int i = 0; i < 2 * n->nconn; i++) n->tconn[i] = bj_param(t, i);
     int64_t steps = bj_param_i64(t, 2 * n->nconn);
-    bj_val *spikes = NULL;
+    bj_val *rec = NULL;
     bj_status s = bj_trace_status(t);
-    if (!s) s = bj_for_loop(t, steps, 1, n->model->step, n, NULL, 0, NULL, 0, NULL, &spikes, 1);
-    return s ? s : bj_return(t, spikes);
+    if (!s) s = bj_for_loop(t, steps, 1, body, n, NULL, 0, NULL, 0, NULL, &rec, 1);
+    return s ? s : bj_return(t, rec);
 }
 
 static const net_model *find_model(const char *name) {
@@ -116,11 +130,16 @@ bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
         args[2 * n.nconn] = bj_arg_i64(k);
         bj_array *spk = NULL;
         if ((s = bj_jit_call(f_run, args, 2 * n.nconn + 1, &spk, 1))) break;
-        const bool *b = bj_array_data(spk);
-        if (r->spikes) memcpy((bool *)bj_array_data(r->spikes) + done * n.n, b, (size_t)(k * n.n));
-        for (int64_t j = 0; j < k; j++, b += n.n) {
-            for (int64_t i = 0; i < n.ne; i++) r->spikes_e += b[i];
-            for (int64_t i = n.ne; i < n.n; i++) r->spikes_i += b[i];
+        if (r->spikes) { /* every spike: copy, and count */
+            const bool *b = bj_array_data(spk);
+            memcpy((bool *)bj_array_data(r->spikes) + done * n.n, b, (size_t)(k * n.n));
+            for (int64_t j = 0; j < k; j++, b += n.n) {
+                for (int64_t i = 0; i < n.ne; i++) r->spikes_e += b[i];
+                for (int64_t i = n.ne; i < n.n; i++) r->spikes_i += b[i];
+            }
+        } else { /* the counts per step */
+            const int32_t *c = bj_array_data(spk);
+            for (int64_t j = 0; j < k; j++) r->spikes_e += c[2 * j], r->spikes_i += c[2 * j + 1];
         }
         bj_array_release(spk);
         done += k;

@@ -18,7 +18,8 @@ typedef struct net_model {
     /* Variables (added to n->obj), connectivity (n->conn), and anything else before the first call */
     bj_status (*setup)(net *n);
     bj_jit_fn init;    /* a jit method: initial values (random ones from n->rng) */
-    bj_loop_fn step;   /* one step inside the loop: writes the Variables, yields the spikes bool[N] */
+    /* one step inside the runner's loop: reads and writes the Variables, returns this step's spikes bool[N] */
+    bj_val *(*step)(bj_trace *t, net *n);
 } net_model;
 
 struct net {
