@@ -72,6 +72,20 @@ static void net_coba_rates(void) {
     }
 }
 
+/* CUBA 3-9 Hz and COBA-HH 20-50 Hz (no NaN) on three seeds, 0.2 s runs. */
+static void net_cuba_and_coba_hh_rates(void) {
+    const char *models[2] = {"cuba", "coba_hh"};
+    const double lo[2] = {3, 20}, hi[2] = {9, 50};
+    for (int m = 0; m < 2; m++)
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            bj_net_result r;
+            CHECK(bj_net_run(&(bj_net_opts){.model = models[m], .duration_s = 0.2, .seed = seed, .quiet = true}, &r) ==
+                  BJ_OK);
+            CHECK_MSG(isfinite(r.rate_hz) && r.rate_hz >= lo[m] && r.rate_hz <= hi[m], "%s seed %llu: %.2f Hz",
+                      models[m], (unsigned long long)seed, r.rate_hz);
+        }
+}
+
 /* The interpreter and the native backend give the same spike trains (200 ms); so do stored and procedural
  * connectivity (the same network). */
 static void net_coba_backends_identical(void) {
@@ -106,6 +120,7 @@ static void net_coba_options(void) {
 void tests_net(void) {
     RUN(net_lif_analytic_isi);
     RUN(net_coba_rates);
+    RUN(net_cuba_and_coba_hh_rates);
     RUN(net_coba_backends_identical);
     RUN(net_coba_options);
 }

@@ -19,6 +19,10 @@
  * overwrites (two Variables swapped) reads a staged copy of it, taken first. An aliased output that is its input
  * unchanged needs nothing: the runner skips a copy whose source and destination are the same memory.
  *
+ * A final carry of a loop whose initial value is its aliased input is carried in that input's memory throughout
+ * (the loop starts from it in place), when no later kernel reads the input and the loop reads it only as that
+ * initial value: a jit Variable stepped by a loop then costs no copy at all.
+ *
  * Inputs are the graph's inputs by position (a loop body's sub-graph has its parameters and captured values as
  * inputs, loop.c). A FOR kernel reads its needed carries' initial values and what its body captures, and gets one
  * more temporary, the loop's own memory (the body's scratch and more), live during that kernel only. */
@@ -85,6 +89,16 @@ static bool in_place_ok(const opt_plan *p, const int *kern_of, const int *last, 
     for (int q = 0; q < g->nout; q++)
         if (q != o && (g->outputs[q] == n || g->outputs[q] == arg || p->out_alias[q] == i)) return false;
     int k = kern_of[n->id];
+    const opt_loop *l = k >= 0 && p->kernels[k].kind == OPT_FOR ? p->kernels[k].loop : NULL;
+    if (l && n->op == IR_FOR) { /* a final carry whose initial value is the input: the loop carries it in place */
+        int w = (int)n->attr[IR_FOR_WHICH];
+        if (w >= l->ncarry || l->lead->in[w] != arg || last[arg->id] > k) return false;
+        for (int j = 0; j < l->ncarry; j++)
+            if (j != w && l->need[j] && l->lead->in[j] == arg) return false;
+        for (int j = 0; j < l->ncapt; j++)
+            if (l->capt[j] == arg) return false; /* the body reads it as it was */
+        return true;
+    }
     if (k < 0 || p->kernels[k].kind != OPT_LOOP || !same_shape(n, p->kernels[k].rank, p->kernels[k].shape))
         return false;
     bool stored = false;

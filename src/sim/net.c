@@ -71,7 +71,7 @@ static bj_status run_fn(bj_trace *t, void *ud) {
 }
 
 static const net_model *find_model(const char *name) {
-    static const net_model *const all[] = {&net_coba};
+    static const net_model *const all[] = {&net_coba, &net_cuba, &net_coba_hh};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!strcmp(all[i]->name, name)) return all[i];
     return NULL;
@@ -95,7 +95,7 @@ bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
     if (!n.o.backend) n.o.backend = "cpu";
     if (!n.o.chunk_steps) n.o.chunk_steps = 1000;
     if (!(n.model = find_model(n.o.model)))
-        return bj_set_error(BJ_ERR_ARG, "bj_net_run: unknown model \"%s\" (known: coba)", n.o.model);
+        return bj_set_error(BJ_ERR_ARG, "bj_net_run: unknown model \"%s\" (known: coba, cuba, coba_hh)", n.o.model);
     if (n.o.n < 10 || n.o.duration_s < 0 || n.o.chunk_steps < 1)
         return bj_set_error(BJ_ERR_ARG, "bj_net_run(%s): n = %lld must be >= 10, duration >= 0, chunk_steps >= 1",
                             n.o.model, (long long)n.o.n);

@@ -47,5 +47,5 @@ bj_val *net_input(bj_trace *t, const net *n, int pop, bj_val *spikes, double w);
 /* Builds the stored connectivity of population pop (n_pre neurons -> all N), probability n->p. */
 bj_status net_connect(net *n, int pop, int64_t n_pre);
 
-extern const net_model net_coba;
+extern const net_model net_coba, net_cuba, net_coba_hh;
 #endif
