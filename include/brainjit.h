@@ -752,6 +752,18 @@ typedef struct bj_net_result {
 } bj_net_result;
 BJ_API bj_status bj_net_run(const bj_net_opts *o, bj_net_result *r);
 
+/* A synaptic delay of a whole number of steps (>= 1): a ring buffer Variable [steps, n] and a head Variable. Inside a
+ * jit trace (or a loop body), read returns the value pushed `steps` pushes ago (zeros at first); push stores this
+ * step's value and advances. Read before you push within a step. */
+typedef struct bj_delay {
+    bj_var *buf, *head; /* owned */
+    int64_t steps, n;
+} bj_delay;
+BJ_API bj_status bj_delay_init(bj_delay *dl, const char *name, bj_dtype dtype, int64_t n, int64_t steps);
+BJ_API bj_val *bj_delay_read(bj_trace *t, const bj_delay *dl);
+BJ_API bj_status bj_delay_push(bj_trace *t, const bj_delay *dl, bj_val *x);
+BJ_API void bj_delay_release(bj_delay *dl);
+
 typedef struct bj_progress bj_progress;
 BJ_API bj_progress *bj_progress_new(const char *label, double total_sim_s, bool quiet);
 BJ_API void bj_progress_update(bj_progress *p, double done_sim_s, double rate_hz);

@@ -60,6 +60,51 @@ static void net_lif_analytic_isi(void) {
     }
 }
 
+/* ---------------------------------------------------------------- delays */
+static bj_delay test_dl;
+static bj_status delay_body(bj_trace *t, void *ud) {
+    (void)ud;
+    bj_val *out = bj_delay_read(t, &test_dl); /* what was pushed 5 steps ago */
+    bj_val *x = bj_mul(bj_astype(bj_loop_step(t), BJ_F32), bj_arange(t, BJ_F32, 1, 4, 1)); /* [s, 2s, 3s] */
+    bj_status s = bj_delay_push(t, &test_dl, x);
+    return s ? s : bj_loop_yield(t, NULL, 0, &out, 1);
+}
+static bj_status delay_run(bj_trace *t, void *ud) {
+    bj_val *rec = NULL;
+    bj_status s = bj_for_loop(t, 20, 1, delay_body, ud, NULL, 0, NULL, 0, NULL, &rec, 1);
+    return s ? s : bj_return(t, rec);
+}
+
+/* A 5-step delay inside a compiled loop: step s reads what step s - 5 pushed (zeros first); the ring wraps. */
+static void net_delay_ring_buffer(void) {
+    const char *backends[2] = {"cpu", "interp"};
+    for (int b = 0; b < 2; b++) {
+        CHECK(bj_delay_init(&test_dl, "d", BJ_F32, 3, 5) == BJ_OK);
+        bj_jit *f = bj_jit_new(delay_run, NULL, &(bj_jit_opts){.backend = backends[b]});
+        for (int call = 0; call < 2; call++) { /* the second call continues the ring: step 0 reads step 15's push */
+            bj_array *rec = NULL;
+            CHECK(bj_jit_call(f, NULL, 0, &rec, 1) == BJ_OK);
+            bool ok = rec && bj_array_size(rec) == 60;
+            for (int st = 0; ok && st < 20; st++)
+                for (int k = 0; k < 3; k++) {
+                    int src = st - 5 + (call ? 20 : 0);
+                    double want = src < 0 ? 0 : (double)(src % 20) * (k + 1);
+                    ok = bj_array_get(rec, st * 3 + k) == want;
+                    if (!ok) printf("    %s call %d step %d: %g, want %g\n", backends[b], call, st,
+                                    bj_array_get(rec, st * 3 + k), want);
+                }
+            CHECK(ok);
+            bj_array_release(rec);
+        }
+        bj_jit_stats st;
+        bj_jit_stats_get(f, &st);
+        CHECK(st.traces == 1); /* the loop is not traced again */
+        bj_jit_release(f);
+        bj_delay_release(&test_dl);
+    }
+    CHECK(bj_delay_init(&test_dl, "d", BJ_F32, 3, 0) == BJ_ERR_ARG);
+}
+
 /* ---------------------------------------------------------------- COBA */
 /* Rates within 15-25 Hz, finite, on three seeds (0.3 s runs). */
 static void net_coba_rates(void) {
@@ -119,6 +164,7 @@ static void net_coba_options(void) {
 
 void tests_net(void) {
     RUN(net_lif_analytic_isi);
+    RUN(net_delay_ring_buffer);
     RUN(net_coba_rates);
     RUN(net_cuba_and_coba_hh_rates);
     RUN(net_coba_backends_identical);
