@@ -84,8 +84,9 @@ bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, 
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">time (ms)</text>\n", ML + W / 2, MT + H + 42);
     fprintf(f, "<text transform=\"translate(18 %.0f) rotate(-90)\" text-anchor=\"middle\">neuron</text>\n", MT + H / 2);
     if (n_exc > 0 && n_exc < N)
-        fprintf(f, "<text x=\"%.0f\" y=\"24\" text-anchor=\"end\"><tspan fill=\"%s\">excitatory</tspan> / "
-                   "<tspan fill=\"%s\">inhibitory</tspan></text>\n", ML + W, colour[0], colour[1]);
+        fprintf(f, "<text x=\"%.0f\" y=\"24\" text-anchor=\"end\" fill=\"%s\">excitatory</text>\n"
+                   "<text x=\"%.0f\" y=\"24\" text-anchor=\"end\" fill=\"%s\">inhibitory</text>\n",
+                ML + W - 90, colour[0], ML + W, colour[1]);
     fprintf(f, "</svg>\n");
     bool bad = ferror(f) != 0;
     if (fclose(f) || bad) return bj_set_error(BJ_ERR_IO, "bj_raster_svg: writing %s failed", path);
