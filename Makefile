@@ -89,7 +89,7 @@ demo: $(BUILD)/examples/coba
 	$(abspath $(BUILD))/examples/coba --svg $(BUILD)/coba_raster.svg
 # The examples: build/examples/<name> (make examples).
 EXAMPLES := $(basename $(notdir $(wildcard examples/*.c)))
-$(BUILD)/examples/%: examples/%.c $(BUILD)/libbrainjit.a
+$(BUILD)/examples/%: examples/%.c examples/net_main.h $(BUILD)/libbrainjit.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libbrainjit.a $(LDLIBS) -o $@
 .PHONY: examples
@@ -100,11 +100,15 @@ examples: $(EXAMPLES:%=$(BUILD)/examples/%)
 # (`make bench BENCH_ARGS="--only hh"`, `--backend interp --small`; `bench --help` lists them).
 BENCH_KFLAGS := $(WARN) -O3 -march=native -fno-math-errno -ffp-contract=off -fno-trapping-math -fPIC
 BENCH_OBJS   := $(BUILD)/bench/hand.o $(BUILD)/bench/hand_hh.o $(BUILD)/bench/hand_hh_fastmath.o \
-                $(BUILD)/bench/hand_coba.o
+                $(BUILD)/bench/hand_coba.o $(BUILD)/bench/hand_coba_hh.o
 $(BUILD)/bench/hand.o: bench/hand.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_KFLAGS) -c $< -o $@
 $(BUILD)/bench/hand_coba.o: bench/hand_coba.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_KFLAGS) -c $< -o $@
+# hand_coba_hh.c uses brainjit's exp (src/core/bjmath.h, self-contained), as the generated code does.
+$(BUILD)/bench/hand_coba_hh.o: bench/hand_coba_hh.c bench/bench.h src/core/bjmath.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_KFLAGS) -c $< -o $@
 $(BUILD)/bench/hand_hh.o: bench/hand_hh.c bench/bench.h

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -626,11 +627,13 @@ static int warm_child(void) {
     return 0;
 }
 
-/* Runs this program again with --warm-load; its ms, or -1. *hits: the disk hits it saw. */
-static double spawn_warm(long long *hits) {
-    char *argv[] = {"bench", "--warm-load", "--backend", (char *)backend, "--cache-dir", (char *)cache_dir,
+/* Runs this program again with `mode` (--warm-load, --net-child) and the common options; its stdout into buf.
+ * Returns the child's exit status (-1 if it did not run or exit). */
+static int spawn_self(const char *mode, char *buf, size_t size) {
+    char *argv[] = {"bench", (char *)mode, "--backend", (char *)backend, "--cache-dir", (char *)cache_dir,
                     small ? "--small" : NULL, NULL};
     int fd[2];
+    buf[0] = 0;
     fflush(stdout), fflush(stderr);
     if (pipe(fd)) return perror("bench: pipe"), -1;
     pid_t pid = fork();
@@ -642,18 +645,23 @@ static double spawn_warm(long long *hits) {
         _exit(127);
     }
     close(fd[1]);
-    char buf[512];
     size_t len = 0;
     ssize_t got;
-    while (len < sizeof buf - 1 && (got = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0) len += (size_t)got;
+    while (len < size - 1 && (got = read(fd[0], buf + len, size - 1 - len)) > 0) len += (size_t)got;
     buf[len] = 0;
     close(fd[0]);
     int status = 0;
-    waitpid(pid, &status, 0);
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+}
+
+/* Runs this program again with --warm-load; its ms, or -1. *hits: the disk hits it saw. */
+static double spawn_warm(long long *hits) {
+    char buf[512];
+    int rc = spawn_self("--warm-load", buf, sizeof buf);
     double ms = -1;
     long long compiles = 0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) || sscanf(buf, "warm_ms=%lf disk_hits=%lld compiles=%lld", &ms, hits,
-                                                              &compiles) != 3)
+    if (rc || sscanf(buf, "warm_ms=%lf disk_hits=%lld compiles=%lld", &ms, hits, &compiles) != 3)
         return fprintf(stderr, "bench: --warm-load child failed: %s\n", buf), -1;
     return ms;
 }
@@ -811,52 +819,89 @@ static void run_dispatch(void) {
 }
 
 /* ---------------------------------------------------------------- networks */
-/* COBA: bj_net_run (src/sim/coba.c, one compiled loop per 1,000 steps) against hand_coba_f32 on the same network
- * (bj_conn_fixed_prob with the runner's seeds), the same initial state (the runner's RandomState draw, repeated
- * here with the same calls) and the same arithmetic: the spike counts must agree exactly. Wall seconds per
- * simulated second, median of 3 runs each (the brainjit side excludes its one compile). */
-typedef struct coba_init {
-    bj_var *rng, *v;
+/* COBA and COBA-HH: bj_net_run (src/sim/coba.c, coba_hh.c; one compiled loop per 1,000 steps) against a hand-written
+ * C version (hand_coba.c, hand_coba_hh.c) on the same network (bj_conn_fixed_prob with the runner's seeds), the
+ * same initial state (the runner's RandomState draws, repeated here with the same calls) and the same arithmetic:
+ * the spike counts must agree exactly. Wall seconds per simulated second, median of 3 runs each (the brainjit side
+ * excludes its one compile). */
+typedef struct net_init {
+    bj_var *rng, *v, *ge, *gi;
     int64_t n;
-} coba_init;
+} net_init;
 
 static bj_status coba_v0(bj_trace *t, void *ud) { /* as src/sim/coba.c's init */
-    coba_init *c = ud;
+    net_init *c = ud;
     bj_val *key = bj_random_state_next(t, c->rng);
     bj_val *z = bj_random_normal(key, BJ_F32, 1, &c->n);
     return bj_var_write(t, c->v, bj_add(bj_lit(t, BJ_F32, -55.0), bj_mul(bj_lit(t, BJ_F32, 5.0), z)));
 }
 
-/* One hand-written run of `seconds`; its wall time, -1 on failure; *spikes: the count. */
-static double hand_coba_run(int64_t n, double seconds, uint64_t seed, int64_t *spikes) {
-    int64_t ne = n * 4 / 5, steps = llround(seconds * 1000.0 / COBA_DT);
+/* as src/sim/coba_hh.c's init: (z scale + offset) factor from one draw each, V then g_e then g_i */
+static bj_val *hh_normal(bj_trace *t, net_init *c, double scale, double offset, double factor) {
+    bj_val *z = bj_random_normal(bj_random_state_next(t, c->rng), BJ_F32, 1, &c->n);
+    return bj_mul(bj_add(bj_mul(z, bj_lit(t, BJ_F32, scale)), bj_lit(t, BJ_F32, offset)), bj_lit(t, BJ_F32, factor));
+}
+static bj_status coba_hh_init(bj_trace *t, void *ud) {
+    net_init *c = ud;
+    bj_status s = bj_var_write(t, c->v, bj_add(hh_normal(t, c, 5.0, -5.0, 1.0), bj_lit(t, BJ_F32, COBAHH_E_L)));
+    if (!s) s = bj_var_write(t, c->ge, hh_normal(t, c, 1.5, 4.0, 10.0));
+    return s ? s : bj_var_write(t, c->gi, hh_normal(t, c, 12.0, 20.0, 10.0));
+}
+
+/* n elements of `size` bytes, zeroed, 64-byte aligned as brainjit's buffers are (unaligned 64-byte vectors would
+ * split cache lines and handicap the hand side). */
+static void *zalloc64(int64_t n, size_t size) {
+    size_t bytes = ((size_t)n * size + 63) / 64 * 64;
+    void *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+static float *f32_copy(bj_var *v, int64_t n) {
+    float *x = zalloc64(n, sizeof *x);
+    if (x) memcpy(x, bj_array_data(bj_var_value(v)), sizeof *x * (size_t)n);
+    return x;
+}
+
+/* One hand-written run of `model` (coba or coba_hh) for `seconds`; its wall time, -1 on failure; *spikes: the count. */
+static double hand_net_run(const char *model, int64_t n, double seconds, uint64_t seed, int64_t *spikes) {
+    bool hh = !strcmp(model, "coba_hh");
+    int64_t ne = n * 4 / 5, steps = llround(seconds * 1000.0 / (hh ? COBAHH_DT : COBA_DT));
     double p = n > 80 ? 80.0 / (double)n : 1.0;
     bj_array *ep = NULL, *ei = NULL, *ip = NULL, *ii = NULL;
     if (bj_conn_fixed_prob(ne, n, p, seed * 8 + 1, true, &ep, &ei) ||
         bj_conn_fixed_prob(n - ne, n, p, seed * 8 + 2, true, &ip, &ii))
-        return fprintf(stderr, "bench: coba: %s\n", bj_last_error()), -1;
+        return fprintf(stderr, "bench: %s: %s\n", model, bj_last_error()), -1;
     bj_array *z = bj_array_zeros(BJ_F32, 1, &n);
-    coba_init c = {bj_random_state_new("rng", seed), bj_var_new("V", z, -1), n};
-    bj_jit *f = bj_jit_new(coba_v0, &c, &(bj_jit_opts){.backend = backend});
-    double ms = -1;
-    if (f && !bj_jit_call(f, NULL, 0, NULL, 0)) {
-        float *v = malloc(sizeof *v * (size_t)n), *ge = calloc((size_t)n, sizeof *ge), *gi = calloc((size_t)n, 4);
-        float *in_e = malloc(sizeof *in_e * (size_t)n), *in_i = malloc(sizeof *in_i * (size_t)n);
-        int32_t *ref = calloc((size_t)n, sizeof *ref);
-        bool *spk = calloc((size_t)n, sizeof *spk);
-        memcpy(v, bj_array_data(bj_var_value(c.v)), sizeof *v * (size_t)n);
-        double t0 = now_ns();
-        hand_coba_f32(n, ne, bj_array_data(ep), bj_array_data(ei), bj_array_data(ip), bj_array_data(ii), v, ge, gi,
-                      ref, spk, in_e, in_i, steps, spikes);
-        ms = (now_ns() - t0) / 1e9;
-        free(v), free(ge), free(gi), free(in_e), free(in_i), free(ref), free(spk);
+    net_init c = {bj_random_state_new("rng", seed), bj_var_new("V", z, -1), bj_var_new("g_e", z, -1),
+                  bj_var_new("g_i", z, -1), n};
+    bj_jit *f = bj_jit_new(hh ? coba_hh_init : coba_v0, &c, &(bj_jit_opts){.backend = backend});
+    double secs = -1;
+    if (f && c.v && c.ge && c.gi && !bj_jit_call(f, NULL, 0, NULL, 0)) {
+        float *v = f32_copy(c.v, n), *ge = f32_copy(c.ge, n), *gi = f32_copy(c.gi, n); /* coba: g = 0 */
+        float *m = zalloc64(n, sizeof *m), *h = zalloc64(n, sizeof *h), *k = zalloc64(n, sizeof *k);
+        float *in_e = zalloc64(n, sizeof *in_e), *in_i = zalloc64(n, sizeof *in_i);
+        int32_t *ref = zalloc64(n, sizeof *ref);
+        bool *spk = zalloc64(n, sizeof *spk);
+        if (v && ge && gi && m && h && k && in_e && in_i && ref && spk) {
+            double t0 = now_ns();
+            if (hh)
+                hand_coba_hh_f32(n, ne, bj_array_data(ep), bj_array_data(ei), bj_array_data(ip), bj_array_data(ii),
+                                 v, m, h, k, ge, gi, spk, in_e, in_i, steps, spikes);
+            else
+                hand_coba_f32(n, ne, bj_array_data(ep), bj_array_data(ei), bj_array_data(ip), bj_array_data(ii), v,
+                              ge, gi, ref, spk, in_e, in_i, steps, spikes);
+            secs = (now_ns() - t0) / 1e9;
+        } else {
+            fprintf(stderr, "bench: %s: out of memory\n", model);
+        }
+        free(v), free(ge), free(gi), free(m), free(h), free(k), free(in_e), free(in_i), free(ref), free(spk);
     } else {
-        fprintf(stderr, "bench: coba: %s\n", bj_last_error());
+        fprintf(stderr, "bench: %s: %s\n", model, bj_last_error());
     }
     bj_jit_release(f);
-    bj_var_release(c.rng), bj_var_release(c.v);
+    bj_var_release(c.rng), bj_var_release(c.v), bj_var_release(c.ge), bj_var_release(c.gi);
     bj_array_release(z), bj_array_release(ep), bj_array_release(ei), bj_array_release(ip), bj_array_release(ii);
-    return ms;
+    return secs;
 }
 
 static void run_net(const char *model, int64_t n, double seconds) {
@@ -872,13 +917,54 @@ static void run_net(const char *model, int64_t n, double seconds) {
                                       .quiet = true}, &r))
             return (void)fprintf(stderr, "bench: %s: %s\n", name, bj_last_error()), (void)warnings++;
         ours[k] = r.wall_s / r.sim_s, sp_ours = r.spikes_e + r.spikes_i;
-        hand[k] = hand_coba_run(n, seconds, 42, &sp_hand) / seconds;
+        hand[k] = hand_net_run(model, n, seconds, 42, &sp_hand) / seconds;
     }
     double o = median(ours, 3), h = median(hand, 3);
     printf("%-24s brainjit %8.4f s  hand %8.4f s per simulated second  ratio %.3f  spikes %lld vs %lld %s\n", name, o,
            h, o / h, (long long)sp_ours, (long long)sp_hand, sp_ours == sp_hand ? "(same)" : "DIFFER");
     if (sp_ours != sp_hand) warn(name, "the hand-written network fired differently");
     printf("bench %s n=%lld ratio=%.3f brainjit_s=%.4f hand_s=%.4f\n", model, (long long)n, o / h, o, h);
+}
+
+/* Procedural COBA at N = 1,000,000 for 0.1 s simulated: no matrix is stored (the rows are generated inside the
+ * kernels from the seed), so memory stays that of the state. Measured in a new process (this program again, with
+ * --net-child: fork + exec), so its peak resident memory (getrusage ru_maxrss: the library, the loaded kernels, the
+ * state and the run; the C compiler runs in processes of its own) is not the benchmark's. wall_s excludes the
+ * compile, as in the rows above. */
+#define PROC_N 1000000
+#define PROC_SIM_S 0.1
+static int net_child(void) {
+    bj_net_result r;
+    if (bj_net_run(&(bj_net_opts){.model = "coba", .n = small ? PROC_N / 10 : PROC_N, .duration_s = PROC_SIM_S,
+                                  .backend = backend, .procedural = true, .quiet = true}, &r))
+        return fprintf(stderr, "bench: coba_procedural: %s\n", bj_last_error()), 1;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return perror("bench: getrusage"), 1;
+    printf("wall_s=%.6f compile_s=%.6f rate_hz=%.4f peak_kib=%ld\n", r.wall_s, r.compile_s, r.rate_hz, ru.ru_maxrss);
+    return 0;
+}
+
+static void run_net_procedural(void) {
+    int64_t n = small ? PROC_N / 10 : PROC_N;
+    char name[64];
+    snprintf(name, sizeof name, "coba_procedural n=%lld", (long long)n);
+    if (only && !strstr(name, only)) return;
+    fprintf(stderr, "bench: %s\n", name);
+    char buf[512];
+    double wall = -1, compile_s = -1, rate = -1;
+    long peak_kib = -1;
+    if (spawn_self("--net-child", buf, sizeof buf) ||
+        sscanf(buf, "wall_s=%lf compile_s=%lf rate_hz=%lf peak_kib=%ld", &wall, &compile_s, &rate, &peak_kib) != 4) {
+        fprintf(stderr, "bench: %s: the child failed: %s\n", name, buf);
+        warnings++;
+        return;
+    }
+    double peak_mib = (double)peak_kib / 1024.0;
+    printf("%-24s %.1f s simulated in %.3f s wall (and %.2f s trace + compile), %.2f Hz, peak resident memory "
+           "%.1f MiB (target < 2048 MiB: %s)\n",
+           name, PROC_SIM_S, wall, compile_s, rate, peak_mib, met(peak_mib < 2048));
+    printf("bench coba_procedural n=%lld sim_s=%g wall_s=%.4f peak_mib=%.1f\n", (long long)n, PROC_SIM_S, wall,
+           peak_mib);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -916,18 +1002,20 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
-    bool warm = false;
+    bool warm = false, net = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--backend") && i + 1 < argc) backend = argv[++i];
         else if (!strcmp(argv[i], "--cache-dir") && i + 1 < argc) cache_dir = argv[++i];
         else if (!strcmp(argv[i], "--small")) small = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--warm-load")) warm = true;
+        else if (!strcmp(argv[i], "--net-child")) net = true;
         else return usage();
     }
     if (bj_config_set("cache_dir", cache_dir) || bj_config_set("num_threads", "1"))
         fprintf(stderr, "bench: bj_config_set: %s\n", bj_last_error());
     if (warm) return warm_child();
+    if (net) return net_child();
 
     char cc[256] = "?", load[64] = "?";
     bj_config_get("cc", cc, sizeof cc);
@@ -961,6 +1049,9 @@ int main(int argc, char **argv) {
     printf("\nnetworks (1 s simulated, one thread; wall seconds per simulated second, median of 3)\n");
     run_net("coba", 4000, 1.0);
     run_net("coba", 40000, 1.0);
+    run_net("coba_hh", 4000, 1.0);
+    run_net("coba_hh", 40000, 1.0);
+    run_net_procedural();
     printf("bench: %d warning(s), %.1f s\n", warnings, (now_ns() - t0) / 1e9);
     return 0;
 }

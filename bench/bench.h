@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* LIF: tau dv/dt = -(v - v_rest) + I; the refractory counter is an int32 array of remaining steps. */
 #define LIF_DT 0.1
@@ -26,6 +27,22 @@
 #define HH_VT (-63.0)
 #define HH_SPIKE (-20.0)
 
+/* The first i in [from, n) with s[i] set, else n: skips 8 silent neurons per load (as the generated event-driven
+ * kernels do), which matters at a few percent of neurons firing per step. */
+static inline int64_t bench_next_spike(const bool *s, int64_t from, int64_t n) {
+    int64_t i = from;
+    for (; i < n && (i & 7); i++)
+        if (s[i]) return i;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w) break;
+    }
+    for (; i < n; i++)
+        if (s[i]) return i;
+    return n;
+}
+
 /* COBA (src/sim/coba.c): ms, mV, conductances in units of the leak conductance. */
 #define COBA_DT 0.1
 #define COBA_TAU_M 20.0
@@ -46,6 +63,30 @@ void hand_coba_f32(int64_t n, int64_t ne, const int32_t *restrict e_ptr, const i
                    const int32_t *restrict i_ptr, const int32_t *restrict i_idx, float *restrict v,
                    float *restrict ge, float *restrict gi, int32_t *restrict ref, bool *restrict spike,
                    float *restrict in_e, float *restrict in_i, int64_t steps, int64_t *restrict nspikes);
+
+/* COBA-HH (src/sim/coba_hh.c): Traub-Miles HH, exponential Euler; mV, ms, nS, pF. */
+#define COBAHH_DT 0.1
+#define COBAHH_CM 200.0
+#define COBAHH_G_L 10.0
+#define COBAHH_G_NA 20000.0
+#define COBAHH_G_K 6000.0
+#define COBAHH_E_L (-60.0)
+#define COBAHH_E_NA 50.0
+#define COBAHH_E_K (-90.0)
+#define COBAHH_V_T (-63.0)
+#define COBAHH_TAU_E 5.0
+#define COBAHH_TAU_I 10.0
+#define COBAHH_E_E 0.0 /* the hand code relies on it: g_e adds to the total conductance only */
+#define COBAHH_E_I (-80.0)
+#define COBAHH_W_E 6.0
+#define COBAHH_W_I 67.0
+#define COBAHH_V_SPIKE (-20.0)
+/* `steps` steps of the whole network in place (hand_coba_hh.c); k is the gate n; in_e/in_i: scratch of n floats. */
+void hand_coba_hh_f32(int64_t n, int64_t ne, const int32_t *restrict e_ptr, const int32_t *restrict e_idx,
+                      const int32_t *restrict i_ptr, const int32_t *restrict i_idx, float *restrict v,
+                      float *restrict m, float *restrict h, float *restrict k, float *restrict ge, float *restrict gi,
+                      bool *restrict spike, float *restrict in_e, float *restrict in_i, int64_t steps,
+                      int64_t *restrict nspikes);
 
 /* One step each; state in, state out (distinct buffers). n is the population size (matmul: the side). */
 void hand_lif_f32(int64_t n, const float *restrict v, const int32_t *restrict ref, const float *restrict cur,
