@@ -571,7 +571,8 @@ BJ_API bj_status bj_var_write(bj_trace *t, bj_var *v, bj_val *x);
 typedef bj_status (*bj_loop_fn)(bj_trace *t, void *ud);
 BJ_API bj_status bj_for_loop(bj_trace *t, int64_t n, int64_t every, bj_loop_fn body, void *ud, bj_val *const *init,
                              int ncarry, bj_val *const *xs, int nxs, bj_val **final, bj_val **ys, int nys);
-/* Inside a body: the step, carry i, per-step operand i; then yield the new carries and the per-step values. */
+/* Inside a body: the step, carry i, per-step operand i; then yield the new carries and the per-step values.
+ * bj_loop_carry and bj_loop_yield serve the innermost scope: a for or while loop's carries, a cond's operands. */
 BJ_API bj_val *bj_loop_step(bj_trace *t);
 BJ_API bj_val *bj_loop_carry(bj_trace *t, int i);
 BJ_API bj_val *bj_loop_x(bj_trace *t, int i);
@@ -582,6 +583,65 @@ BJ_API bj_status bj_loop_begin(bj_trace *t, int64_t n, int64_t every, bj_val *co
                                bj_val *const *xs, int nxs);
 BJ_API bj_status bj_loop_end(bj_trace *t, bj_val *const *new_carry, int ncarry, bj_val *const *ys, int nys,
                              bj_val **final, bj_val **stacked);
+
+/* Compiled while loops (BrainPy's while_loop, JAX's while_loop), inside a jit trace. The condition and the body are
+ * each traced once; the compiled code evaluates the condition on the carries and, while it is true, runs the body.
+ * Carries: initial values init[0..ncarry-1], read in both with bj_loop_carry(t, i); the condition yields its
+ * predicate with bj_loop_yield(t, NULL, 0, &pred, 1) (a scalar of any dtype: nonzero is true; bool is usual), the
+ * body yields the new carries with bj_loop_yield(t, new, ncarry, NULL, 0) (each of its carry's dtype and shape).
+ * Variables read or written in either are carried automatically (their values after the loop are the last
+ * iteration's); writing a Variable in the condition is an error. final receives the carries after the loop (the
+ * init values when the condition is false at once). There is no cap on iterations: a condition that stays true
+ * never returns (as in C; bound it with a counter carry if unsure). bj_loop_step and bj_loop_x stay those of an
+ * enclosing for loop.
+ *
+ *     static bj_status cond(bj_trace *t, void *ud) {            // while (n != 1)
+ *         bj_val *p = bj_ne(bj_loop_carry(t, 0), 1);
+ *         return bj_loop_yield(t, NULL, 0, &p, 1);
+ *     }
+ *     static bj_status body(bj_trace *t, void *ud) {            // n = n % 2 ? 3n + 1 : n / 2; steps += 1
+ *         bj_val *n = bj_loop_carry(t, 0), *k = bj_loop_carry(t, 1);
+ *         bj_val *next[2] = {bj_where(bj_remainder(n, 2), bj_add(bj_mul(n, 3), 1), bj_floor_divide(n, 2)),
+ *                            bj_add(k, 1)};
+ *         return bj_loop_yield(t, next, 2, NULL, 0);
+ *     }
+ *     bj_val *out[2];                                           // Collatz steps of a traced int32 n0
+ *     bj_while_loop(t, cond, body, NULL, (bj_val *[]){n0, bj_lit(t, BJ_I32, 0)}, 2, out);
+ */
+BJ_API bj_status bj_while_loop(bj_trace *t, bj_loop_fn cond, bj_loop_fn body, void *ud, bj_val *const *init,
+                               int ncarry, bj_val **final);
+/* The same without callbacks (foreign callers): begin opens the condition (read the carries with bj_loop_carry),
+ * body closes it with its predicate and opens the body, end closes the body with the new carries and gives the
+ * final ones. Call end on every path (after an error too: it then closes what is open and returns the error). */
+BJ_API bj_status bj_while_begin(bj_trace *t, bj_val *const *init, int ncarry);
+BJ_API bj_status bj_while_body(bj_trace *t, bj_val *pred);
+BJ_API bj_status bj_while_end(bj_trace *t, bj_val *const *new_carry, int ncarry, bj_val **final);
+
+/* Compiled conditionals (BrainPy's cond / ifelse with two branches, JAX's lax.cond), inside a jit trace. pred is a
+ * traced scalar of any dtype (nonzero is true); both branches are traced once and the compiled code runs only the
+ * one pred picks. Each branch reads the operands ops[0..nops-1] with bj_loop_carry(t, i) (any value of the
+ * enclosing trace may be used directly too) and yields its nout results with bj_loop_yield(t, NULL, 0, results,
+ * nout); result i must have the same dtype and shape in both branches (a weakly typed C literal takes the other
+ * branch's dtype), else the error names both: "bj_cond: result 0 is f32[4] in the true branch and f64[4] in the
+ * false branch". outs receive the results. Variables read in a branch are their values before the cond; a Variable
+ * written in either branch is written by the cond: after it, it has the taken branch's value (the branch that did
+ * not write it leaves it unchanged). bj_loop_step and bj_loop_x stay those of an enclosing for loop.
+ *
+ *     static bj_status grow(bj_trace *t, void *ud)   { bj_val *y = bj_mul(bj_loop_carry(t, 0), 2.0);
+ *                                                      return bj_loop_yield(t, NULL, 0, &y, 1); }
+ *     static bj_status shrink(bj_trace *t, void *ud) { bj_val *y = bj_sub(bj_loop_carry(t, 0), 1.0);
+ *                                                      return bj_loop_yield(t, NULL, 0, &y, 1); }
+ *     bj_val *y;                                     // y = sum(x) < 10 ? x * 2 : x - 1, one executable for both
+ *     bj_cond(t, bj_lt(bj_sum(x, 0, NULL, false), 10.0), grow, shrink, NULL, &x, 1, &y, 1);
+ */
+BJ_API bj_status bj_cond(bj_trace *t, bj_val *pred, bj_loop_fn then_fn, bj_loop_fn else_fn, void *ud,
+                         bj_val *const *ops, int nops, bj_val **outs, int nout);
+/* The same without callbacks: begin opens the true branch, else closes it with its results and opens the false
+ * one, end closes that with its results (as many, of the same types) and gives the cond's results. Call end on
+ * every path (after an error too). */
+BJ_API bj_status bj_cond_begin(bj_trace *t, bj_val *pred, bj_val *const *ops, int nops);
+BJ_API bj_status bj_cond_else(bj_trace *t, bj_val *const *results, int nresults);
+BJ_API bj_status bj_cond_end(bj_trace *t, bj_val *const *results, int nresults, bj_val **outs);
 
 /* Introspection. print: "<jit selu: backend=cpu, 0 Variables, 2/64 signatures cached>". */
 BJ_API bj_status bj_jit_print(const bj_jit *f, FILE *out);

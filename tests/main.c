@@ -206,6 +206,7 @@ int main(int argc, char **argv) {
     tests_alias();
     tests_symbolic();
     tests_for();
+    tests_control();
     tests_sparse();
     tests_random();
     printf("%d passed, %d failed\n", passed, failed);

@@ -277,7 +277,8 @@ static const char *const OTHER_OPS[] = {"where", "clip", "astype", "reshape", "b
                                         "random"};
 /* Built by the trace itself rather than by bj_op: arguments, constants and literals appear in every test here;
  * call has no public builder yet. */
-static const char *const GRAPH_OPS[] = {"arg", "const", "lit", "call", "for"}; /* for: tests/test_for.c */
+static const char *const GRAPH_OPS[] = {"arg", "const", "lit", "call", "for", "while", "cond"}; /* for:
+                                                                   * tests/test_for.c; while, cond: test_control.c */
 
 static bool listed(const char *name, const char *const *list, int n) {
     for (int i = 0; i < n; i++)

@@ -4,8 +4,10 @@
  * weak flag, operands, attributes, literal value, constant bytes, region). Building an identical node twice
  * returns the first one, so common subexpressions are shared as the trace is built and node identity is
  * structural. Node ids are creation order; operands always exist before their users, so sorting by id is a
- * topological order. Nested regions (bodies of calls and loops, later branches) are built while "open": nodes
- * built meanwhile belong to them, may use values of enclosing regions, and are never shared with other regions. */
+ * topological order. Nested regions (bodies of calls and loops, while conditions, cond branches) are built while
+ * "open": nodes built meanwhile belong to them, may use values of enclosing regions (interning checks that every
+ * operand is visible: of the open region or one around it), and are never shared with other regions. */
+#include "ir/build.h"
 #include "ir/ir.h"
 
 #include <stdio.h>
@@ -74,12 +76,14 @@ static uint64_t proto_hash(const ir_trace *t, const ir_proto *p) {
     memcpy(&fbits, &p->fval, 8);
     h = core_hash_mix(h, fbits ^ (uint64_t)p->ival);
     if (p->nbytes) h = core_hash_bytes(p->data, p->nbytes, h);
-    return core_hash_mix(h, (uint64_t)(uintptr_t)p->body);
+    h = core_hash_mix(h, (uint64_t)(uintptr_t)p->body);
+    return core_hash_mix(h, (uint64_t)(uintptr_t)p->body2);
 }
 
 static bool same(const ir_trace *t, const ir_node *n, const ir_proto *p) {
     if (n->op != p->op || n->dtype != p->dtype || n->rank != p->rank || n->weak != p->weak || n->region != t->cur ||
-        n->nin != p->nin || n->nattr != p->nattr || n->ival != p->ival || n->nbytes != p->nbytes || n->body != p->body)
+        n->nin != p->nin || n->nattr != p->nattr || n->ival != p->ival || n->nbytes != p->nbytes || n->body != p->body ||
+        n->body2 != p->body2)
         return false;
     if (memcmp(&n->fval, &p->fval, sizeof(double))) return false; /* bitwise: -0.0 and NaN payloads are distinct */
     if (p->rank && memcmp(n->shape, p->shape, sizeof(int64_t) * (size_t)p->rank)) return false;
@@ -106,6 +110,13 @@ static bool table_grow(ir_trace *t) {
 
 ir_node *ir_intern(ir_trace *t, const ir_proto *p) {
     if (t->status) return NULL;
+    for (int i = 0; i < p->nin; i++) { /* an operand must be visible here: of this region or one around it */
+        const ir_region *q = t->cur, *r = p->in[i]->region;
+        while (q && q != r) q = q->parent;
+        if (q != r)
+            return ir_fail(t, BJ_ERR_TRACE, "%s: operand %d was computed inside a loop body or cond branch that is "
+                           "closed; use the loop's or cond's results outside it", ir_ops[p->op].name, i);
+    }
     uint64_t h = proto_hash(t, p);
     if (p->op != IR_ARG) /* arguments are distinct even when alike */
         for (ir_node *n = t->table[h & (t->tcap - 1)]; n; n = n->hnext)
@@ -124,6 +135,7 @@ ir_node *ir_intern(ir_trace *t, const ir_proto *p) {
     if (p->rank) memcpy(n->shape, p->shape, sizeof(int64_t) * (size_t)p->rank);
     n->nin = p->nin, n->in = in, n->nattr = p->nattr, n->attr = attr;
     n->fval = p->fval, n->ival = p->ival, n->data = data, n->nbytes = p->nbytes, n->body = p->body;
+    n->body2 = p->body2;
     n->hash = h;
     n->hnext = t->table[h & (t->tcap - 1)];
     t->table[h & (t->tcap - 1)] = n;
@@ -254,13 +266,131 @@ ir_node *ir_for(ir_trace *t, int64_t n, int64_t every, ir_region *body, ir_node 
 }
 
 bool ir_same_loop(const ir_node *a, const ir_node *b) {
-    if (a->op != IR_FOR || b->op != IR_FOR || a->body != b->body || a->region != b->region || a->nin != b->nin ||
-        a->nattr != 3 || b->nattr != 3 || a->attr[IR_FOR_N] != b->attr[IR_FOR_N] ||
-        a->attr[IR_FOR_EVERY] != b->attr[IR_FOR_EVERY])
+    if (!ir_is_control(a) || a->op != b->op || a->body != b->body || a->body2 != b->body2 || a->region != b->region ||
+        a->nin != b->nin || a->nattr != b->nattr)
+        return false;
+    if (a->op == IR_FOR && (a->nattr != 3 || a->attr[IR_FOR_N] != b->attr[IR_FOR_N] ||
+                            a->attr[IR_FOR_EVERY] != b->attr[IR_FOR_EVERY]))
         return false;
     for (int i = 0; i < a->nin; i++)
         if (a->in[i] != b->in[i]) return false;
     return true;
+}
+
+/* Checks a region given to a WHILE or COND builder (what: "while: the condition", ...): closed, built in the
+ * current region of this trace, with nparams parameters of the operands' types (op: "carry" or "operand"). */
+static bool check_region(ir_trace *t, const char *what, const ir_region *r, ir_node *const *ops, int nops,
+                         const char *op) {
+    char a[96], b[96];
+    if (!r) return ir_fail(t, BJ_ERR_ARG, "%s region is NULL", what), false;
+    if (region_open(t, r)) return ir_fail(t, BJ_ERR_ARG, "%s region is still open (close it first)", what), false;
+    if (r->parent != t->cur) return ir_fail(t, BJ_ERR_ARG, "%s region was built in another region", what), false;
+    for (int i = 0; i < r->nparams; i++)
+        if (!r->params[i] || r->params[i]->magic != IR_NODE_MAGIC || r->params[i]->trace != t)
+            return ir_fail(t, BJ_ERR_ARG, "%s region was built in another trace", what), false;
+    for (int i = 0; i < r->nresults; i++)
+        if (!r->results[i] || r->results[i]->magic != IR_NODE_MAGIC || r->results[i]->trace != t)
+            return ir_fail(t, BJ_ERR_ARG, "%s region was built in another trace", what), false;
+    if (r->nparams != nops)
+        return ir_fail(t, BJ_ERR_ARG, "%s region has %d parameters for %d %ss", what, r->nparams, nops, op), false;
+    for (int k = 0; k < nops; k++) {
+        const ir_node *v = ops[k], *p = r->params[k];
+        if (!same_type(v, p))
+            return ir_fail(t, BJ_ERR_SHAPE, "%s region's parameter %d is %s, the %s is %s", what, k,
+                           core_fmt_type(a, sizeof a, p->dtype, p->rank, p->shape), op,
+                           core_fmt_type(b, sizeof b, v->dtype, v->rank, v->shape)), false;
+    }
+    return true;
+}
+
+/* Checks operands of a WHILE or COND builder: values of this trace. */
+static bool check_values(ir_trace *t, const char *what, ir_node *const *v, int n) {
+    if (n > 0 && !v) return ir_fail(t, BJ_ERR_ARG, "%s: %d operands but the list is NULL", what, n), false;
+    for (int k = 0; k < n; k++)
+        if (!v[k] || v[k]->magic != IR_NODE_MAGIC || v[k]->trace != t)
+            return ir_fail(t, BJ_ERR_ARG, "%s: operand %d is not a value of this trace", what, k), false;
+    return true;
+}
+
+ir_node *ir_while(ir_trace *t, ir_region *cond, ir_region *body, ir_node *const *init, int ncarry, int which) {
+    if (!t || t->status) return NULL;
+    char a[96], b[96];
+    if (ncarry < 1) return ir_fail(t, BJ_ERR_ARG, "while: %d carries; a while loop needs at least one", ncarry);
+    if (!check_values(t, "while", init, ncarry) || !check_region(t, "while: the condition", cond, init, ncarry, "carry") ||
+        !check_region(t, "while: the body", body, init, ncarry, "carry"))
+        return NULL;
+    if (cond->nresults != 1)
+        return ir_fail(t, BJ_ERR_ARG, "while: the condition returns %d results; it must return one bool[]",
+                       cond->nresults);
+    const ir_node *pr = cond->results[0];
+    if (pr->dtype != BJ_BOOL || pr->rank != 0)
+        return ir_fail(t, BJ_ERR_ARG, "while: the condition returns %s; it must return bool[]",
+                       core_fmt_type(a, sizeof a, pr->dtype, pr->rank, pr->shape));
+    if (body->nresults != ncarry)
+        return ir_fail(t, BJ_ERR_ARG, "while: the body returns %d results for %d carries", body->nresults, ncarry);
+    for (int k = 0; k < ncarry; k++) {
+        const ir_node *r = body->results[k], *v = init[k];
+        if (!same_type(r, v))
+            return ir_fail(t, BJ_ERR_SHAPE, "while: carry %d: the body returns %s for a carry of type %s", k,
+                           core_fmt_type(a, sizeof a, r->dtype, r->rank, r->shape),
+                           core_fmt_type(b, sizeof b, v->dtype, v->rank, v->shape));
+    }
+    if (which < 0 || which >= ncarry) return ir_fail(t, BJ_ERR_ARG, "while: result %d of %d carries", which, ncarry);
+    const ir_node *res = init[which];
+    int64_t w = which;
+    return ir_intern(t, &(ir_proto){.op = IR_WHILE, .dtype = res->dtype, .rank = res->rank, .shape = res->shape,
+                                    .nin = ncarry, .in = init, .nattr = 1, .attr = &w, .body = body, .body2 = cond});
+}
+
+ir_node *ir_cond(ir_trace *t, ir_node *pred, ir_region *then_r, ir_region *else_r, ir_node *const *ops, int nops,
+                 int which) {
+    if (!t || t->status) return NULL;
+    char a[96], b[96];
+    if (!pred || pred->magic != IR_NODE_MAGIC || pred->trace != t)
+        return ir_fail(t, BJ_ERR_ARG, "cond: the predicate is not a value of this trace");
+    if (pred->rank != 0)
+        return ir_fail(t, BJ_ERR_SHAPE, "cond: the predicate is %s; it must be a scalar (rank 0)",
+                       core_fmt_type(a, sizeof a, pred->dtype, pred->rank, pred->shape));
+    if (nops < 0 || nops > 100000) return ir_fail(t, BJ_ERR_ARG, "cond: %d operands", nops);
+    if (!check_values(t, "cond", ops, nops) ||
+        !check_region(t, "cond: the true branch", then_r, ops, nops, "operand") ||
+        !check_region(t, "cond: the false branch", else_r, ops, nops, "operand"))
+        return NULL;
+    if (then_r->nresults != else_r->nresults)
+        return ir_fail(t, BJ_ERR_ARG, "cond: the true branch returns %d results, the false branch %d",
+                       then_r->nresults, else_r->nresults);
+    for (int k = 0; k < then_r->nresults; k++) {
+        const ir_node *x = then_r->results[k], *y = else_r->results[k];
+        if (!same_type(x, y))
+            return ir_fail(t, BJ_ERR_SHAPE, "cond: result %d is %s in the true branch and %s in the false branch", k,
+                           core_fmt_type(a, sizeof a, x->dtype, x->rank, x->shape),
+                           core_fmt_type(b, sizeof b, y->dtype, y->rank, y->shape));
+    }
+    if (which < 0 || which >= then_r->nresults)
+        return ir_fail(t, BJ_ERR_ARG, "cond: result %d of branches with %d results", which, then_r->nresults);
+    if (pred->dtype != BJ_BOOL && !(pred = ir_cast(t, pred, BJ_BOOL))) return NULL; /* nonzero is true */
+    ir_node *small[16], **in = nops < 16 ? small : malloc(sizeof *in * (size_t)(nops + 1));
+    if (!in) return ir_fail(t, BJ_ERR_NOMEM, "cond: out of memory");
+    in[0] = pred;
+    for (int k = 0; k < nops; k++) in[k + 1] = ops[k];
+    const ir_node *x = then_r->results[which], *y = else_r->results[which];
+    int64_t w = which;
+    ir_node *r = ir_intern(t, &(ir_proto){.op = IR_COND, .dtype = x->dtype, .rank = x->rank, .shape = x->shape,
+                                          .weak = x->weak && y->weak, .nin = nops + 1, .in = in, .nattr = 1,
+                                          .attr = &w, .body = then_r, .body2 = else_r});
+    if (in != small) free(in);
+    return r;
+}
+
+bj_status ir_region_set_results(ir_trace *t, ir_region *r, ir_node *const *results, int nresults) {
+    if (t->status) return t->status;
+    if (!r || region_open(t, r) || nresults < 0)
+        return ir_fail(t, BJ_ERR_INTERNAL, "setting the results of a region that is not closed"), BJ_ERR_INTERNAL;
+    ir_node **res = core_arena_alloc(&t->arena, sizeof *res * (size_t)(nresults + 1));
+    if (!res) return ir_fail(t, BJ_ERR_NOMEM, "out of memory closing a region"), BJ_ERR_NOMEM;
+    for (int i = 0; i < nresults; i++) res[i] = results[i];
+    r->results = res, r->nresults = nresults;
+    return BJ_OK;
 }
 
 /* Marks every node reachable from n, looking through region bodies (their captured outer values count). */
@@ -270,6 +400,8 @@ static void mark(ir_node *n, unsigned char *live) {
     for (int i = 0; i < n->nin; i++) mark(n->in[i], live);
     if (n->body)
         for (int i = 0; i < n->body->nresults; i++) mark(n->body->results[i], live);
+    if (n->body2)
+        for (int i = 0; i < n->body2->nresults; i++) mark(n->body2->results[i], live);
 }
 
 ir_graph *ir_graph_from_trace(ir_trace *t, ir_node *const *outs, int nout) {
@@ -316,8 +448,29 @@ bj_status ir_verify(const ir_graph *g) {
             if (n->in[j]->id >= n->id)
                 return core_err(BJ_ERR_INTERNAL, "verify: %%%d %s uses %%%d, built after it", n->id, info->name,
                                 n->in[j]->id);
-        if ((n->op == IR_CALL || n->op == IR_FOR) != (n->body != NULL))
+        if ((info->kind == IR_K_CALL) != (n->body != NULL) ||
+            (n->op == IR_WHILE || n->op == IR_COND) != (n->body2 != NULL))
             return core_err(BJ_ERR_INTERNAL, "verify: %%%d %s region mismatch", n->id, info->name);
+        if (n->op == IR_WHILE) {
+            const ir_region *c = n->body2, *r = n->body;
+            bool ok = n->nattr == 1 && n->nin >= 1 && c->nparams == n->nin && r->nparams == n->nin &&
+                      r->nresults == n->nin && c->nresults == 1 && c->results[0]->dtype == BJ_BOOL &&
+                      c->results[0]->rank == 0 && n->attr[0] >= 0 && n->attr[0] < n->nin;
+            for (int k = 0; ok && k < n->nin; k++)
+                ok = same_type(n->in[k], c->params[k]) && same_type(n->in[k], r->params[k]) &&
+                     same_type(r->results[k], r->params[k]);
+            if (!ok) return core_err(BJ_ERR_INTERNAL, "verify: %%%d while does not match its regions", n->id);
+        }
+        if (n->op == IR_COND) {
+            const ir_region *a = n->body, *b = n->body2;
+            bool ok = n->nattr == 1 && n->nin >= 1 && n->in[0]->dtype == BJ_BOOL && n->in[0]->rank == 0 &&
+                      a->nparams == n->nin - 1 && b->nparams == n->nin - 1 && a->nresults == b->nresults &&
+                      n->attr[0] >= 0 && n->attr[0] < a->nresults;
+            for (int k = 0; ok && k + 1 < n->nin; k++)
+                ok = same_type(n->in[k + 1], a->params[k]) && same_type(n->in[k + 1], b->params[k]);
+            for (int k = 0; ok && k < a->nresults; k++) ok = same_type(a->results[k], b->results[k]);
+            if (!ok) return core_err(BJ_ERR_INTERNAL, "verify: %%%d cond does not match its branches", n->id);
+        }
         if (n->op == IR_FOR) { /* the builder's checks, again */
             const ir_region *r = n->body;
             bool ok = n->nattr == 3 && n->nin + 1 == r->nparams && r->nresults >= n->nin && n->attr[IR_FOR_WHICH] >= 0 &&

@@ -1,9 +1,9 @@
 /* import.c — copying a finished graph into another trace as a region (the body of a call op): how a jitted
  * function traced once is called from every trace that uses it.
  *
- * Nested regions (call and loop bodies) are copied once each, however many nodes hold them (the FOR nodes of one
- * loop share a body), and every node is interned in the copy of its own region, so a value captured by a nested
- * body stays in the region that made it. */
+ * Nested regions (call and loop bodies, while conditions, cond branches) are copied once each, however many nodes
+ * hold them (the FOR nodes of one loop share a body), and every node is interned in the copy of its own region, so
+ * a value captured by a nested body stays in the region that made it. */
 #include "ir/ir.h"
 
 #include <string.h>
@@ -77,17 +77,21 @@ static ir_node *copy_node(imp *m, const ir_node *n) {
     ir_node *r = NULL;
     bool ok = true;
     for (int i = 0; ok && i < n->nin; i++) ok = (in[i] = copy_node(m, n->in[i])) != NULL;
-    ir_region *body = NULL;
+    ir_region *body = NULL, *body2 = NULL;
     if (ok && n->body && !(body = region_copy(m, n->body))) { /* bodies are copied once, opened in n's region */
         m->t->cur = home;
         ok = (body = copy_region(m, n->body)) != NULL;
+    }
+    if (ok && n->body2 && !(body2 = region_copy(m, n->body2))) { /* a while's condition, a cond's false branch */
+        m->t->cur = home;
+        ok = (body2 = copy_region(m, n->body2)) != NULL;
     }
     m->t->cur = home;
     if (ok)
         r = ir_intern(m->t, &(ir_proto){.op = (ir_op)n->op, .dtype = (bj_dtype)n->dtype, .rank = n->rank,
                                         .shape = n->shape, .weak = n->weak, .nin = n->nin, .in = in,
                                         .nattr = n->nattr, .attr = n->attr, .fval = n->fval, .ival = n->ival,
-                                        .data = n->data, .nbytes = n->nbytes, .body = body});
+                                        .data = n->data, .nbytes = n->nbytes, .body = body, .body2 = body2});
     m->t->cur = saved;
     if (in != ins) free(in);
     m->depth--;

@@ -51,7 +51,8 @@ struct bj_val {
     int64_t ival; /* LIT value for integer dtypes (exact) */
     void *data;   /* CONST: element bytes (C order), in the arena */
     size_t nbytes;
-    ir_region *body; /* CALL: the callee region */
+    ir_region *body; /* CALL: the callee region; FOR, WHILE: the loop body; COND: the branch taken when true */
+    ir_region *body2; /* WHILE: the condition; COND: the branch taken when false; NULL for every other op */
     const char *name; /* ARG: the argument's name (not part of its identity) */
     uint64_t hash;
     struct bj_val *hnext; /* hash chain */
@@ -115,6 +116,7 @@ typedef struct ir_proto {
     const void *data;
     size_t nbytes;
     ir_region *body;
+    ir_region *body2;
 } ir_proto;
 BJ_HIDDEN ir_node *ir_intern(ir_trace *t, const ir_proto *p);
 BJ_HIDDEN ir_region *ir_region_begin(ir_trace *t);                     /* opens a nested region */
@@ -133,8 +135,28 @@ BJ_HIDDEN ir_node *ir_for(ir_trace *t, int64_t n, int64_t every, ir_region *body
                           int which);
 /* Attributes of a FOR node: attr {which, n, every}. */
 enum { IR_FOR_WHICH = 0, IR_FOR_N = 1, IR_FOR_EVERY = 2 };
-/* Whether FOR nodes a and b are the same loop (same region, body, operands, n and every). */
+/* WHILE: runs body while cond holds. cond: params [carry_0 .. carry_{c-1}], one result of type bool[]; body: params
+ * [carry_0 ..], results [new carry_0 .. new carry_{c-1}] (the carries' exact types). The WHILE node for result
+ * `which` (< c) is the final carry: the init when the condition is false at once. There is no cap on iterations (a
+ * condition that stays true never ends; that is the caller's loop). Both regions closed and built in t->cur; c >= 1.
+ * WHILE nodes sharing (cond, body, init) are one loop. */
+BJ_HIDDEN ir_node *ir_while(ir_trace *t, ir_region *cond, ir_region *body, ir_node *const *init, int ncarry,
+                            int which);
+/* COND: pred (a scalar of any dtype, cast to bool: nonzero is true) picks a branch; each branch has params
+ * [op_0 .. op_{k-1}] (the operands' types) and results of identical types in both branches (a mismatch is an error
+ * naming the result and both types). The COND node for result `which` is that result of the branch taken; only
+ * that branch runs. COND nodes sharing (branches, pred, operands) are one cond. */
+BJ_HIDDEN ir_node *ir_cond(ir_trace *t, ir_node *pred, ir_region *then_r, ir_region *else_r, ir_node *const *ops,
+                           int nops, int which);
+/* attr[0] of CALL, FOR, WHILE and COND: the result index (IR_FOR_WHICH). */
+/* FOR, WHILE, COND: ops holding regions that backends run once for all the nodes of one loop or cond. */
+static inline bool ir_is_control(const ir_node *n) { return n->op == IR_FOR || n->op == IR_WHILE || n->op == IR_COND; }
+/* Whether control nodes a and b are the same loop or cond (same op, region, regions, operands; for FOR n and
+ * every). */
 BJ_HIDDEN bool ir_same_loop(const ir_node *a, const ir_node *b);
+/* Replaces the results of closed region r (the jit's cond adds results for the Variables a later branch writes);
+ * only before any node holds r. */
+BJ_HIDDEN bj_status ir_region_set_results(ir_trace *t, ir_region *r, ir_node *const *results, int nresults);
 
 /* import.c: g copied into t as a closed region whose parameters are g's inputs and results g's outputs (the body
  * of a call op); NULL with the error recorded in t. */

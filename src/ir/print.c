@@ -10,7 +10,8 @@
  * `~` marks a weakly typed value. Values are numbered densely in printing order (not by internal id), so a listing
  * does not change when dead or re-made nodes come and go. Region bodies print nested under their first call or loop
  * (`for %1, %2 n=100 every=1 result=0 @region0 { ^(%3: i32[], %4: f32[8]): ... yield ... }`); later nodes of the
- * same loop name the region only. */
+ * same loop name the region only. A while loop prints `cond @region0 { ... } do @region1 { ... }`, a cond
+ * `then @region0 { ... } else @region1 { ... }`. */
 #include "ir/ir.h"
 #include "ir/build_sparse.h"
 #include "ir/build_random.h"
@@ -22,7 +23,7 @@ typedef struct {
     core_str *b;
     ir_node **byid;
     int nid;
-    ir_region **seen;
+    const ir_region **seen;
     int nseen;
     int *num; /* display number by node id, -1 until printed */
     int next;
@@ -101,7 +102,7 @@ static void print_attrs(core_str *b, const ir_node *n) {
         print_list(b, "axes", n->attr + 1, n->nattr - 1);
         if (n->attr[0]) core_str_printf(b, " keepdims");
     } else if (n->nattr == 1 && n->op != IR_ARG) {
-        core_str_printf(b, " %s=%lld", n->op == IR_CALL ? "result" : "axis", (long long)n->attr[0]);
+        core_str_printf(b, " %s=%lld", ir_ops[n->op].kind == IR_K_CALL ? "result" : "axis", (long long)n->attr[0]);
     }
 }
 
@@ -115,20 +116,27 @@ static void print_node(printer *p, const ir_node *n, int depth) {
     core_str_printf(b, " = %s", ir_ops[n->op].name);
     for (int i = 0; i < n->nin; i++) core_str_printf(b, "%s%%%d", i ? ", " : " ", num(p, n->in[i]));
     print_attrs(b, n);
-    if (n->body) {
+    /* WHILE: the condition, then the body; COND: the true branch, then the false one (labelled) */
+    const ir_region *rs[2] = {n->op == IR_WHILE ? n->body2 : n->body, n->op == IR_WHILE ? n->body : n->body2};
+    const char *label[2] = {n->op == IR_WHILE ? " cond" : n->op == IR_COND ? " then" : "",
+                            n->op == IR_WHILE ? " do" : " else"};
+    bool open = false; /* the last region printed its listing: the line ends with "}" */
+    for (int j = 0; j < 2 && rs[j]; j++) {
         int k = 0;
-        while (k < p->nseen && p->seen[k] != n->body) k++;
+        while (k < p->nseen && p->seen[k] != rs[j]) k++;
+        if (open) core_str_printf(b, "%*s}", depth * 2, "");
         if (k < p->nseen) {
-            core_str_printf(b, " @region%d\n", k);
+            core_str_printf(b, "%s @region%d", label[j], k);
+            open = false;
         } else {
-            p->seen[p->nseen++] = n->body;
-            core_str_printf(b, " @region%d {\n", k);
-            print_region(p, n->body, depth + 1);
-            core_str_printf(b, "%*s}\n", depth * 2, "");
+            p->seen[p->nseen++] = rs[j];
+            core_str_printf(b, "%s @region%d {\n", label[j], k);
+            print_region(p, rs[j], depth + 1);
+            open = true;
         }
-        return;
     }
-    core_str_printf(b, "\n");
+    if (open) core_str_printf(b, "%*s}\n", depth * 2, "");
+    else core_str_printf(b, "\n");
 }
 
 static void print_region(printer *p, const ir_region *r, int depth) {
@@ -151,7 +159,7 @@ static void print_region(printer *p, const ir_region *r, int depth) {
 void ir_print_graph(core_str *b, const ir_graph *g) {
     const ir_trace *t = g->tr;
     printer p = {b, calloc((size_t)t->next_id + 1, sizeof(ir_node *)), t->next_id,
-                 calloc((size_t)t->next_id + 1, sizeof(ir_region *)), 0, malloc(sizeof(int) * ((size_t)t->next_id + 1)), 0};
+                 (const ir_region **)calloc(2 * (size_t)t->next_id + 2, sizeof(ir_region *)), 0, malloc(sizeof(int) * ((size_t)t->next_id + 1)), 0};
     if (!p.byid || !p.seen || !p.num) {
         b->oom = true;
         free(p.byid);

@@ -117,23 +117,38 @@ typedef struct jit_frame {
     bool returned;
 } jit_frame;
 
-/* A loop being traced (loop.c): its body region and the Variables it carries. */
+/* A scope being traced (loop.c): a for loop's body, a while loop's condition or body, a cond's branch; its regions
+ * and the Variables it carries (loops) or writes (conds). */
 typedef struct jit_loop_var_t {
     bj_var *var;
-    ir_node *init, *param, *cur; /* value before the loop, the body's parameter, the current value in the body */
-    bool written;
+    ir_node *init;   /* the value before the loop or cond, in the enclosing scope */
+    ir_node *param;  /* FOR: the body's parameter; WHILE: the condition's; COND: unused */
+    ir_node *param2; /* WHILE: the body's parameter (NULL until the body opens) */
+    ir_node *cur;    /* the current value in the open region */
+    ir_node *then;   /* COND: the true branch's value, if it wrote the Variable */
+    bool written;    /* in the open region (COND: the current branch) */
+    bool wrote_then; /* COND: the true branch wrote it */
 } jit_loop_var_t;
+
+enum { JIT_FOR, JIT_WHILE, JIT_COND };
 
 typedef struct jit_loop {
     struct jit_loop *up;
-    int64_t n, every;
-    ir_region *body;
-    ir_node *step;
-    int ncarry, nxs;
-    ir_node **init, **carry, **x;
+    int kind;         /* JIT_FOR, JIT_WHILE, JIT_COND */
+    int phase;        /* WHILE: 0 the condition, 1 the body; COND: 0 the true branch, 1 the false one */
+    int64_t n, every; /* FOR */
+    ir_region *body;  /* FOR, WHILE: the body (a while's once open); COND: the true branch */
+    ir_region *body2; /* WHILE: the condition; COND: the false branch (once open) */
+    ir_region *open;  /* the region open now (NULL once closed, or when opening it failed) */
+    ir_node *step;    /* FOR */
+    ir_node *pred;    /* WHILE: the condition's predicate; COND: the predicate (bool[]) */
+    int ncarry, nxs;  /* carries (COND: operands), per-step operands (FOR) */
+    ir_node **init, **carry, **x; /* initial values (COND: operands); the open region's parameters for them; xs */
+    ir_node **res;    /* COND: the true branch's results (nres), once it closed */
+    int nres;
     jit_loop_var_t *vars;
     int nvars, cap;
-    bool yielded; /* bj_loop_yield's values, for bj_for_loop */
+    bool yielded; /* bj_loop_yield's values, for the callback forms (reset when a region opens) */
     bj_val *const *ycarry, *const *yys;
     int ync, yny;
 } jit_loop;
@@ -154,7 +169,7 @@ typedef struct jit_ctx {
     const char *prev_tracing;
     double t0;
     const struct jit_ctx *outer; /* a non-inlined callee's body trace: the context of the trace calling it */
-    jit_loop *loop;              /* the innermost loop being traced, or NULL */
+    jit_loop *loop;              /* the innermost loop or cond being traced, or NULL */
 } jit_ctx;
 
 /* options.c */
@@ -186,8 +201,8 @@ BJ_HIDDEN jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h);
 BJ_HIDDEN double jit_now(void);
 BJ_HIDDEN bool jit_is_tracing(const bj_jit *f); /* on this thread */
 
-/* loop.c: a Variable's value in loop l (NULL: the top level; slot: its index in the context's table), made a
- * carry of l if new; a write inside the innermost loop. */
+/* loop.c: a Variable's value in scope l (NULL: the top level; slot: its index in the context's table), made a
+ * carry of l (a loop) if new; a write inside the innermost scope (refused in a while loop's condition). */
 BJ_HIDDEN ir_node *jit_loop_var(bj_trace *t, jit_ctx *c, jit_loop *l, bj_var *v, int slot);
 BJ_HIDDEN bj_status jit_loop_write(bj_trace *t, jit_ctx *c, bj_var *v, int slot, ir_node *x);
 BJ_HIDDEN void jit_loops_free(jit_ctx *c);

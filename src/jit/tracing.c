@@ -346,6 +346,8 @@ static void mark_live(const ir_node *n, unsigned char *live) {
     for (int i = 0; i < n->nin; i++) mark_live(n->in[i], live);
     if (n->body)
         for (int i = 0; i < n->body->nresults; i++) mark_live(n->body->results[i], live);
+    if (n->body2)
+        for (int i = 0; i < n->body2->nresults; i++) mark_live(n->body2->results[i], live);
 }
 
 static void ctx_free(jit_ctx *c) {

@@ -18,9 +18,9 @@
  * unless it only adds or removes size-1 axes (opt_is_squeeze): that one is an affine view like a slice.
  * Kernels are finally sorted topologically by the buffers they read (creation order breaks ties).
  *
- * Loops: the live FOR nodes of one loop form one FOR kernel that reads the needed carries' initial values and the
- * values its body captures (all stored, like a NODE kernel's operands) and stores every member; its body is planned
- * on its own (loop.c). Which values are sources (buffers that exist anyway) is the graph's inputs and constants,
+ * Loops and conds: the live FOR (WHILE, COND) nodes of one loop (cond) form one FOR kernel that reads the needed
+ * carries' initial values (a cond's needed operands and predicate) and the values its regions capture (all stored,
+ * like a NODE kernel's operands) and stores every member; its regions are planned on their own (loop.c). Which values are sources (buffers that exist anyway) is the graph's inputs and constants,
  * so a loop body's sub-graph, whose inputs are its parameters and captured values, fuses like any graph.
  *
  * Consequences worth knowing: a LIF update (a dozen elementwise ops over [N]) is one kernel; softmax over the last
@@ -212,15 +212,16 @@ static void place_owned(fz *f, ir_node *n) {
     if (k >= 0) add_node(f, k, n);
 }
 
-/* The loop FOR node n belongs to. */
+/* The loop or cond control node n (FOR, WHILE, COND) belongs to. */
 static int loop_index(const fz *f, const ir_node *n) {
     for (int i = 0; i < f->nloops; i++)
         if (ir_same_loop(f->loops[i]->lead, n)) return i;
     return -1;
 }
 
-/* A FOR node: the members of one loop share a FOR kernel, which reads the needed carries' initial values and the
- * values the body captures (each a buffer of this plan) and stores every member. */
+/* A FOR, WHILE or COND node: the members of one loop or cond share a FOR kernel, which reads the needed carries'
+ * initial values (a cond's needed operands and its predicate) and the values the regions capture (each a buffer of
+ * this plan) and stores every member. */
 static void place_loop(fz *f, ir_node *n) {
     int i = loop_index(f, n);
     if (i < 0) {
@@ -230,8 +231,9 @@ static void place_loop(fz *f, ir_node *n) {
     const opt_loop *l = f->loops[i];
     if (f->loop_group[i] < 0) {
         for (int k = 0; k < l->ncarry; k++)
-            if (l->need[k]) need_buffer(f, n->in[k], true);
+            if (l->need[k]) need_buffer(f, l->init[k], true);
         for (int k = 0; k < l->ncapt; k++) need_buffer(f, l->capt[k], true);
+        if (l->pred) need_buffer(f, l->pred, true);
         int g = f->loop_group[i] = new_group(f, OPT_FOR, n->rank, n->shape);
         if (g < 0) return;
         f->gs[g].loop = f->loops[i];
@@ -242,7 +244,7 @@ static void place_loop(fz *f, ir_node *n) {
 
 static void place(fz *f, ir_node *n) {
     if (is_source(f, n) || is_leaf(n) || opt_is_view(n)) return; /* placed when someone needs it stored */
-    if (n->op == IR_FOR) {
+    if (ir_is_control(n)) {
         place_loop(f, n);
         return;
     }
@@ -276,7 +278,7 @@ static void find_owners(fz *f) {
     for (int i = g->nnodes - 1; i >= 0; i--) {
         ir_node *c = g->nodes[i];
         if (is_elt(c) && !f->out[c->id] && claim[c->id] >= 0) f->owner[c->id] = claim[c->id];
-        int li = c->op == IR_FOR ? loop_index(f, c) : -1; /* what a loop's body captures is read from a buffer */
+        int li = ir_is_control(c) ? loop_index(f, c) : -1; /* what a loop's regions capture is read from a buffer */
         for (int j = 0; li >= 0 && j < f->loops[li]->ncapt; j++) claim[f->loops[li]->capt[j]->id] = -2;
         for (int j = 0; j < c->nin; j++) {
             const ir_node *x = c->in[j];
@@ -299,13 +301,14 @@ static void dep_value(fz *f, const ir_node *x, int k, unsigned char *dep) {
 }
 
 /* Kernel k reads a buffer of group h != k: edge h -> k. Looks through values computed in place. A loop reads its
- * needed carries' initial values and what its body captures. */
+ * needed carries' initial values and what its regions capture (a cond also its predicate). */
 static void deps(fz *f, const ir_node *n, int k, unsigned char *dep) {
-    const opt_loop *l = n->op == IR_FOR && f->home[n->id] >= 0 ? f->gs[find(f, f->home[n->id])].loop : NULL;
+    const opt_loop *l = ir_is_control(n) && f->home[n->id] >= 0 ? f->gs[find(f, f->home[n->id])].loop : NULL;
     if (l) {
         for (int i = 0; i < l->ncarry; i++)
-            if (l->need[i]) dep_value(f, n->in[i], k, dep);
+            if (l->need[i]) dep_value(f, l->init[i], k, dep);
         for (int i = 0; i < l->ncapt; i++) dep_value(f, l->capt[i], k, dep);
+        if (l->pred) dep_value(f, l->pred, k, dep);
         return;
     }
     for (int i = 0; i < n->nin; i++) dep_value(f, n->in[i], k, dep);
@@ -393,7 +396,7 @@ bj_status opt_fuse(opt_plan *p) {
         f.byid[n->id] = n;
         if (n->op == IR_CONST) f.src[n->id] = 1;
         if (is_source(&f, n)) f.mat[n->id] = 1;
-        if (n->op == IR_FOR && loop_index(&f, n) < 0) { /* a new loop, led by its first live member */
+        if (ir_is_control(n) && loop_index(&f, n) < 0) { /* a new loop or cond, led by its first live member */
             if (!(f.loops[f.nloops] = opt_loop_new(p, n))) {
                 s = core_last_status() ? core_last_status() : BJ_ERR_NOMEM;
                 goto done;

@@ -1,5 +1,5 @@
-/* loop.c — loops (FOR) in the native backend's plan: which FOR nodes form one loop, what its body needs, and the
- * body planned as a plan of its own.
+/* loop.c — loops and conds (FOR, WHILE, COND) in the native backend's plan: which nodes form one loop or cond, what
+ * its regions need, and each region planned as a plan of its own.
  *
  * Design note. The FOR nodes of one loop (same body, operands, n and every) are one kernel of the enclosing plan
  * (kind OPT_FOR), which stores every live member: the final carries and the stacked recorded values. The body is
@@ -11,12 +11,20 @@
  * the same element (a LIF step updates its state in place: no copy), otherwise computed aside and copied over the
  * carry after the body's kernels, with staging when carries swap.
  *
+ * A WHILE loop is the same kind of kernel with two regions: the condition, planned with the carries as inputs and
+ * the predicate as its one output (a byte of the loop's memory), and the body, planned as a FOR body without the
+ * step. Both read the carries in the same memory; they run one after the other, so they share their scratch. A
+ * COND is one kernel too: each branch is planned with the operands as inputs (read in place from their buffers: a
+ * branch runs once and never writes them) and the live results as outputs, which are the members' buffers — the
+ * branch taken writes them directly.
+ *
  * Dead code: results nobody uses are no members; a carry is needed if its final value is used or a needed result
- * depends on it (a fixpoint over the body), and an unneeded carry is neither initialised, nor computed, nor read.
+ * (or a while's condition) depends on it (a fixpoint over the regions), and an unneeded carry is neither
+ * initialised, nor computed, nor read. A cond's operand is needed if a live result of either branch reads it.
  *
  * Memory at run time (the renderer, src/backend/c/unit.c): a carry lives in its member's buffer (the final value is
  * then where the loop leaves it) or, with no live member, in the loop's own memory; a recorded value's output of the
- * body points at its row of the stacked buffer on recorded steps and at a scratch row on the others; the body's
+ * body points at its row of the stacked buffer on recorded steps and at a scratch row on the others; the regions'
  * temporaries are the rest of the loop's own memory, one temporary of the enclosing plan. */
 #include "opt/plan.h"
 
@@ -75,9 +83,12 @@ static void walk_run(walk *w, ir_node *const *roots, int nroots) {
         if (x->region == w->r) w->own[w->nown++] = x;
         for (int i = 0; i < x->nin; i++)
             if (!w->seen[x->in[i]->id]) w->seen[x->in[i]->id] = 1, w->stack[w->nstack++] = x->in[i];
-        for (int i = 0; x->body && i < x->body->nresults; i++) {
-            ir_node *y = x->body->results[i];
-            if (!w->seen[y->id]) w->seen[y->id] = 1, w->stack[w->nstack++] = y;
+        for (int j = 0; j < 2; j++) {
+            const ir_region *b = j ? x->body2 : x->body;
+            for (int i = 0; b && i < b->nresults; i++) {
+                ir_node *y = b->results[i];
+                if (!w->seen[y->id]) w->seen[y->id] = 1, w->stack[w->nstack++] = y;
+            }
         }
     }
 }
@@ -103,64 +114,91 @@ ir_node **opt_region_nodes(const ir_trace *t, const ir_region *r, int *n) {
     return own;
 }
 
-/* The results of l's body that the loop computes: needed carries and recorded values of live members. */
-static int needed_results(const opt_loop *l, ir_node **roots) {
+/* The results of region j (0: body, 1: body2) that the loop or cond computes: needed carries and recorded values of
+ * live members (FOR, a WHILE's body), the predicate (a WHILE's condition), the results of live members (COND). */
+static int region_roots(const opt_loop *l, int j, ir_node **roots) {
     int n = 0;
-    for (int k = 0; k < l->nres; k++)
-        if (k < l->ncarry ? l->need[k] : l->member[k] != NULL) roots[n++] = l->body->results[k];
+    if (j == 1 && l->op == IR_WHILE) {
+        roots[n++] = l->body2->results[0];
+        return n;
+    }
+    const ir_region *r = j ? l->body2 : l->body;
+    for (int k = 0; k < l->nres; k++) {
+        bool carry = l->op != IR_COND && k < l->ncarry;
+        if (carry ? l->need[k] : l->member[k] != NULL) roots[n++] = r->results[k];
+    }
     return n;
 }
 
 opt_loop *opt_loop_new(opt_plan *p, ir_node *n) {
     const ir_graph *g = p->g;
-    const ir_region *r = n->body;
     core_arena *a = &p->arena;
     opt_loop *l = core_arena_alloc(a, sizeof *l);
     if (!l) return core_err(BJ_ERR_NOMEM, "planning a loop: out of memory"), NULL;
     memset(l, 0, sizeof *l);
-    l->lead = n, l->body = n->body, l->n = n->attr[IR_FOR_N], l->every = n->attr[IR_FOR_EVERY];
-    l->ncarry = n->nin, l->nres = r->nresults, l->scratch_buf = -1;
+    l->lead = n, l->op = (ir_op)n->op, l->body = n->body, l->body2 = n->body2, l->scratch_buf = -1;
+    if (l->op == IR_FOR) l->n = n->attr[IR_FOR_N], l->every = n->attr[IR_FOR_EVERY], l->first = 1;
+    l->ncarry = l->op == IR_COND ? n->nin - 1 : n->nin;
+    l->nres = l->body->nresults;
+    l->pred = l->op == IR_COND ? n->in[0] : NULL;
+    l->init = core_arena_alloc(a, sizeof *l->init * ((size_t)l->ncarry + 1));
     l->member = core_arena_alloc(a, sizeof *l->member * ((size_t)l->nres + 1));
     l->need = core_arena_alloc(a, sizeof *l->need * ((size_t)l->ncarry + 1));
     l->out_of = core_arena_alloc(a, sizeof *l->out_of * ((size_t)l->nres + 1));
+    l->out_of2 = core_arena_alloc(a, sizeof *l->out_of2 * ((size_t)l->nres + 1));
     l->carry_off = core_arena_alloc(a, sizeof *l->carry_off * ((size_t)l->ncarry + 1));
     l->discard_off = core_arena_alloc(a, sizeof *l->discard_off * ((size_t)l->nres + 1));
     ir_node **roots = malloc(sizeof *roots * ((size_t)l->nres + 1));
-    walk w = {0};
-    bool ok = l->member && l->need && l->out_of && l->carry_off && l->discard_off && roots;
+    walk w[2] = {0};
+    int nreg = l->body2 ? 2 : 1;
+    bool ok = l->init && l->member && l->need && l->out_of && l->out_of2 && l->carry_off && l->discard_off && roots;
     if (!ok) core_err(BJ_ERR_NOMEM, "planning a loop: out of memory");
-    for (int k = 0; ok && k < l->nres; k++) l->member[k] = NULL, l->out_of[k] = -1, l->discard_off[k] = 0;
+    for (int k = 0; ok && k < l->ncarry; k++) l->init[k] = n->in[k + (l->op == IR_COND)];
+    for (int k = 0; ok && k < l->nres; k++)
+        l->member[k] = NULL, l->out_of[k] = l->out_of2[k] = -1, l->discard_off[k] = 0;
     for (int i = 0; ok && i < g->nnodes; i++) {
         ir_node *m = g->nodes[i];
-        if (m->op == IR_FOR && ir_same_loop(m, n) && !l->member[m->attr[IR_FOR_WHICH]]) l->member[m->attr[IR_FOR_WHICH]] = m;
+        if (ir_is_control(m) && ir_same_loop(m, n) && !l->member[m->attr[IR_FOR_WHICH]])
+            l->member[m->attr[IR_FOR_WHICH]] = m;
     }
-    for (int k = 0; ok && k < l->ncarry; k++) l->need[k] = l->member[k] != NULL, l->carry_off[k] = 0;
-    for (bool changed = ok; changed;) { /* carries that needed results read are needed */
+    for (int k = 0; ok && k < l->ncarry; k++)
+        l->need[k] = l->op != IR_COND && l->member[k] != NULL, l->carry_off[k] = 0;
+    for (bool changed = ok; changed;) { /* carries that needed results (or a while's condition) read are needed */
         changed = false;
-        walk_free(&w);
-        if (!(ok = walk_init(&w, g->tr, r))) break;
-        walk_run(&w, roots, needed_results(l, roots));
-        for (int k = 0; k < l->ncarry; k++)
-            if (w.param[k + 1] && !l->need[k]) l->need[k] = changed = true;
-    }
-    if (ok) { /* the last walk saw what the needed results use */
-        l->capt = core_arena_alloc(a, sizeof *l->capt * ((size_t)w.nout + 1));
-        l->leaves = core_arena_alloc(a, sizeof *l->leaves * ((size_t)w.nout + 1));
-        if (!(ok = l->capt && l->leaves)) core_err(BJ_ERR_NOMEM, "planning a loop: out of memory");
-        qsort(w.out, (size_t)w.nout, sizeof *w.out, by_id);
-        for (int i = 0; ok && i < w.nout; i++) {
-            if (is_leaf(w.out[i])) l->leaves[l->nleaves++] = w.out[i];
-            else l->capt[l->ncapt++] = w.out[i];
+        for (int j = 0; j < nreg && ok; j++) {
+            const ir_region *r = j ? l->body2 : l->body;
+            walk_free(&w[j]);
+            if (!(ok = walk_init(&w[j], g->tr, r))) break;
+            walk_run(&w[j], roots, region_roots(l, j, roots));
+            int first = j ? 0 : l->first;
+            for (int k = 0; k < l->ncarry && k + first < r->nparams; k++)
+                if (w[j].param[k + first] && !l->need[k]) l->need[k] = changed = true;
         }
     }
-    walk_free(&w);
+    if (ok) { /* the last walks saw what the computed results use: the union of what they capture */
+        int nout = w[0].nout + (nreg > 1 ? w[1].nout : 0);
+        ir_node **all = malloc(sizeof *all * ((size_t)nout + 1));
+        l->capt = core_arena_alloc(a, sizeof *l->capt * ((size_t)nout + 1));
+        l->leaves = core_arena_alloc(a, sizeof *l->leaves * ((size_t)nout + 1));
+        if (!(ok = all && l->capt && l->leaves)) core_err(BJ_ERR_NOMEM, "planning a loop: out of memory");
+        for (int j = 0, m = 0; ok && j < nreg; j++)
+            for (int i = 0; i < w[j].nout; i++) all[m++] = w[j].out[i];
+        if (ok) qsort(all, (size_t)nout, sizeof *all, by_id);
+        for (int i = 0; ok && i < nout; i++) {
+            if (i > 0 && all[i] == all[i - 1]) continue;
+            if (is_leaf(all[i])) l->leaves[l->nleaves++] = all[i];
+            else l->capt[l->ncapt++] = all[i];
+        }
+        free(all);
+    }
+    walk_free(&w[0]), walk_free(&w[1]);
     free(roots);
     return ok ? l : NULL;
 }
 
-/* Plans loop l's body: the sub-graph, its plan, then the loop's own memory. */
-static bj_status plan_body(opt_plan *p, opt_loop *l) {
-    const ir_region *r = l->body;
+/* Plans region j of loop l (0: body, 1: body2) as a sub-plan: the sub-graph, its plan (stored in l). */
+static bj_status plan_region(opt_plan *p, opt_loop *l, int j) {
+    const ir_region *r = j ? l->body2 : l->body;
     const ir_trace *t = p->g->tr;
     core_arena *a = &p->arena;
     ir_node **roots = malloc(sizeof *roots * ((size_t)l->nres + 1));
@@ -169,7 +207,7 @@ static bj_status plan_body(opt_plan *p, opt_loop *l) {
         free(roots), walk_free(&w);
         return core_err(BJ_ERR_NOMEM, "planning a loop: out of memory");
     }
-    int nout = needed_results(l, roots);
+    int nout = region_roots(l, j, roots);
     walk_run(&w, roots, nout);
     int nin = r->nparams + l->ncapt, nn = nin + w.nown + l->nleaves;
     ir_graph *sg = core_arena_alloc(a, sizeof *sg);
@@ -178,7 +216,7 @@ static bj_status plan_body(opt_plan *p, opt_loop *l) {
     ir_node **nodes = core_arena_alloc(a, sizeof *nodes * ((size_t)nn + 1));
     int *alias = malloc(sizeof *alias * ((size_t)nout + 1));
     opt_plan *sub = calloc(1, sizeof *sub);
-    if (sub) l->plan = sub; /* owned by the loop from now on (opt_plan_free of the enclosing plan frees it) */
+    if (sub) *(j ? &l->plan2 : &l->plan) = sub; /* owned by the loop from now on (freed with the enclosing plan) */
     bj_status s = BJ_OK;
     if (!sg || !ins || !outs || !nodes || !alias || !sub) {
         s = core_err(BJ_ERR_NOMEM, "planning a loop: out of memory");
@@ -187,10 +225,15 @@ static bj_status plan_body(opt_plan *p, opt_loop *l) {
     for (int i = 0; i < r->nparams; i++) ins[i] = r->params[i];
     for (int i = 0; i < l->ncapt; i++) ins[r->nparams + i] = l->capt[i];
     int o = 0;
-    for (int k = 0; k < l->nres; k++) {
-        if (k < l->ncarry ? !l->need[k] : !l->member[k]) continue;
-        alias[o] = k < l->ncarry ? k + 1 : -1;
-        l->out_of[k] = o;
+    if (j == 1 && l->op == IR_WHILE) { /* the predicate */
+        alias[o] = -1;
+        outs[o++] = r->results[0];
+    }
+    for (int k = 0; o < nout && k < l->nres; k++) {
+        bool carry = l->op != IR_COND && k < l->ncarry;
+        if (carry ? !l->need[k] : !l->member[k]) continue;
+        alias[o] = carry ? k + l->first : -1; /* a new carry over its carry */
+        (j ? l->out_of2 : l->out_of)[k] = o;
         outs[o++] = r->results[k];
     }
     memcpy(nodes, ins, sizeof *ins * (size_t)nin);
@@ -211,25 +254,37 @@ static bj_status plan_body(opt_plan *p, opt_loop *l) {
         sub->out_alias = al;
     }
     if ((s = opt_fuse(sub)) || (s = opt_plan_loops(sub)) || (s = opt_memplan(sub))) goto done;
-    /* the loop's own memory: the body's scratch, carries with no live member, scratch rows */
-    size_t off = round_up(sub->scratch);
-    for (int k = 0; k < l->ncarry; k++)
-        if (l->need[k] && !l->member[k]) {
-            const ir_node *c = r->params[k + 1];
-            l->carry_off[k] = off;
-            off += round_up((size_t)ir_nelem(c) * bj_dtype_size((bj_dtype)c->dtype) + 1);
-        }
-    for (int k = l->ncarry; l->every > 1 && k < l->nres; k++)
-        if (l->member[k]) {
-            const ir_node *y = r->results[k];
-            l->discard_off[k] = off;
-            off += round_up((size_t)ir_nelem(y) * bj_dtype_size((bj_dtype)y->dtype) + 1);
-        }
-    l->bytes = off;
 done:
     free(roots), free(alias);
     walk_free(&w);
     return s;
+}
+
+/* Plans loop l's regions, then the loop's own memory. */
+static bj_status plan_body(opt_plan *p, opt_loop *l) {
+    bj_status s = plan_region(p, l, 0);
+    if (!s && l->body2) s = plan_region(p, l, 1);
+    if (s) return s;
+    /* the loop's own memory: the regions' scratch (shared: they never run at once), carries with no live member, a
+     * while's predicate, scratch rows */
+    size_t sc = l->plan->scratch;
+    if (l->plan2 && l->plan2->scratch > sc) sc = l->plan2->scratch;
+    size_t off = round_up(sc);
+    for (int k = 0; l->op != IR_COND && k < l->ncarry; k++)
+        if (l->need[k] && !l->member[k]) {
+            const ir_node *c = l->body->params[k + l->first];
+            l->carry_off[k] = off;
+            off += round_up((size_t)ir_nelem(c) * bj_dtype_size((bj_dtype)c->dtype) + 1);
+        }
+    if (l->op == IR_WHILE) l->pred_off = off, off += round_up(1);
+    for (int k = l->ncarry; l->op == IR_FOR && l->every > 1 && k < l->nres; k++)
+        if (l->member[k]) {
+            const ir_node *y = l->body->results[k];
+            l->discard_off[k] = off;
+            off += round_up((size_t)ir_nelem(y) * bj_dtype_size((bj_dtype)y->dtype) + 1);
+        }
+    l->bytes = off;
+    return BJ_OK;
 }
 
 bj_status opt_plan_loops(opt_plan *p) {

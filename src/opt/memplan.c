@@ -24,8 +24,10 @@
  * initial value: a jit Variable stepped by a loop then costs no copy at all.
  *
  * Inputs are the graph's inputs by position (a loop body's sub-graph has its parameters and captured values as
- * inputs, loop.c). A FOR kernel reads its needed carries' initial values and what its body captures, and gets one
- * more temporary, the loop's own memory (the body's scratch and more), live during that kernel only. */
+ * inputs, loop.c). A FOR kernel (a for or while loop, or a cond) reads its needed carries' initial values (a cond's
+ * needed operands and predicate) and what its regions capture, and gets one more temporary, the loop's own memory
+ * (the regions' scratch and more), live during that kernel only. A cond's results are never written in place over
+ * an aliased input: the branch that computes them may read that input (its value is computed aside and copied). */
 #include "opt/plan.h"
 
 #include <string.h>
@@ -90,11 +92,12 @@ static bool in_place_ok(const opt_plan *p, const int *kern_of, const int *last, 
         if (q != o && (g->outputs[q] == n || g->outputs[q] == arg || p->out_alias[q] == i)) return false;
     int k = kern_of[n->id];
     const opt_loop *l = k >= 0 && p->kernels[k].kind == OPT_FOR ? p->kernels[k].loop : NULL;
-    if (l && n->op == IR_FOR) { /* a final carry whose initial value is the input: the loop carries it in place */
+    if (l && (n->op == IR_FOR || n->op == IR_WHILE)) { /* a final carry whose initial value is the input: the loop
+                                                           * carries it in place */
         int w = (int)n->attr[IR_FOR_WHICH];
-        if (w >= l->ncarry || l->lead->in[w] != arg || last[arg->id] > k) return false;
+        if (w >= l->ncarry || l->init[w] != arg || last[arg->id] > k) return false;
         for (int j = 0; j < l->ncarry; j++)
-            if (j != w && l->need[j] && l->lead->in[j] == arg) return false;
+            if (j != w && l->need[j] && l->init[j] == arg) return false;
         for (int j = 0; j < l->ncapt; j++)
             if (l->capt[j] == arg) return false; /* the body reads it as it was */
         return true;
@@ -157,8 +160,9 @@ bj_status opt_memplan(opt_plan *p) {
         const opt_loop *l = p->kernels[k].loop;
         if (p->kernels[k].kind == OPT_FOR && l) { /* a loop reads its needed carries' inits and what it captures */
             for (int i = 0; i < l->ncarry; i++)
-                if (l->need[i]) note_reads(p, kern_of, l->lead->in[i], k, last);
+                if (l->need[i]) note_reads(p, kern_of, l->init[i], k, last);
             for (int i = 0; i < l->ncapt; i++) note_reads(p, kern_of, l->capt[i], k, last);
+            if (l->pred) note_reads(p, kern_of, l->pred, k, last); /* a cond's predicate */
             continue;
         }
         for (int j = 0; j < p->kernels[k].nnodes; j++) {

@@ -62,8 +62,9 @@ opt_plan *opt_plan_unfused(const ir_graph *g) {
 
 void opt_plan_free(opt_plan *p) {
     if (!p) return;
-    for (int k = 0; k < p->nkernels; k++) /* loop bodies' plans */
-        if (p->kernels[k].kind == OPT_FOR && p->kernels[k].loop) opt_plan_free(p->kernels[k].loop->plan);
+    for (int k = 0; k < p->nkernels; k++) /* the plans of loop bodies, while conditions and cond branches */
+        if (p->kernels[k].kind == OPT_FOR && p->kernels[k].loop)
+            opt_plan_free(p->kernels[k].loop->plan), opt_plan_free(p->kernels[k].loop->plan2);
     if (p->g && p->g != p->src) opt_graph_free(p->g);
     core_arena_free(&p->arena);
     free(p);

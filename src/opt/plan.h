@@ -9,7 +9,8 @@
  * REDUCE: a reduction (or arg-reduction) over the shape of its operand, with the elementwise producers that feed
  *         only it computed inside its loop.
  * NODE: one op with a loop nest of its own (take, scatter, concatenate, dynamic slices, scans, matmul).
- * FOR: a loop (the live FOR nodes of one loop, opt_loop below): its body planned on its own, run n times.
+ * FOR: a loop or a cond (the live FOR, WHILE or COND nodes of one, opt_loop below; loop->op tells which): its
+ *      regions planned on their own, run n times, while a condition holds, or the branch the predicate picks.
  * The interpreter's plan (opt_plan_unfused) uses NODE kernels of one node each. */
 typedef enum { OPT_LOOP, OPT_REDUCE, OPT_NODE, OPT_FOR } opt_kernel_kind;
 typedef struct opt_loop opt_loop;
@@ -22,7 +23,7 @@ typedef struct opt_kernel {
     int nnodes;
     ir_node **stores;              /* nodes whose values this kernel writes to buffers */
     int nstores;
-    opt_loop *loop;                /* FOR: the loop */
+    opt_loop *loop;                /* FOR: the loop or cond */
 } opt_kernel;
 
 /* Where a materialised value lives at run time. */
@@ -68,29 +69,45 @@ typedef struct opt_plan {
     const int64_t *sym_ext;
 } opt_plan;
 
-/* A loop of a plan (loop.c): the FOR nodes of one loop (same body, operands, n and every), run once for all. Its
- * body is planned as a graph of its own (a sub-plan over the same trace): inputs [step, carry_0 .. carry_{c-1},
- * captured values...], outputs [the needed new carries..., the recorded ys...], each new carry an aliased output
- * over its carry input (written in place when memplan finds it safe, else computed aside and copied at the end of
- * the step). The loop's own memory (one temporary of the enclosing plan, `scratch_buf`): the body's scratch, the
- * carries whose final value no result buffer holds, and one row per recorded y that steps not recorded write. */
+/* A loop or cond of a plan (loop.c): the FOR, WHILE or COND nodes of one loop or cond (same regions and operands;
+ * for FOR also n and every), run once for all. Each region is planned as a graph of its own (a sub-plan over the
+ * same trace) whose inputs are the region's parameters then the values captured from enclosing regions (the union
+ * over the regions, `capt`).
+ *  - FOR: body plan inputs [step, carry_0 .. carry_{c-1}, captured...], outputs [the needed new carries..., the
+ *    recorded ys...], each new carry an aliased output over its carry input (written in place when memplan finds it
+ *    safe, else computed aside and copied at the end of the step).
+ *  - WHILE: `plan2` the condition (inputs [carries..., captured...], output 0 the predicate, bool[]), `plan` the
+ *    body (inputs [carries..., captured...], outputs the needed new carries, aliased over their inputs as for FOR).
+ *  - COND: `plan` the true branch, `plan2` the false one (inputs [operands..., captured...], outputs the results
+ *    of live members); ncarry counts the operands (init[k] is operand k), which the branches read in place.
+ * The loop's own memory (one temporary of the enclosing plan, `scratch_buf`): the regions' scratch (they never run
+ * at once, so they share it), the carries whose final value no result buffer holds, the predicate of a WHILE, and
+ * one row per recorded y that FOR steps not recorded write. */
 struct opt_loop {
-    ir_node *lead;        /* the first live member: body, operands, n, every */
-    ir_region *body;
-    int64_t n, every;
-    int ncarry, nres;     /* carries; body results */
-    ir_node **member;     /* by result index: the live FOR node for it, or NULL */
+    ir_node *lead;        /* the first live member: op, regions, operands, n, every */
+    ir_op op;             /* IR_FOR, IR_WHILE or IR_COND */
+    ir_region *body;      /* FOR, WHILE: the body; COND: the true branch */
+    ir_region *body2;     /* WHILE: the condition; COND: the false branch; NULL for FOR */
+    int64_t n, every;     /* FOR */
+    int ncarry, nres;     /* carries (COND: operands); results of body */
+    int first;            /* index of carry 0 among body's parameters: 1 for FOR (the step comes first), else 0 */
+    ir_node **init;       /* by carry: its initial value (COND: the operand) */
+    ir_node *pred;        /* COND: the predicate (bool[]), read from its buffer; else NULL */
+    ir_node **member;     /* by result index: the live node for it, or NULL */
     bool *need;           /* by carry: its value matters (its final value is used, or a needed result reads it) */
-    ir_node **capt;       /* values of enclosing regions the body reads from their buffers */
+    ir_node **capt;       /* values of enclosing regions the regions read from their buffers */
     int ncapt;
-    ir_node **leaves;     /* literals, fulls and iotas of enclosing regions the body reads (computed where read) */
+    ir_node **leaves;     /* literals, fulls and iotas of enclosing regions the regions read (computed where read) */
     int nleaves;
-    struct opt_plan *plan; /* the body's plan (owned) */
-    int *out_of;          /* by result index: its output position in the body's plan, or -1 */
+    struct opt_plan *plan; /* body's plan (owned) */
+    struct opt_plan *plan2; /* body2's plan (owned), or NULL */
+    int *out_of;          /* by result index: its output position in plan, or -1 */
+    int *out_of2;         /* COND: by result index, its output position in plan2, or -1 */
     int scratch_buf;      /* the enclosing plan's buffer of the loop's own memory, or -1 (none needed) */
     size_t bytes;         /* size of the loop's own memory */
     size_t *carry_off;    /* by carry: offset in the loop's memory of a needed carry with no live member, else 0 */
     size_t *discard_off;  /* by result: offset of the row a not-recorded step writes a recorded y into, else 0 */
+    size_t pred_off;      /* WHILE: offset of the predicate in the loop's memory */
 };
 
 /* One NODE kernel per computing node of g, no rewriting: what the interpreter runs. */
@@ -112,9 +129,9 @@ enum { OPT_RW_INLINE_ONLY = 1, OPT_RW_NO_COUNT = 2 };
 BJ_HIDDEN ir_graph *opt_rewrite_ex(const ir_graph *g, int flags);
 BJ_HIDDEN bj_status opt_fuse(opt_plan *p);                /* fuse.c: fills kernels and marks buffers */
 BJ_HIDDEN bj_status opt_memplan(opt_plan *p);             /* memplan.c: buffer kinds, scratch, copies, aliases */
-/* loop.c: the loop whose lead is FOR node n of p's graph (members, needed carries, captured values), in p's arena;
- * NULL with the error set. opt_plan_loops plans the body of every FOR kernel of p (after opt_fuse, before
- * opt_memplan, which then allocates each loop's own memory). */
+/* loop.c: the loop or cond whose lead is FOR, WHILE or COND node n of p's graph (members, needed carries, captured
+ * values), in p's arena; NULL with the error set. opt_plan_loops plans the regions of every FOR kernel of p (after
+ * opt_fuse, before opt_memplan, which then allocates each loop's own memory). */
 BJ_HIDDEN opt_loop *opt_loop_new(opt_plan *p, ir_node *n);
 BJ_HIDDEN bj_status opt_plan_loops(opt_plan *p);
 /* loop.c: the nodes of region r reachable from its results (through nested bodies), in id order (malloc'd, *n

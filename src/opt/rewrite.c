@@ -7,7 +7,8 @@
  * whatever a rule made dead vanishes (dead-code elimination is the collection). The user's graph is never touched,
  * so one graph may be compiled by several threads, and the plan owns everything it refers to.
  * - Calls are inlined: the callee's body is copied with its parameters mapped to the call's operands, so fusion
- *   sees through them.
+ *   sees through them. Loop bodies, while conditions and cond branches are copied into regions of their own (below);
+ *   a cond whose predicate is constant is replaced by the branch it picks, inlined like a call.
  * - Constant folding runs the interpreter (the executable definition of every op) on constant operands: results
  *   up to FOLD_MAX elements become constants; elementwise ops on uniform operands (literals, full) fold to a
  *   literal or a full of the result's shape at any size.
@@ -69,6 +70,8 @@ typedef struct rw {
     int nbodies, capbodies;
     rcall *inlined;
     int ninlined, capinlined;
+    ir_region **branches; /* the copies of cond branches: hoisting stops at them */
+    int nbranches, capbranches;
 } rw;
 
 static ir_node *copy(rw *w, const ir_node *n, ir_node *const *ins) {
@@ -267,23 +270,23 @@ static int call_gen(rw *w, const ir_region *r, ir_node *const *ins, ir_region *h
     return w->next_gen;
 }
 
-/* Inlines a call: binds the body's parameters to the (new) operands and copies what its result needs into home,
- * the region the call was in. */
-static ir_node *inline_call(rw *w, const ir_node *n, ir_node *const *ins, ir_region *home) {
-    const ir_region *r = n->body;
+/* Inlines region r (a call's body, or the branch a constant predicate takes): binds its parameters to the (new)
+ * operands and copies what its result `which` needs into home, the region the call or cond was in. */
+static ir_node *inline_region(rw *w, const ir_region *r, ir_node *const *ins, int which, ir_region *home) {
     if (++w->calls > 64) return ir_fail(w->t, BJ_ERR_UNSUPPORTED, "calls nested deeper than 64");
     int g = call_gen(w, r, ins, home);
     if (!g) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting");
     if (!push_ctx(w, r, home, g)) return NULL;
     int gen = w->ctx[w->nctx - 1].gen;
     for (int i = 0; i < r->nparams; i++) w->map[r->params[i]->id] = ins[i], w->gen[r->params[i]->id] = gen;
-    ir_node *res = visit(w, r->results[n->attr[0]]);
+    ir_node *res = visit(w, r->results[which]);
     w->nctx--;
     w->calls--;
     return res;
 }
 
-/* ---- loop bodies: copied (not inlined) into a region of their own, loop-invariant values hoisted out
+/* ---- loop bodies (for, and a while's condition and body) and cond branches: copied (not inlined) into regions of
+ * their own, loop-invariant values hoisted out (but never out of a cond branch: see barrier below)
  * Values that depend on no parameter of the body (weights computed from captured arguments, say) would be computed
  * at every step; since every op is a pure function of its operands, computing them once before the loop gives the
  * same bits. A node is placed in the innermost region its operands come from. Views and leaves (literal, full,
@@ -329,8 +332,18 @@ static ir_node *relocate(rw *w, ir_node *x, ir_region *to) {
     return r;
 }
 
+/* The first copy of a cond branch on the way out from region home to its ancestor `to`, else `to`. A branch runs
+ * only when its predicate picks it, so what it computes stays inside it: hoisting it out would pay for the branch
+ * not taken (and a cond exists to avoid that work). */
+static const ir_region *barrier(const rw *w, const ir_region *home, const ir_region *to) {
+    for (const ir_region *q = home; q && q != to; q = q->parent)
+        for (int i = 0; i < w->nbranches; i++)
+            if (w->branches[i] == q) return q;
+    return to;
+}
+
 /* Where node n (new operands pins), made in region home, goes: home, or an enclosing region when its operands all
- * come from there (free operands are re-made there). */
+ * come from there (free operands are re-made there), but never out of a cond branch. */
 static ir_region *hoist(rw *w, const ir_node *n, ir_node **pins, ir_region *home) {
     if (!home || is_free(n) || n->nin == 0 || n->nin > 8 || (w->flags & OPT_RW_INLINE_ONLY)) return home;
     const ir_region *to = NULL;
@@ -340,6 +353,7 @@ static ir_region *hoist(rw *w, const ir_node *n, ir_node **pins, ir_region *home
         const ir_region *a = anchor(pins[i], &d);
         if (d > td) to = a, td = d;
     }
+    to = barrier(w, home, to);
     if (to == home) return home;
     for (int i = 0; i < n->nin; i++)
         if (!(pins[i] = relocate(w, pins[i], (ir_region *)to))) return NULL;
@@ -356,12 +370,22 @@ static ir_region *body_copy(const rw *w, const ir_region *r, int gen, ir_node *c
     return NULL;
 }
 
-/* Copies loop body r (operands ins: the new initial carries) into a new region opened in home; its nodes are copied
- * once per loop (the FOR nodes of one loop share the copy). A carry the body passes through unchanged (its new
- * value is its parameter: a Variable the jit carries but the body only reads) is its initial value at every step,
- * so the body reads that value instead (a capture; hoisting may then move what depends on it out of the loop),
- * yields it as the new carry, and the carry becomes unneeded. */
-static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_node *const *ins, int nin, ir_region *home) {
+/* How a region's parameters relate to the operands of the node holding it (copy_body). */
+typedef enum {
+    RB_FOR,    /* params [step, carry_0 ..]: carry k passes through when the body yields param k + 1 as result k */
+    RB_WHILE,  /* params [carry_0 ..] of a while's condition or body: carry k passes through when the body (the
+                * `through` region) yields its param k as result k */
+    RB_BRANCH  /* params [op_0 ..] of a cond branch: each is its operand (a branch runs once) */
+} rb_mode;
+
+/* Copies region r of a loop or cond (operands ins: the new initial carries, or a cond's operands) into a new region
+ * opened in home; its nodes are copied once per loop or cond (the nodes of one share the copy). A carry the body
+ * passes through unchanged (its new value is its parameter: a Variable the jit carries but the body only reads)
+ * is its initial value at every step, so the region reads that value instead (a capture; hoisting may then move
+ * what depends on it out of the loop), the body yields it as the new carry, and the carry becomes unneeded. A cond
+ * branch's parameters are its operands, read directly the same way. */
+static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_node *const *ins, int nin, ir_region *home,
+                            rb_mode mode, const ir_region *through) {
     ir_region *b = body_copy(w, r, gen, ins, nin);
     if (b) return b;
     if (w->nbodies == w->capbodies) {
@@ -370,20 +394,31 @@ static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_node *const *
         if (!nb) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
         w->bodies = nb, w->capbodies = nc;
     }
+    if (mode == RB_BRANCH && w->nbranches == w->capbranches) {
+        int nc = w->capbranches ? w->capbranches * 2 : 8;
+        ir_region **nb = realloc(w->branches, sizeof *nb * (size_t)nc);
+        if (!nb) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
+        w->branches = nb, w->capbranches = nc;
+    }
     ir_node **res = malloc(sizeof *res * ((size_t)r->nresults + 1));
     if (!res) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
     w->t->cur = home;
     b = ir_region_begin(w->t);
+    if (b && mode == RB_BRANCH) w->branches[w->nbranches++] = b;
     bool ok = b && push_ctx(w, r, b, 0);
     if (ok) {
-        int g = w->ctx[w->nctx - 1].gen;
+        int g = w->ctx[w->nctx - 1].gen, first = mode == RB_FOR;
+        bool simplify_ok = !(w->flags & OPT_RW_INLINE_ONLY);
         for (int i = 0; ok && i < r->nparams; i++) {
             const ir_node *p = r->params[i];
             ok = (w->map[p->id] = ir_region_param(w->t, (bj_dtype)p->dtype, p->rank, p->shape)) != NULL;
             w->gen[p->id] = g;
-            if (ok && i >= 1 && i <= nin && i - 1 < r->nresults && r->results[i - 1] == p &&
-                !(w->flags & OPT_RW_INLINE_ONLY))
-                w->map[p->id] = ins[i - 1]; /* passed through unchanged: its initial value */
+            int k = i - first; /* the carry or operand of this parameter */
+            bool same = false;
+            if (mode == RB_BRANCH) same = k < nin;
+            else if (k >= 0 && k < nin && through && k < through->nresults && k + first < through->nparams)
+                same = through->results[k] == through->params[k + first];
+            if (ok && same && simplify_ok) w->map[p->id] = ins[k]; /* passed through unchanged: its initial value */
         }
         for (int i = 0; ok && i < r->nresults; i++) ok = (res[i] = visit(w, r->results[i])) != NULL;
         w->nctx--;
@@ -404,7 +439,7 @@ static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_node *const *
 /* A FOR node: the body copied (once per loop), the node re-made on it; a loop of no steps is its init (final
  * carries) and empty stacks, and a carry the body passes through unchanged (or sets to its init) is its init. */
 static ir_node *copy_loop(rw *w, const ir_node *n, ir_node *const *ins, int gen, ir_region *home) {
-    ir_region *b = copy_body(w, n->body, gen, ins, n->nin, home);
+    ir_region *b = copy_body(w, n->body, gen, ins, n->nin, home, RB_FOR, n->body);
     if (!b) return NULL;
     w->t->cur = home;
     int64_t which = n->attr[IR_FOR_WHICH], steps = n->attr[IR_FOR_N];
@@ -414,6 +449,45 @@ static ir_node *copy_loop(rw *w, const ir_node *n, ir_node *const *ins, int gen,
     if (!(w->flags & OPT_RW_INLINE_ONLY) && steps == 0)
         return ir_full(w->t, "for", (bj_dtype)n->dtype, n->rank, n->shape, 0);
     return ir_for(w->t, steps, n->attr[IR_FOR_EVERY], b, ins, n->nin, (int)which);
+}
+
+/* A WHILE node: the condition and the body copied (once per loop), the node re-made on them. A carry the body
+ * passes through unchanged (or sets to its init) is its init, and so is every carry of a loop whose condition is
+ * the constant false. A constant true condition stays (the program loops forever; that is its business). */
+static ir_node *copy_while(rw *w, const ir_node *n, ir_node *const *ins, int gen, ir_region *home) {
+    ir_region *c = copy_body(w, n->body2, gen, ins, n->nin, home, RB_WHILE, n->body);
+    ir_region *b = c ? copy_body(w, n->body, gen, ins, n->nin, home, RB_WHILE, n->body) : NULL;
+    if (!b) return NULL;
+    w->t->cur = home;
+    int which = (int)n->attr[IR_FOR_WHICH];
+    const ir_node *pr = c->results[0];
+    if (!(w->flags & OPT_RW_INLINE_ONLY) && which < n->nin &&
+        ((uniform(pr) && uniform_value(pr) == 0) || n->body->results[which] == n->body->params[which] ||
+         b->results[which] == ins[which]))
+        return ins[which];
+    return ir_while(w->t, c, b, ins, n->nin, which);
+}
+
+/* A COND node. A constant predicate inlines the branch it picks (the other one is never copied); so does a cond
+ * whose branches are one region. Otherwise both branches are copied (once per cond), their parameters read as
+ * their operands; a result both branches give as the same outer value is that value. */
+static ir_node *copy_cond(rw *w, const ir_node *n, ir_node *const *ins, int gen, ir_region *home) {
+    ir_node *pred = ins[0];
+    int nops = n->nin - 1, which = (int)n->attr[IR_FOR_WHICH];
+    bool simplify_ok = !(w->flags & OPT_RW_INLINE_ONLY);
+    if (simplify_ok && (uniform(pred) || n->body == n->body2)) {
+        ir_region *saved = w->t->cur;
+        ir_node *r = inline_region(w, uniform(pred) && uniform_value(pred) == 0 ? n->body2 : n->body, ins + 1, which,
+                                   home);
+        w->t->cur = saved;
+        return r;
+    }
+    ir_region *a = copy_body(w, n->body, gen, ins + 1, nops, home, RB_BRANCH, NULL);
+    ir_region *b = a ? copy_body(w, n->body2, gen, ins + 1, nops, home, RB_BRANCH, NULL) : NULL;
+    if (!b) return NULL;
+    w->t->cur = home;
+    if (simplify_ok && a->results[which] == b->results[which]) return a->results[which];
+    return ir_cond(w->t, pred, a, b, ins + 1, nops, which);
 }
 
 /* The new node for old node n. Top-level nodes are visited in order, so their operands are mapped already; body
@@ -436,11 +510,13 @@ static ir_node *visit(rw *w, const ir_node *n) {
     for (int i = 0; ok && i < n->nin; i++) ok = (pins[i] = visit(w, n->in[i])) != NULL;
     ir_region *saved = w->t->cur;
     if (ok) {
-        ir_region *place = n->op == IR_CALL || n->op == IR_FOR ? home : hoist(w, n, pins, home);
+        ir_region *place = ir_ops[n->op].kind == IR_K_CALL ? home : hoist(w, n, pins, home);
         w->t->cur = place;
         if (w->t->status) r = NULL; /* hoisting failed (error recorded) */
-        else if (n->op == IR_CALL) r = inline_call(w, n, pins, home);
+        else if (n->op == IR_CALL) r = inline_region(w, n->body, pins, (int)n->attr[0], home);
         else if (n->op == IR_FOR) r = copy_loop(w, n, pins, gen, home);
+        else if (n->op == IR_WHILE) r = copy_while(w, n, pins, gen, home);
+        else if (n->op == IR_COND) r = copy_cond(w, n, pins, gen, home);
         else if (w->flags & OPT_RW_INLINE_ONLY) r = copy(w, n, pins);
         else if (!(r = pre_rules(w, n, pins)) && !(r = fold(w, n, pins)) && !w->t->status && (r = copy(w, n, pins)))
             r = simplify(w, r);
@@ -484,6 +560,7 @@ ir_graph *opt_rewrite_ex(const ir_graph *g, int flags) {
     free(w.bodies);
     for (int i = 0; i < w.ninlined; i++) free(w.inlined[i].ins);
     free(w.inlined);
+    free(w.branches);
     if (!r) ir_trace_destroy(w.t);
     return r;
 }

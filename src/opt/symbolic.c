@@ -19,7 +19,7 @@
  *    cannot be told from `zeros(n)`, so combining one with a symbolic axis is refused (the message says to make the
  *    value from the abstract input, e.g. by broadcasting a scalar against it);
  *  - take, scatter, concatenate, dynamic slices and scans accept only static values;
- *  - for loops are refused (for now) in any graph compiled with abstracted axes.
+ *  - for and while loops and conds are refused (for now) in any graph compiled with abstracted axes.
  * A symbol must be traced at size >= 2, so that a size-1 axis of the trace is never symbolic and broadcasting is
  * unambiguous. The executable keeps the propagated table of an inline-only copy of the graph, which gives output
  * shapes for any symbol values; the interpreter replays that copy at the concrete sizes (opt_sym_replay), and the
@@ -205,9 +205,10 @@ static bool node(sctx *x, const ir_node *n, int *argpos) {
     }
     case IR_CONST: case IR_LIT: case IR_FULL: case IR_IOTA: return true;
     case IR_CALL: return core_err(BJ_ERR_INTERNAL, "abstracted axes: a call was not inlined"), false;
-    case IR_FOR:
-        return core_err(BJ_ERR_UNSUPPORTED, "abstracted axes: for loops are not supported yet; compile the graph "
-                        "without abstracted axes"), false;
+    case IR_FOR: case IR_WHILE: case IR_COND:
+        return core_err(BJ_ERR_UNSUPPORTED, "abstracted axes: %s are not supported yet; compile the graph "
+                        "without abstracted axes", n->op == IR_FOR ? "for loops" : n->op == IR_WHILE ?
+                        "while loops" : "conds"), false;
     case IR_RESHAPE: return reshape(x, n);
     case IR_BROADCAST_TO: return broadcast_to(x, n);
     case IR_TRANSPOSE:

@@ -85,7 +85,7 @@ bj_val *bj_op(bj_trace *t, const char *name, bj_val *const *ins, int nin, const 
     bool known = op >= 0;
     for (size_t i = 0; !known && i < sizeof composites / sizeof *composites; i++) known = !strcmp(name, composites[i]);
     if (!known) return ir_fail(t, BJ_ERR_ARG, "bj_op: unknown op \"%s\" (docs/ops.md lists them)", name);
-    if (op == IR_CALL || op == IR_FOR)
+    if (op >= 0 && ir_ops[op].kind == IR_K_CALL) /* call, for, while, cond */
         return ir_fail(t, BJ_ERR_ARG, "bj_op(\"%s\"): an op holding a region is not built by bj_op", name);
     if (op == IR_RANDOM)
         return ir_fail(t, BJ_ERR_ARG, "bj_op(\"random\"): use random_bits, random_uniform, random_normal, "

@@ -3,8 +3,8 @@
  *
  * Design note. Compiling is the pipeline of ../opt (rewrite, fuse, memory plan), the renderer, and cc_build, which
  * may answer from the disk cache. The in-process cache is keyed by an exact serialisation of the rewritten graph
- * (ops, types, operand positions, attributes, literal and constant bytes, loop bodies after their first FOR node;
- * names excluded), so two traces of the same
+ * (ops, types, operand positions, attributes, literal and constant bytes, the regions of loops and conds after
+ * their first node — a while's condition and body, a cond's two branches; names excluded), so two traces of the same
  * computation share one loaded library and never compile twice; entries live as long as an executable uses them.
  * A run binds the plan's buffers (inputs, outputs, constants, scratch for temporaries) to one pointer array and
  * calls the library's entry point. When an output array shares memory with an input, the kernels write to fresh
@@ -99,32 +99,34 @@ static void key_nodes(keyer *k, ir_node *const *nodes, int count) {
         put64(b, n->ival);
         put64(b, (int64_t)n->nbytes);
         put(b, n->data, n->nbytes);
-        if (!n->body) continue;
-        const ir_region *r = n->body;
-        int s = 0;
-        while (s < k->nseen && k->seen[s] != r) s++;
-        put64(b, s);
-        if (s < k->nseen) continue;
-        const ir_region **ns = realloc(k->seen, sizeof *ns * (size_t)(k->nseen + 1));
-        int cnt = 0;
-        ir_node **own = ns ? opt_region_nodes(k->t, r, &cnt) : NULL;
-        if (ns) k->seen = ns;
-        if (!own) {
-            k->fail = true;
-            return;
+        for (int rj = 0; rj < 2 && !k->fail; rj++) { /* body, then body2 (a while's condition, a cond's else) */
+            const ir_region *r = rj ? n->body2 : n->body;
+            if (!r) continue;
+            int s = 0;
+            while (s < k->nseen && k->seen[s] != r) s++;
+            put64(b, s);
+            if (s < k->nseen) continue;
+            const ir_region **ns = realloc(k->seen, sizeof *ns * (size_t)(k->nseen + 1));
+            int cnt = 0;
+            ir_node **own = ns ? opt_region_nodes(k->t, r, &cnt) : NULL;
+            if (ns) k->seen = ns;
+            if (!own) {
+                k->fail = true;
+                return;
+            }
+            k->seen[k->nseen++] = r;
+            put64(b, r->nparams);
+            for (int j = 0; j < r->nparams; j++) {
+                const ir_node *q = r->params[j];
+                k->pos[q->id] = k->next++;
+                put64(b, (int64_t)q->dtype << 16 | (int64_t)q->rank << 8);
+                put(b, q->shape, sizeof(int64_t) * q->rank);
+            }
+            key_nodes(k, own, cnt);
+            free(own);
+            put64(b, r->nresults);
+            for (int j = 0; j < r->nresults; j++) put64(b, k->pos[r->results[j]->id]);
         }
-        k->seen[k->nseen++] = r;
-        put64(b, r->nparams);
-        for (int j = 0; j < r->nparams; j++) {
-            const ir_node *q = r->params[j];
-            k->pos[q->id] = k->next++;
-            put64(b, (int64_t)q->dtype << 16 | (int64_t)q->rank << 8);
-            put(b, q->shape, sizeof(int64_t) * q->rank);
-        }
-        key_nodes(k, own, cnt);
-        free(own);
-        put64(b, r->nresults);
-        for (int j = 0; j < r->nresults; j++) put64(b, k->pos[r->results[j]->id]);
     }
 }
 
@@ -196,7 +198,7 @@ static artifact *build(opt_plan *p, bytes *key, uint64_t h, const char *name, bo
     pthread_mutex_init(&a->scratch_lock, NULL);
     a->refcount = 1, a->plan = p, a->key = key->p, a->keylen = key->n, a->hash = h;
     key->p = NULL;
-    a->source = cgen_render(p, name, fault);
+    a->source = cgen_render(p, fault);
     if (!a->source || cc_build(a->source, name, &a->lib)) {
         artifact_free(a);
         return NULL;

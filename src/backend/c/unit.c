@@ -8,7 +8,13 @@
  * the same way. Before the loop the table is filled (the step's variable, each carry's memory, captured buffers of
  * the enclosing table, temporaries in the loop's own memory) and the carries take their initial values; each step
  * sets the step, points each recorded value's output at its row of the stacked result (or at a scratch row on steps
- * not recorded), runs the body, and copies what the body could not write in place. Nested loops nest. */
+ * not recorded), runs the body, and copies what the body could not write in place. Nested loops nest.
+ *
+ * While loops: the condition's kernels become a function of their buffer table returning the predicate
+ * (`static bool w<i>_cond(void *const *w<i>c_b, int nthreads)`), called by `while (w<i>_cond(...)) { body }`; the
+ * condition and the body have tables of their own over the same carry memory. Conds: `if (pred) { ... } else
+ * { ... }`, each branch filling its table (operands read in place, results pointing at the members' buffers) and
+ * running its kernels. Any of them nests in any other (a loop in a condition lives in that function). */
 #include "backend/c/cgen.h"
 
 #include <string.h>
@@ -212,6 +218,191 @@ static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_lo
     cgen_line(e, "}");
 }
 
+/* The pointer a region of while loop or cond l reads for its parameter k (a carry, or a cond's operand): the
+ * carry's memory (its member's buffer, or the loop's own memory), or the operand's buffer; NULL if not needed. */
+static void carry_ptr(char *buf, size_t n, const opt_plan *p, const opt_loop *l, int k, const char *mem,
+                      const char *table) {
+    if (!l->need[k]) snprintf(buf, n, "NULL");
+    else if (l->op == IR_COND) snprintf(buf, n, "%s[%d]", table, p->buf_of[l->init[k]->id]);
+    else if (l->member[k]) snprintf(buf, n, "%s[%d]", table, p->buf_of[l->member[k]->id]);
+    else snprintf(buf, n, "%s + %zu", mem, l->carry_off[k]);
+}
+
+/* Fills the buffer table tb of region j (0: body, 1: body2) of a while loop or cond (sub-plan sub): temporaries in
+ * the loop's own memory (mem: the name of its pointer), parameters (carries, operands), captured buffers of the
+ * enclosing table, and outputs: a while condition's predicate byte, a cond branch's results (the members'
+ * buffers). */
+static void fill_table(cgen *e, const opt_plan *p, const opt_loop *l, const opt_plan *sub, int j, const char *mem,
+                       const char *tb, const char *table) {
+    const ir_region *r = j ? l->body2 : l->body;
+    char ptr[256];
+    for (int bi = 0; bi < sub->nbufs && !e->status; bi++) {
+        const opt_buf *q = &sub->bufs[bi];
+        int idx = q->index;
+        if (q->kind == OPT_BUF_TEMP) {
+            cgen_line(e, "%s[%d] = %s + %zu; /* temporary */", tb, bi, mem, q->offset);
+        } else if (q->kind == OPT_BUF_OUTPUT && l->op == IR_WHILE) { /* a body's outputs are aliased carries */
+            if (j != 1) cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: a while body with a plain output");
+            else cgen_line(e, "%s[%d] = %s + %zu; /* the predicate */", tb, bi, mem, l->pred_off);
+        } else if (q->kind == OPT_BUF_OUTPUT) {
+            const int *out_of = j ? l->out_of2 : l->out_of;
+            int k = 0;
+            while (k < l->nres && out_of[k] != idx) k++;
+            if (k == l->nres || !l->member[k]) cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: a cond output with no result");
+            else cgen_line(e, "%s[%d] = %s[%d]; /* result %d */", tb, bi, table, p->buf_of[l->member[k]->id], k);
+        } else if (q->kind == OPT_BUF_CONST) {
+            cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: a constant inside a region");
+        } else if (idx < r->nparams) {
+            carry_ptr(ptr, sizeof ptr, p, l, idx, mem, table);
+            cgen_line(e, "%s[%d] = %s; /* %s %d */", tb, bi, ptr, l->op == IR_COND ? "operand" : "carry", idx);
+        } else {
+            const ir_node *v = sub->g->inputs[idx];
+            if (p->buf_of[v->id] < 0) cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: a region reads a value with no buffer");
+            cgen_line(e, "%s[%d] = %s[%d]; /* captured */", tb, bi, table, p->buf_of[v->id]);
+        }
+    }
+}
+
+/* The copies at the end of a region's run (sub-plan sub, table tb): a while body's new carries computed aside
+ * (staged when they swap), a cond branch's results no kernel wrote (an operand or captured value returned as is, or
+ * a value returned twice) into the members' buffers. */
+static void region_copies(cgen *e, const opt_plan *p, const opt_loop *l, const opt_plan *sub, int j, const char *tb,
+                          const char *table) {
+    for (int c = 0; c < sub->ncopies && !e->status; c++) {
+        const opt_copy *cp = &sub->copies[c];
+        size_t nb = sub->bufs[cp->from_buf].nbytes;
+        if (!nb) continue;
+        if (cp->to_buf >= 0) {
+            cgen_line(e, "memcpy(%s[%d], %s[%d], %zu); /* staged */", tb, cp->to_buf, tb, cp->from_buf, nb);
+            continue;
+        }
+        int o = cp->out, a = sub->out_alias ? sub->out_alias[o] : -1;
+        if (a >= 0) { /* a new carry over its carry */
+            int to = sub->buf_of[sub->g->inputs[a]->id];
+            if (to != cp->from_buf)
+                cgen_line(e, "memcpy(%s[%d], %s[%d], %zu); /* carry %d */", tb, to, tb, cp->from_buf, nb, a - l->first);
+            continue;
+        }
+        const int *out_of = j ? l->out_of2 : l->out_of;
+        int k = 0;
+        while (k < l->nres && out_of[k] != o) k++;
+        if (k == l->nres || !l->member[k] || l->op != IR_COND)
+            cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: a region copies to an unknown output");
+        else
+            cgen_line(e, "memcpy(%s[%d], %s[%d], %zu); /* result %d */", table, p->buf_of[l->member[k]->id], tb,
+                      cp->from_buf, nb, k);
+    }
+}
+
+static bool prefix_ok(cgen *e, int n, size_t cap) {
+    if (n >= 0 && (size_t)n < cap) return true;
+    cgen_fail(e, BJ_ERR_UNSUPPORTED, "rendering C: loops and conds nested too deeply");
+    return false;
+}
+
+/* A while loop (FOR kernel i of plan p, l->op == IR_WHILE): the condition's kernels become a function returning
+ * the predicate, `w<i>_cond`, and the loop is `while (w<i>_cond(...)) { body kernels; copies }`. */
+static void render_while(unit *u, cgen *e, const opt_plan *p, int i, const opt_loop *l, const char *prefix,
+                         const char *table) {
+    const opt_plan *sub = l->plan, *cs = l->plan2;
+    char pre[96], cpre[100], tb[104], ctb[108], mem[104], fn[104];
+    if (!prefix_ok(e, snprintf(pre, sizeof pre, "%sw%d_", prefix, i), 64)) return;
+    snprintf(cpre, sizeof cpre, "%sw%dc_", prefix, i);
+    snprintf(tb, sizeof tb, "%sb", pre), snprintf(ctb, sizeof ctb, "%sb", cpre);
+    snprintf(mem, sizeof mem, "%smem", pre), snprintf(fn, sizeof fn, "%scond", pre);
+    if (!sub || !cs) {
+        cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: while loop %s has no plan", pre);
+        return;
+    }
+    int ncar = 0, pb = cs->buf_of[l->body2->results[0]->id];
+    for (int k = 0; k < l->ncarry; k++) ncar += l->need[k];
+    if (pb < 0) {
+        cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: while loop %s has no predicate buffer", pre);
+        return;
+    }
+    /* the condition: a function of its table, returning the predicate */
+    core_str cbody = {0};
+    cgen ce = {.p = cs, .d = &cgen_c, .s = &cbody, .indent = 1};
+    render_plan(u, &ce, cs, cpre, ctb);
+    if (ce.status && !e->status) e->status = ce.status;
+    cgen f = {.p = p, .d = &cgen_c, .s = u->fns};
+    cgen_line(&f, "/* the condition of while loop %.*s: %d kernel%s */", (int)strlen(pre) - 1, pre, cs->nkernels,
+              cs->nkernels == 1 ? "" : "s");
+    cgen_line(&f, "static bool %s(void *const *%s, int nthreads) {", fn, ctb);
+    cgen_line(&f, "    (void)nthreads;");
+    if (cbody.s) core_str_printf(u->fns, "%s", cbody.s);
+    if (cbody.oom) cgen_fail(e, BJ_ERR_NOMEM, "rendering C: out of memory");
+    cgen_line(&f, "    return *(const bool *)%s[%d];", ctb, pb);
+    cgen_line(&f, "}\n");
+    core_str_free(&cbody);
+    if (f.status && !e->status) e->status = f.status;
+    cgen_line(e, "/* while loop %.*s: %d condition kernel%s, %d body kernel%s, %d carr%s */", (int)strlen(pre) - 1,
+              pre, cs->nkernels, cs->nkernels == 1 ? "" : "s", sub->nkernels, sub->nkernels == 1 ? "" : "s", ncar,
+              ncar == 1 ? "y" : "ies");
+    cgen_line(e, "{");
+    e->indent++;
+    cgen_line(e, "void *%s[%d];", tb, sub->nbufs > 0 ? sub->nbufs : 1);
+    cgen_line(e, "void *%s[%d];", ctb, cs->nbufs > 0 ? cs->nbufs : 1);
+    if (l->bytes) cgen_line(e, "char *const %s = (char *)%s[%d];", mem, table, l->scratch_buf);
+    fill_table(e, p, l, sub, 0, mem, tb, table);
+    fill_table(e, p, l, cs, 1, mem, ctb, table);
+    char ptr[256];
+    for (int k = 0; k < l->ncarry && !e->status; k++) { /* carries start as their initial values */
+        if (!l->need[k]) continue;
+        int from = p->buf_of[l->init[k]->id];
+        const ir_node *c = l->body->params[k];
+        size_t nb = (size_t)ir_nelem(c) * bj_dtype_size((bj_dtype)c->dtype);
+        carry_ptr(ptr, sizeof ptr, p, l, k, mem, table);
+        if (from < 0) cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: carry %d of loop %s has no buffer", k, pre);
+        else if (l->member[k] && p->buf_of[l->member[k]->id] == from) continue; /* carried in its own memory */
+        else if (nb) cgen_line(e, "if (%s != %s[%d]) memcpy(%s, %s[%d], %zu); /* carry %d */", ptr, table, from, ptr,
+                               table, from, nb, k);
+    }
+    cgen_line(e, "while (%s(%s, nthreads)) {", fn, ctb);
+    e->indent++;
+    render_plan(u, e, sub, pre, tb); /* the body's kernels (and loops) */
+    region_copies(e, p, l, sub, 0, tb, table);
+    e->indent--;
+    cgen_line(e, "}");
+    e->indent--;
+    cgen_line(e, "}");
+}
+
+/* A cond (FOR kernel i of plan p, l->op == IR_COND): `if (pred) { true branch } else { false branch }`, each
+ * branch filling its own buffer table and writing the results into the members' buffers. */
+static void render_cond(unit *u, cgen *e, const opt_plan *p, int i, const opt_loop *l, const char *prefix,
+                        const char *table) {
+    char pre[96], mem[104];
+    if (!prefix_ok(e, snprintf(pre, sizeof pre, "%sc%d", prefix, i), 64)) return;
+    snprintf(mem, sizeof mem, "%s_mem", pre);
+    int pb = p->buf_of[l->pred->id], nres = 0;
+    for (int k = 0; k < l->nres; k++) nres += l->member[k] != NULL;
+    if (!l->plan || !l->plan2 || pb < 0) {
+        cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: cond %s has no plan or predicate", pre);
+        return;
+    }
+    cgen_line(e, "/* cond %s: %d result%s; %d kernel%s if true, %d if false */", pre, nres, nres == 1 ? "" : "s",
+              l->plan->nkernels, l->plan->nkernels == 1 ? "" : "s", l->plan2->nkernels);
+    cgen_line(e, "if (*(const bool *)%s[%d]) {", table, pb);
+    for (int j = 0; j < 2 && !e->status; j++) {
+        const opt_plan *sub = j ? l->plan2 : l->plan;
+        char bpre[104], tb[108];
+        snprintf(bpre, sizeof bpre, "%s%c_", pre, j ? 'f' : 't');
+        snprintf(tb, sizeof tb, "%sb", bpre);
+        if (j) cgen_line(e, "} else {");
+        e->indent++;
+        cgen_line(e, "void *%s[%d];", tb, sub->nbufs > 0 ? sub->nbufs : 1);
+        bool temps = false; /* this branch uses the cond's own memory */
+        for (int bi = 0; bi < sub->nbufs; bi++) temps |= sub->bufs[bi].kind == OPT_BUF_TEMP;
+        if (l->bytes && temps) cgen_line(e, "char *const %s = (char *)%s[%d];", mem, table, l->scratch_buf);
+        fill_table(e, p, l, sub, j, mem, tb, table);
+        render_plan(u, e, sub, bpre, tb);
+        region_copies(e, p, l, sub, j, tb, table);
+        e->indent--;
+    }
+    cgen_line(e, "}");
+}
+
 static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix, const char *table) {
     cgen c = {.p = p, .d = &cgen_c, .s = u->fns, .wrong_result = u->wrong_result};
     c.declared = calloc((size_t)p->nbufs + 1, 1);
@@ -222,7 +413,9 @@ static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix,
     for (int i = 0; i < p->nkernels && !c.status && !e->status; i++) {
         const opt_kernel *k = &p->kernels[i];
         if (k->kind == OPT_FOR) {
-            render_loop(u, e, p, i, k->loop, prefix, table);
+            if (k->loop && k->loop->op == IR_WHILE) render_while(u, e, p, i, k->loop, prefix, table);
+            else if (k->loop && k->loop->op == IR_COND) render_cond(u, e, p, i, k->loop, prefix, table);
+            else render_loop(u, e, p, i, k->loop, prefix, table);
             continue;
         }
         char fn[80], label[80];
@@ -243,13 +436,12 @@ static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix,
     free(c.declared);
 }
 
-char *cgen_render(const opt_plan *p, const char *name, bool wrong_result) {
+char *cgen_render(const opt_plan *p, bool wrong_result) {
     core_str s = {0}, body = {0};
-    char nm[48] = "";
-    for (size_t i = 0, j = 0; name && name[i] && j + 1 < sizeof nm; i++) /* no comment terminators from users */
-        if (name[i] != '*' && name[i] != '/' && (unsigned char)name[i] >= ' ') nm[j++] = name[i], nm[j] = 0;
-    core_str_printf(&s, "/* brainjit %s generated code: %s (%d kernel%s, %d buffers). */\n", bj_version(), nm,
-                    p->nkernels, p->nkernels == 1 ? "" : "s", p->nbufs);
+    /* The trace's name stays out of the source: sources that differ only in it (Hello0.step, Hello1.step) share
+     * one disk cache entry. BJ_DUMP_DIR's file names carry it. */
+    core_str_printf(&s, "/* brainjit %s generated code (%d kernel%s, %d buffers). */\n", bj_version(), p->nkernels,
+                    p->nkernels == 1 ? "" : "s", p->nbufs);
     core_str_printf(&s, "%s\n", cgen_prelude_text);
     unit u = {.fns = &s, .wrong_result = wrong_result};
     cgen e = {.p = p, .d = &cgen_c, .s = &body, .indent = 1}; /* the entry point's statements */

@@ -3,14 +3,16 @@
  * use.
  *
  * Compile splits the graph into blocks: the top level (the plan's kernels, in order) and one block per region run
- * by a CALL or FOR (its live nodes, ordered by id, which is topological). For each block it precomputes which
- * values die after each step. A value is owned by the block of its region; a use from inside a nested region
- * counts as a use by the CALL or FOR that runs that region, so that node keeps it alive.
+ * by a CALL, FOR, WHILE or COND (its live nodes, ordered by id, which is topological). For each block it
+ * precomputes which values die after each step. A value is owned by the block of its region; a use from inside a
+ * nested region counts as a use by the node that runs that region, so that node keeps it alive.
  *
  * Loops: the FOR nodes of one loop (same body, operands, n and every) run it once: the first live one (the lead)
  * runs the body n times, carrying values from step to step (each step's results become the next step's
  * parameters; nothing is copied but the recorded rows), and sets the value of every live member; the others find
- * theirs already there. */
+ * theirs already there. A WHILE loop's lead runs the condition on the carries, then the body, until the condition
+ * is false (no cap: an endless condition loops forever, as the program says); a COND's lead runs the branch its
+ * predicate picks, binding the operands to its parameters, and only that one. */
 #include "backend/interp/interp.h"
 
 #include <limits.h>
@@ -74,10 +76,11 @@ typedef struct interp_prog {
     int nids;             /* the trace's next_id: env size */
     interp_block *blocks; /* blocks[0]: top level */
     int nblocks;
-    int *call_block; /* by node id: the block a CALL or FOR runs */
-    int *for_lead;   /* by node id of a live FOR: the id of the member that runs the loop */
-    int *for_next;   /* by node id of a live FOR: the next live member of its loop, or -1 */
-    const ir_node **for_node; /* by node id of a live FOR: the node */
+    int *call_block;  /* by node id: the block of n->body (CALL, FOR, WHILE, COND) */
+    int *call_block2; /* by node id: the block of n->body2 (a WHILE's condition, a COND's false branch) */
+    int *for_lead;   /* by node id of a live FOR, WHILE or COND: the id of the member that runs it */
+    int *for_next;   /* by node id of a live FOR, WHILE or COND: the next live member of its loop or cond, or -1 */
+    const ir_node **for_node; /* by node id of a live FOR, WHILE or COND: the node */
 } interp_prog;
 
 static void prog_free(interp_prog *p) {
@@ -90,6 +93,7 @@ static void prog_free(interp_prog *p) {
     }
     free(p->blocks);
     free(p->call_block);
+    free(p->call_block2);
     free(p->for_lead);
     free(p->for_next);
     free(p->for_node);
@@ -125,16 +129,18 @@ static unsigned char *live_nodes(const interp_scratch *sc, int nids) {
         for (int k = 0; k < n->nin; k++) live[n->in[k]->id] = 1;
         if (n->body)
             for (int k = 0; k < n->body->nresults; k++) live[n->body->results[k]->id] = 1;
+        if (n->body2)
+            for (int k = 0; k < n->body2->nresults; k++) live[n->body2->results[k]->id] = 1;
     }
     return live;
 }
 
-/* Creates the blocks: the top level from the plan, then one per region run by a live CALL, holding that region's
- * live nodes (parameters excluded) in id order. */
+/* Creates the blocks: the top level from the plan, then one per region run by a live CALL, FOR, WHILE or COND,
+ * holding that region's live nodes (parameters excluded) in id order. */
 static bool make_blocks(interp_prog *p, const opt_plan *plan, const interp_scratch *sc, const unsigned char *live) {
     int nregions = 0, ntop = 0;
     for (int id = 0; id < p->nids; id++)
-        if (live[id] && sc->byid[id] && sc->byid[id]->body) nregions++;
+        if (live[id] && sc->byid[id] && sc->byid[id]->body) nregions += 1 + (sc->byid[id]->body2 != NULL);
     for (int k = 0; k < plan->nkernels; k++) ntop += plan->kernels[k].nnodes;
     p->blocks = calloc((size_t)nregions + 1, sizeof *p->blocks);
     if (!p->blocks) return oom();
@@ -150,12 +156,17 @@ static bool make_blocks(interp_prog *p, const opt_plan *plan, const interp_scrat
         int b = block_of(p, n->body);
         if (b < 0) b = p->nblocks++, p->blocks[b].region = n->body;
         p->call_block[id] = b;
-        if (n->op != IR_FOR) continue;
+        if (n->body2) {
+            b = block_of(p, n->body2);
+            if (b < 0) b = p->nblocks++, p->blocks[b].region = n->body2;
+            p->call_block2[id] = b;
+        }
+        if (!ir_is_control(n)) continue;
         p->for_node[id] = n;
-        p->for_lead[id] = id; /* the loops: the first live member leads, the others are chained after it */
+        p->for_lead[id] = id; /* loops and conds: the first live member leads, the others are chained after it */
         for (int j = id - 1; j >= 0; j--) {
             const ir_node *q = sc->byid[j];
-            if (!live[j] || !q || q->op != IR_FOR || !ir_same_loop(q, n)) continue;
+            if (!live[j] || !q || !ir_is_control(q) || !ir_same_loop(q, n)) continue;
             p->for_lead[id] = p->for_lead[j];
             int last = p->for_lead[id];
             while (p->for_next[last] >= 0) last = p->for_next[last];
@@ -217,6 +228,7 @@ static bool analyse(interp_prog *p, int b, interp_scratch *sc) {
     for (int i = 0; i < p->blocks[b].nnodes; i++) {
         const ir_node *n = p->blocks[b].nodes[i];
         if (n->body && !analyse(p, p->call_block[n->id], sc)) return false;
+        if (n->body2 && !analyse(p, p->call_block2[n->id], sc)) return false;
     }
     interp_block *blk = &p->blocks[b];
     int nown = owned_count(sc, blk);
@@ -233,8 +245,9 @@ static bool analyse(interp_prog *p, int b, interp_scratch *sc) {
         const ir_node *n = blk->nodes[i];
         for (int k = 0; k < n->nin; k++)
             if (!note_use(p, b, sc, n->in[k], i)) return false;
-        if (n->body) {
-            const interp_block *callee = &p->blocks[p->call_block[n->id]];
+        for (int j = 0; j < 2; j++) {
+            if (!(j ? n->body2 : n->body)) continue;
+            const interp_block *callee = &p->blocks[j ? p->call_block2[n->id] : p->call_block[n->id]];
             for (int k = 0; k < callee->ncaptured; k++)
                 if (!note_use(p, b, sc, sc->byid[callee->captured[k]], i)) return false;
         }
@@ -273,11 +286,13 @@ static bj_status interp_compile(bj_exec *e) {
     sc.last = calloc((size_t)p->nids + 1, sizeof *sc.last);
     sc.seen = calloc((size_t)p->nids + 1, sizeof *sc.seen);
     p->call_block = calloc((size_t)p->nids + 1, sizeof *p->call_block);
+    p->call_block2 = calloc((size_t)p->nids + 1, sizeof *p->call_block2);
     p->for_lead = malloc(sizeof *p->for_lead * ((size_t)p->nids + 1));
     p->for_next = malloc(sizeof *p->for_next * ((size_t)p->nids + 1));
     p->for_node = calloc((size_t)p->nids + 1, sizeof *p->for_node);
     unsigned char *live = NULL;
-    bool ok = sc.byid && sc.last && sc.seen && p->call_block && p->for_lead && p->for_next && p->for_node;
+    bool ok = sc.byid && sc.last && sc.seen && p->call_block && p->call_block2 && p->for_lead && p->for_next &&
+              p->for_node;
     for (int id = 0; ok && id <= p->nids; id++) p->for_lead[id] = p->for_next[id] = -1;
     if (ok) { /* every node of the trace, by id, from the intern table */
         for (size_t b = 0; b < g->tr->tcap; b++)
@@ -411,12 +426,79 @@ static bj_status run_for(const interp_prog *p, const ir_node *n, bj_array **env)
     return s;
 }
 
+/* Binds region r's parameters (block b) to vals. */
+static void bind_params(const ir_region *r, bj_array *const *vals, bj_array **env) {
+    for (int k = 0; k < r->nparams; k++) drop(env, r->params[k]->id), env[r->params[k]->id] = bj_array_retain(vals[k]);
+}
+
+/* Runs the loop of WHILE node n (its lead): the condition on the carries, then (while it is true) the body, whose
+ * results become the next carries; then sets every live member's value (its final carry). */
+static bj_status run_while(const interp_prog *p, const ir_node *n, bj_array **env) {
+    int b = p->call_block[n->id], bc = p->call_block2[n->id];
+    const ir_region *r = b > 0 ? p->blocks[b].region : NULL, *cr = bc > 0 ? p->blocks[bc].region : NULL;
+    int c = n->nin;
+    if (!r || !cr || r != n->body || cr != n->body2 || n->nattr != 1 || c < 1 || r->nparams != c ||
+        cr->nparams != c || r->nresults != c || cr->nresults != 1)
+        return interp_fail(n, "the loop does not match its regions");
+    bj_array **carry = calloc((size_t)(2 * c) + 1, sizeof *carry), **next = carry + c;
+    if (!carry) return core_err(BJ_ERR_NOMEM, "interp: %%%d while: out of memory", n->id);
+    bj_status s = BJ_OK;
+    for (int k = 0; !s && k < c; k++)
+        if (!(carry[k] = bj_array_retain(env[n->in[k]->id]))) s = missing(n, n->in[k]);
+    while (!s) {
+        bind_params(cr, carry, env);
+        s = run_block(p, bc, env);
+        const bj_array *pr = s ? NULL : env[cr->results[0]->id];
+        if (!s && (!pr || pr->dtype != BJ_BOOL || pr->size != 1)) s = interp_fail(n, "the condition gave no bool[]");
+        bool go = !s && *(const bool *)pr->data;
+        drop_block(p, bc, env);
+        if (!go) break;
+        bind_params(r, carry, env);
+        s = run_block(p, b, env);
+        for (int k = 0; !s && k < c; k++)
+            if (!(next[k] = bj_array_retain(env[r->results[k]->id]))) s = missing(n, r->results[k]);
+        drop_block(p, b, env);
+        for (int k = 0; !s && k < c; k++) bj_array_release(carry[k]), carry[k] = next[k], next[k] = NULL;
+    }
+    for (int m = n->id; !s && m >= 0; m = p->for_next[m]) env[m] = bj_array_retain(carry[p->for_node[m]->attr[0]]);
+    for (int k = 0; k < 2 * c; k++) bj_array_release(carry[k]);
+    free(carry);
+    return s;
+}
+
+/* Runs COND node n (its lead): the branch its predicate picks, on the operands; sets every live member's value. */
+static bj_status run_cond(const interp_prog *p, const ir_node *n, bj_array **env) {
+    const bj_array *pr = env[n->in[0]->id];
+    if (!pr) return missing(n, n->in[0]);
+    if (pr->dtype != BJ_BOOL || pr->size != 1 || n->nattr != 1) return interp_fail(n, "the predicate is not bool[]");
+    bool taken = *(const bool *)pr->data;
+    int b = taken ? p->call_block[n->id] : p->call_block2[n->id];
+    const ir_region *r = b > 0 ? p->blocks[b].region : NULL;
+    if (!r || r != (taken ? n->body : n->body2) || r->nparams != n->nin - 1)
+        return interp_fail(n, "the cond does not match its branches");
+    for (int k = 1; k < n->nin; k++) {
+        if (!env[n->in[k]->id]) return missing(n, n->in[k]);
+        drop(env, r->params[k - 1]->id);
+        env[r->params[k - 1]->id] = bj_array_retain(env[n->in[k]->id]);
+    }
+    bj_status s = run_block(p, b, env);
+    for (int m = n->id; !s && m >= 0; m = p->for_next[m]) {
+        const ir_node *res = r->results[p->for_node[m]->attr[0]];
+        if (!env[res->id]) s = missing(n, res);
+        else env[m] = bj_array_retain(env[res->id]);
+    }
+    drop_block(p, b, env);
+    return s;
+}
+
 static bj_status run_node(const interp_prog *p, const ir_node *n, bj_array **env) {
-    if (n->op == IR_FOR && p->for_lead[n->id] != n->id) /* a member of a loop its lead ran */
+    if (ir_is_control(n) && p->for_lead[n->id] != n->id) /* a member of a loop or cond its lead ran */
         return env[n->id] ? BJ_OK : interp_fail(n, "its loop has not run before it");
     if (env[n->id]) return interp_fail(n, "evaluated twice");
     if (n->op == IR_CALL) return run_call(p, n, env);
     if (n->op == IR_FOR) return run_for(p, n, env);
+    if (n->op == IR_WHILE) return run_while(p, n, env);
+    if (n->op == IR_COND) return run_cond(p, n, env);
     bj_array *small[8], **in = n->nin <= 8 ? small : malloc(sizeof *in * (size_t)n->nin);
     if (!in) return core_err(BJ_ERR_NOMEM, "interp: %%%d %s: out of memory", n->id, ir_ops[n->op].name);
     bj_status s = BJ_OK;
