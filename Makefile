@@ -67,7 +67,8 @@ test: test-plain test-san test-examples
 test-examples: examples
 	for b in cpu interp; do \
 	  $(abspath $(BUILD))/examples/hello $$b > /dev/null && $(abspath $(BUILD))/examples/selu $$b > /dev/null && \
-	  $(abspath $(BUILD))/examples/coba --backend $$b --n 400 --duration 0.05 --quiet > /dev/null || exit 1; done
+	  for m in coba cuba coba_hh; do $(abspath $(BUILD))/examples/$$m --backend $$b --n 400 --duration 0.05 --quiet \
+	    > /dev/null || exit 1; done || exit 1; done
 	$(abspath $(BUILD))/examples/lif_codegen > /dev/null
 test-plain: $(BUILD)/test_all
 	cd tests && $(abspath $(BUILD))/test_all
