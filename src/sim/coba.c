@@ -7,7 +7,6 @@
 #include "sim/net.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 #define DT 0.1
 #define TAU_M 20.0
@@ -23,21 +22,7 @@
 #define W_I 6.7
 #define I_BIAS 20.0
 
-typedef struct coba {
-    bj_var *v, *ge, *gi, *ref;
-} coba;
-
-static coba *state_of(const net *n) { return n->state; }
-
-static bj_status setup(net *n) {
-    coba *c = n->state = calloc(1, sizeof *c); /* freed by the runner */
-    if (!c) return bj_set_error(BJ_ERR_NOMEM, "coba: out of memory");
-    c->v = net_var(n, "V", n->ft), c->ge = net_var(n, "g_e", n->ft), c->gi = net_var(n, "g_i", n->ft);
-    c->ref = net_var(n, "refractory", BJ_I32);
-    if (!c->v || !c->ge || !c->gi || !c->ref) return bj_last_status();
-    bj_status s = net_connect(n, 0, n->ne);
-    return s ? s : net_connect(n, 1, n->n - n->ne);
-}
+static net_lif *state_of(const net *n) { return n->state; }
 
 static bj_status init(bj_trace *t, void *ud) {
     net *n = ud;
@@ -47,7 +32,7 @@ static bj_status init(bj_trace *t, void *ud) {
 }
 
 static bj_val *step(bj_trace *t, net *n) {
-    coba *c = state_of(n);
+    net_lif *c = state_of(n);
     bj_val *spk = bj_var_read(t, n->spike); /* the last step's spikes act now */
     int64_t zero = 0, ne = n->ne, nn = n->n;
     bj_val *spk_e = bj_slice(spk, &zero, &ne, NULL), *spk_i = bj_slice(spk, &ne, &nn, NULL);
@@ -67,4 +52,5 @@ static bj_val *step(bj_trace *t, net *n) {
     return s ? NULL : fired;
 }
 
-const net_model net_coba = {.name = "coba", .cls = "COBA", .dt_ms = DT, .setup = setup, .init = init, .step = step};
+const net_model net_coba = {.name = "coba", .cls = "COBA", .dt_ms = DT, .setup = net_lif_setup, .init = init,
+                            .step = step};

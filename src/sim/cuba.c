@@ -7,7 +7,6 @@
 #include "sim/net.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 #define DT 0.1
 #define TAU_M 20.0
@@ -20,29 +19,15 @@
 #define W_I (-9.0)
 #define T_REF 5.0
 
-typedef struct cuba {
-    bj_var *v, *ge, *gi, *ref;
-} cuba;
-
-static bj_status setup(net *n) {
-    cuba *c = n->state = calloc(1, sizeof *c); /* freed by the runner */
-    if (!c) return bj_set_error(BJ_ERR_NOMEM, "cuba: out of memory");
-    c->v = net_var(n, "V", n->ft), c->ge = net_var(n, "g_e", n->ft), c->gi = net_var(n, "g_i", n->ft);
-    c->ref = net_var(n, "refractory", BJ_I32);
-    if (!c->v || !c->ge || !c->gi || !c->ref) return bj_last_status();
-    bj_status s = net_connect(n, 0, n->ne);
-    return s ? s : net_connect(n, 1, n->n - n->ne);
-}
-
 static bj_status init(bj_trace *t, void *ud) {
     net *n = ud;
-    cuba *c = n->state;
+    net_lif *c = n->state;
     bj_val *u = bj_random_uniform(bj_random_state_next(t, n->rng), n->ft, 1, &n->n, V_R, V_T);
     return bj_var_write(t, c->v, u);
 }
 
 static bj_val *step(bj_trace *t, net *n) {
-    cuba *c = n->state;
+    net_lif *c = n->state;
     bj_val *spk = bj_var_read(t, n->spike);
     int64_t zero = 0, ne = n->ne, nn = n->n;
     bj_val *spk_e = bj_slice(spk, &zero, &ne, NULL), *spk_i = bj_slice(spk, &ne, &nn, NULL);
@@ -61,4 +46,5 @@ static bj_val *step(bj_trace *t, net *n) {
     return s ? NULL : fired;
 }
 
-const net_model net_cuba = {.name = "cuba", .cls = "CUBA", .dt_ms = DT, .setup = setup, .init = init, .step = step};
+const net_model net_cuba = {.name = "cuba", .cls = "CUBA", .dt_ms = DT, .setup = net_lif_setup, .init = init,
+                            .step = step};

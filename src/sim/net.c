@@ -40,6 +40,16 @@ bj_status net_connect(net *n, int pop, int64_t n_pre) {
     return bj_conn_fixed_prob(n_pre, n->n, n->p, conn_seed(n, pop), true, &n->conn[2 * pop], &n->conn[2 * pop + 1]);
 }
 
+bj_status net_lif_setup(net *n) {
+    net_lif *c = n->state = calloc(1, sizeof *c);
+    if (!c) return bj_set_error(BJ_ERR_NOMEM, "%s: out of memory", n->model->name);
+    c->v = net_var(n, "V", n->ft), c->ge = net_var(n, "g_e", n->ft), c->gi = net_var(n, "g_i", n->ft);
+    c->ref = net_var(n, "refractory", BJ_I32);
+    if (!c->v || !c->ge || !c->gi || !c->ref) return bj_last_status();
+    bj_status s = net_connect(n, 0, n->ne);
+    return s ? s : net_connect(n, 1, n->n - n->ne);
+}
+
 bj_val *net_input(bj_trace *t, const net *n, int pop, bj_val *spikes, double w) {
     if (n->o.procedural) return bj_jitconn_event_mv(spikes, net_num(t, n, w), n->p, conn_seed(n, pop), n->n, true);
     return bj_event_csrmv(n->tconn[2 * pop], n->tconn[2 * pop + 1], net_num(t, n, w), spikes, n->n);

@@ -47,5 +47,12 @@ bj_val *net_input(bj_trace *t, const net *n, int pop, bj_val *spikes, double w);
 /* Builds the stored connectivity of population pop (n_pre neurons -> all N), probability n->p. */
 bj_status net_connect(net *n, int pop, int64_t n_pre);
 
+/* The state of the LIF networks (COBA, CUBA): V, two synaptic variables and a refractory counter, with the two
+ * populations (E -> all, I -> all) connected; n->state points to it (freed by the runner). */
+typedef struct net_lif {
+    bj_var *v, *ge, *gi, *ref;
+} net_lif;
+bj_status net_lif_setup(net *n);
+
 extern const net_model net_coba, net_cuba, net_coba_hh;
 #endif
