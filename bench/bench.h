@@ -43,6 +43,20 @@ static inline int64_t bench_next_spike(const bool *s, int64_t from, int64_t n) {
     return n;
 }
 
+/* Event-driven input of one step, as the hand networks compute it: in_e / in_i get w_e / w_i per synapse from every
+ * neuron that spiked (E rows e_ptr over neurons [0, ne), I rows i_ptr over [ne, n)), pre ascending. */
+static inline void bench_propagate(int64_t n, int64_t ne, const int32_t *restrict e_ptr,
+                                   const int32_t *restrict e_idx, const int32_t *restrict i_ptr,
+                                   const int32_t *restrict i_idx, const bool *restrict spike, float w_e, float w_i,
+                                   float *restrict in_e, float *restrict in_i) {
+    memset(in_e, 0, sizeof *in_e * (size_t)n);
+    memset(in_i, 0, sizeof *in_i * (size_t)n);
+    for (int64_t pre = bench_next_spike(spike, 0, ne); pre < ne; pre = bench_next_spike(spike, pre + 1, ne))
+        for (int32_t q = e_ptr[pre]; q < e_ptr[pre + 1]; q++) in_e[e_idx[q]] += w_e;
+    for (int64_t pre = bench_next_spike(spike, ne, n); pre < n; pre = bench_next_spike(spike, pre + 1, n))
+        for (int32_t q = i_ptr[pre - ne]; q < i_ptr[pre - ne + 1]; q++) in_i[i_idx[q]] += w_i;
+}
+
 /* COBA (src/sim/coba.c): ms, mV, conductances in units of the leak conductance. */
 #define COBA_DT 0.1
 #define COBA_TAU_M 20.0

@@ -92,12 +92,7 @@ void hand_coba_hh_f32(int64_t n, int64_t ne, const int32_t *restrict e_ptr, cons
     int64_t count = 0;
     for (int64_t s = 0; s < steps; s++) {
         /* event-driven: only the rows of neurons that spiked on the last step */
-        memset(in_e, 0, sizeof *in_e * (size_t)n);
-        memset(in_i, 0, sizeof *in_i * (size_t)n);
-        for (int64_t pre = bench_next_spike(spike, 0, ne); pre < ne; pre = bench_next_spike(spike, pre + 1, ne))
-            for (int32_t q = e_ptr[pre]; q < e_ptr[pre + 1]; q++) in_e[e_idx[q]] += w_e;
-        for (int64_t pre = bench_next_spike(spike, ne, n); pre < n; pre = bench_next_spike(spike, pre + 1, n))
-            for (int32_t q = i_ptr[pre - ne]; q < i_ptr[pre - ne + 1]; q++) in_i[i_idx[q]] += w_i;
+        bench_propagate(n, ne, e_ptr, e_idx, i_ptr, i_idx, spike, w_e, w_i, in_e, in_i);
         count += neurons(n, v, m, h, k, ge, gi, spike, in_e, in_i);
     }
     *nspikes = count;

@@ -136,6 +136,23 @@ static void stage_copies(opt_plan *p) {
     p->ncopies = n + ns;
 }
 
+/* The slot for a temporary of `bytes` stored by kernel k: the smallest free slot that fits (free: its value died
+ * before k), else a new one at the end of the scratch block. The caller sets its free_after. */
+static int take_slot(opt_plan *p, slot *slots, int *nslots, int k, size_t bytes) {
+    size_t need = round_up(bytes);
+    int best = -1;
+    for (int q = 0; q < *nslots; q++)
+        if (slots[q].free_after >= 0 && slots[q].free_after < k && slots[q].nbytes >= need &&
+            (best < 0 || slots[q].nbytes < slots[best].nbytes))
+            best = q;
+    if (best < 0) {
+        best = (*nslots)++;
+        slots[best] = (slot){.offset = p->scratch, .nbytes = need};
+        p->scratch += need;
+    }
+    return best;
+}
+
 bj_status opt_memplan(opt_plan *p) {
     const ir_graph *g = p->g;
     size_t nid = (size_t)g->tr->next_id + 1;
@@ -207,33 +224,13 @@ bj_status opt_memplan(opt_plan *p) {
             const ir_node *n = p->kernels[k].stores[j];
             opt_buf *b = &p->bufs[p->buf_of[n->id]];
             if (b->kind != OPT_BUF_TEMP) continue;
-            size_t need = round_up(b->nbytes ? b->nbytes : 1);
-            int best = -1;
-            for (int q = 0; q < nslots; q++)
-                if (slots[q].free_after >= 0 && slots[q].free_after < k && slots[q].nbytes >= need &&
-                    (best < 0 || slots[q].nbytes < slots[best].nbytes))
-                    best = q;
-            if (best < 0) {
-                best = nslots++;
-                slots[best] = (slot){.offset = p->scratch, .nbytes = need};
-                p->scratch += need;
-            }
+            int best = take_slot(p, slots, &nslots, k, b->nbytes ? b->nbytes : 1);
             slots[best].free_after = last[n->id] >= k ? last[n->id] : k;
             b->offset = slots[best].offset;
         }
         opt_loop *l = p->kernels[k].kind == OPT_FOR ? p->kernels[k].loop : NULL;
         if (l && l->bytes) { /* the loop's own memory: a temporary of this kernel alone */
-            size_t need = round_up(l->bytes);
-            int best = -1;
-            for (int q = 0; q < nslots; q++)
-                if (slots[q].free_after >= 0 && slots[q].free_after < k && slots[q].nbytes >= need &&
-                    (best < 0 || slots[q].nbytes < slots[best].nbytes))
-                    best = q;
-            if (best < 0) {
-                best = nslots++;
-                slots[best] = (slot){.offset = p->scratch, .nbytes = need};
-                p->scratch += need;
-            }
+            int best = take_slot(p, slots, &nslots, k, l->bytes);
             slots[best].free_after = k;
             l->scratch_buf = p->nbufs;
             p->bufs[p->nbufs++] = (opt_buf){.kind = OPT_BUF_TEMP, .offset = slots[best].offset, .nbytes = l->bytes,
