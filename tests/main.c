@@ -209,6 +209,13 @@ int main(int argc, char **argv) {
     tests_control();
     tests_sparse();
     tests_random();
+    tests_stale();
+    tests_deep();
+    tests_threads();
+    tests_cclimit();
+    tests_diskcache();
+    tests_siminput();
+    tests_nan();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -99,4 +99,11 @@ void tests_for(void);
 void tests_control(void);
 void tests_sparse(void);
 void tests_random(void);
+void tests_stale(void);
+void tests_deep(void);
+void tests_threads(void);
+void tests_cclimit(void);
+void tests_diskcache(void);
+void tests_siminput(void);
+void tests_nan(void);
 #endif
