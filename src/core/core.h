@@ -27,7 +27,8 @@ BJ_HIDDEN bj_status core_verr(bj_status s, const char *fmt, va_list ap);
 BJ_HIDDEN bj_status core_last_status(void); /* the status of the last error set on this thread */
 
 /* handles.c: a registry of live handles so that freed or foreign pointers are reported instead of used. */
-typedef enum { CORE_H_ARRAY = 1, CORE_H_TRACE, CORE_H_GRAPH, CORE_H_EXEC, CORE_H_VAR, CORE_H_OBJECT, CORE_H_JIT } core_handle_kind;
+typedef enum { CORE_H_ARRAY = 1, CORE_H_TRACE, CORE_H_GRAPH, CORE_H_EXEC, CORE_H_VAR, CORE_H_OBJECT, CORE_H_JIT,
+               CORE_H_OBJ_CHUNK /* storage of checkable objects (alloc.c) */ } core_handle_kind;
 BJ_HIDDEN bool core_handle_add(const void *p, core_handle_kind k);
 BJ_HIDDEN void core_handle_remove(const void *p);
 BJ_HIDDEN bool core_handle_live(const void *p, core_handle_kind k);
@@ -49,14 +50,31 @@ BJ_HIDDEN bool core_mul_ok(int64_t a, int64_t b, int64_t *out);
 
 /* alloc.c (also): bump allocation in chunks, freed at once. */
 typedef struct core_arena_chunk core_arena_chunk;
+typedef struct core_obj_chunk core_obj_chunk;
 typedef struct core_arena {
     core_arena_chunk *head;
     size_t used, cap;
+    core_obj_chunk *objs; /* checkable objects (core_arena_obj), newest chunk first */
 } core_arena;
 BJ_HIDDEN void *core_arena_alloc(core_arena *a, size_t n); /* 16-byte aligned, zeroed; NULL on OOM */
 BJ_HIDDEN void *core_arena_dup(core_arena *a, const void *p, size_t n);
 BJ_HIDDEN char *core_arena_strdup(core_arena *a, const char *s);
 BJ_HIDDEN void core_arena_free(core_arena *a);
+/* Checkable objects (the IR nodes users hold as bj_val *): fixed-size objects (size a multiple of 8, at most 4 KiB)
+ * in chunks of CORE_OBJ_CHUNK bytes aligned to that size, each registered in the handle registry for good, so that
+ * any pointer can be checked before a byte of it is read: its chunk is p rounded down, and the header of a chunk the
+ * registry knows says whether it is live and names its owner. Freed chunks wait in a FIFO quarantine before reuse,
+ * and each reuse shifts where objects start, so a stale pointer into reused storage falls between objects (design
+ * note in alloc.c). */
+#define CORE_OBJ_CHUNK ((size_t)1 << 18)
+/* A zeroed object of `size` bytes belonging to owner (the same for every call on a); NULL on OOM. */
+BJ_HIDDEN void *core_arena_obj(core_arena *a, size_t size, const void *owner);
+/* The owner of p if p is an object of `size` bytes handed out by core_arena_obj whose arena is not freed, else NULL.
+ * Reads nothing of p unless its chunk is live. Thread-safe; a few loads when the chunk was looked up recently. */
+BJ_HIDDEN const void *core_obj_owner(const void *p, size_t size);
+/* Whether p points into freed object storage, or where an object was before its storage was reused (for messages,
+ * on failure only). */
+BJ_HIDDEN bool core_obj_freed(const void *p);
 
 /* hash.c: 64-bit hashing for hash-consing (not cryptographic). */
 BJ_HIDDEN uint64_t core_hash_bytes(const void *p, size_t n, uint64_t seed);

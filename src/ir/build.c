@@ -150,21 +150,25 @@ static ir_node *to_float(ir_trace *t, const char *op, ir_node *x) {
     return ir_is_float(x->dtype) ? x : convert(t, op, x, BJ_F32, x->weak);
 }
 
-static ir_node *check_flags(ir_trace *t, ir_op op, bj_dtype d, const char *types) {
+/* Whether op accepts compute dtype d; the message names the operands' types (b NULL: one operand), formatted only
+ * then (tracing formats nothing per op). */
+static ir_node *check_flags(ir_trace *t, ir_op op, bj_dtype d, const ir_node *a, const ir_node *b) {
     int fl = ir_ops[op].flags;
-    if ((fl & F_NOBOOL) && d == BJ_BOOL)
+    bool nobool = (fl & F_NOBOOL) && d == BJ_BOOL, nofloat = (fl & F_NOFLOAT) && ir_is_float(d);
+    if (!nobool && !nofloat) return (ir_node *)1;
+    char ta[96], tb[96], types[200];
+    if (b) snprintf(types, sizeof types, "%s and %s", TYPE(ta, a), TYPE(tb, b));
+    else TYPE(types, a);
+    if (nobool)
         return ir_fail(t, BJ_ERR_DTYPE, "%s: bool operands are not supported (%s); cast with astype first",
                        opname(op), types);
-    if ((fl & F_NOFLOAT) && ir_is_float(d))
-        return ir_fail(t, BJ_ERR_DTYPE, "%s: needs integer or bool operands, got %s", opname(op), types);
-    return (ir_node *)1;
+    return ir_fail(t, BJ_ERR_DTYPE, "%s: needs integer or bool operands, got %s", opname(op), types);
 }
 
 ir_node *ir_unary(ir_trace *t, ir_op op, ir_node *x) {
     if (t->status) return NULL;
     int fl = ir_ops[op].flags;
-    char a[96];
-    if (!check_flags(t, op, x->dtype, TYPE(a, x))) return NULL;
+    if (!check_flags(t, op, x->dtype, x, NULL)) return NULL;
     if (fl & F_FLOAT) x = to_float(t, opname(op), x);
     if (op == IR_LOGICAL_NOT) x = convert(t, opname(op), x, BJ_BOOL, false);
     if (!x) return NULL;
@@ -192,14 +196,12 @@ ir_node *ir_binary(ir_trace *t, ir_op op, ir_node *a, ir_node *b) {
     int fl = ir_ops[op].flags;
     int rank;
     int64_t shape[BJ_MAX_RANK];
-    char ta[96], tb[96], both[200];
     ir_node *xs[2] = {a, b};
     if (!bcast(t, op, xs, 2, &rank, shape)) return NULL;
     bool weak;
     bj_dtype d = bj_promote(a->dtype, a->weak, b->dtype, b->weak, &weak);
-    snprintf(both, sizeof both, "%s and %s", TYPE(ta, a), TYPE(tb, b));
     if (op == IR_LOGICAL_AND || op == IR_LOGICAL_OR || op == IR_LOGICAL_XOR) d = BJ_BOOL, weak = false;
-    if (!check_flags(t, op, d, both)) return NULL;
+    if (!check_flags(t, op, d, a, b)) return NULL;
     if ((fl & F_FLOAT) && !ir_is_float(d)) d = BJ_F32;
     a = convert(t, opname(op), a, d, weak);
     b = convert(t, opname(op), b, d, weak);
@@ -362,6 +364,7 @@ static bool index_scalars(ir_trace *t, const char *op, ir_node *const *starts, i
     for (int i = 0; i < n; i++) {
         ir_node *s = starts ? starts[i] : NULL;
         if (!s) return ir_fail(t, BJ_ERR_ARG, "%s: start index %d is NULL", op, i), false;
+        if (!ir_node_live(s)) return ir_fail(t, BJ_ERR_HANDLE, "%s: start index %d %s", op, i, ir_node_why(s)), false;
         if (s->trace != t) return ir_fail(t, BJ_ERR_TRACE, "%s: start index %d is from another trace", op, i), false;
         if (s->rank != 0 || !(ir_is_int(s->dtype))) {
             char a[96];
@@ -524,7 +527,6 @@ ir_node *ir_scan(ir_trace *t, ir_op op, ir_node *x, int axis) {
 ir_node *ir_matmul(ir_trace *t, ir_node *a, ir_node *b) {
     if (t->status) return NULL;
     char ta[96], tb[96];
-    TYPE(ta, a), TYPE(tb, b);
     if (a->rank < 2 || b->rank < 2)
         return ir_fail(t, BJ_ERR_SHAPE, "matmul: operands must have rank >= 2 here, got %s and %s", TYPE(ta, a),
                        TYPE(tb, b));
@@ -542,9 +544,7 @@ ir_node *ir_matmul(ir_trace *t, ir_node *a, ir_node *b) {
     s[rank] = n, s[rank + 1] = m;
     bool weak;
     bj_dtype d = bj_promote(a->dtype, a->weak, b->dtype, b->weak, &weak);
-    char both[200];
-    snprintf(both, sizeof both, "%s and %s", ta, tb);
-    if (!check_flags(t, IR_MATMUL, d, both)) return NULL;
+    if (!check_flags(t, IR_MATMUL, d, a, b)) return NULL;
     ir_node *in[2] = {convert(t, "matmul", a, d, weak), convert(t, "matmul", b, d, weak)};
     if (!in[0] || !in[1]) return NULL;
     return node(t, IR_MATMUL, d, rank + 2, s, weak, 2, in, 0, NULL);

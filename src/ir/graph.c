@@ -52,6 +52,21 @@ void ir_trace_destroy(ir_trace *t) {
     free(t);
 }
 
+_Static_assert(sizeof(ir_node) % 8 == 0 && sizeof(ir_node) <= 4096, "nodes are checkable objects (core_arena_obj)");
+
+ir_node *ir_node_live(const void *p) {
+    const ir_trace *owner = core_obj_owner(p, sizeof(ir_node));
+    ir_node *n = (ir_node *)p;
+    return owner && n->magic == IR_NODE_MAGIC && n->trace == owner ? n : NULL;
+}
+
+const char *ir_node_why(const void *p) {
+    if (p && core_obj_freed(p))
+        return "belongs to a freed trace (the trace was freed or failed, or the graph it was finished into was "
+               "released): a value lives as long as its trace or graph";
+    return "is not a traced value";
+}
+
 ir_node *ir_fail(ir_trace *t, bj_status s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -122,7 +137,7 @@ ir_node *ir_intern(ir_trace *t, const ir_proto *p) {
         for (ir_node *n = t->table[h & (t->tcap - 1)]; n; n = n->hnext)
             if (n->hash == h && same(t, n, p)) return n;
     if (t->tcount + 1 > t->tcap && !table_grow(t)) return ir_fail(t, BJ_ERR_NOMEM, "out of memory building the IR");
-    ir_node *n = core_arena_alloc(&t->arena, sizeof *n);
+    ir_node *n = core_arena_obj(&t->arena, sizeof *n, t);
     ir_node **in = p->nin ? core_arena_dup(&t->arena, p->in, sizeof *in * (size_t)p->nin) : NULL;
     int64_t *attr = p->nattr ? core_arena_dup(&t->arena, p->attr, sizeof *attr * (size_t)p->nattr) : NULL;
     void *data = p->nbytes ? core_arena_dup(&t->arena, p->data, p->nbytes) : NULL;
@@ -145,9 +160,13 @@ ir_node *ir_intern(ir_trace *t, const ir_proto *p) {
 
 ir_region *ir_region_begin(ir_trace *t) {
     if (t->status) return NULL;
+    int depth = t->cur ? t->cur->depth + 1 : 1;
+    if (depth > IR_MAX_NEST)
+        return ir_fail(t, BJ_ERR_UNSUPPORTED, "regions nested deeper than %d (loop bodies, cond branches and calls "
+                       "inside each other)", IR_MAX_NEST), NULL;
     ir_region *r = core_arena_alloc(&t->arena, sizeof *r);
     if (!r) return ir_fail(t, BJ_ERR_NOMEM, "out of memory opening a region"), NULL;
-    r->parent = t->cur;
+    r->parent = t->cur, r->depth = depth;
     t->cur = r;
     return r;
 }
@@ -235,7 +254,7 @@ ir_node *ir_for(ir_trace *t, int64_t n, int64_t every, ir_region *body, ir_node 
     if (ncarry > 0 && !init) return ir_fail(t, BJ_ERR_ARG, "for: %d carries but init is NULL", ncarry);
     for (int k = 0; k < ncarry; k++) {
         const ir_node *p = body->params[k + 1], *r = body->results[k], *v = init[k];
-        if (!v || v->magic != IR_NODE_MAGIC || v->trace != t)
+        if (!ir_node_live(v) || v->trace != t)
             return ir_fail(t, BJ_ERR_ARG, "for: init %d is not a value of this trace", k);
         core_fmt_type(b, sizeof b, p->dtype, p->rank, p->shape);
         if (!same_type(v, p))
@@ -307,7 +326,7 @@ static bool check_region(ir_trace *t, const char *what, const ir_region *r, ir_n
 static bool check_values(ir_trace *t, const char *what, ir_node *const *v, int n) {
     if (n > 0 && !v) return ir_fail(t, BJ_ERR_ARG, "%s: %d operands but the list is NULL", what, n), false;
     for (int k = 0; k < n; k++)
-        if (!v[k] || v[k]->magic != IR_NODE_MAGIC || v[k]->trace != t)
+        if (!ir_node_live(v[k]) || v[k]->trace != t)
             return ir_fail(t, BJ_ERR_ARG, "%s: operand %d is not a value of this trace", what, k), false;
     return true;
 }
@@ -346,7 +365,7 @@ ir_node *ir_cond(ir_trace *t, ir_node *pred, ir_region *then_r, ir_region *else_
                  int which) {
     if (!t || t->status) return NULL;
     char a[96], b[96];
-    if (!pred || pred->magic != IR_NODE_MAGIC || pred->trace != t)
+    if (!ir_node_live(pred) || pred->trace != t)
         return ir_fail(t, BJ_ERR_ARG, "cond: the predicate is not a value of this trace");
     if (pred->rank != 0)
         return ir_fail(t, BJ_ERR_SHAPE, "cond: the predicate is %s; it must be a scalar (rank 0)",
@@ -393,15 +412,93 @@ bj_status ir_region_set_results(ir_trace *t, ir_region *r, ir_node *const *resul
     return BJ_OK;
 }
 
-/* Marks every node reachable from n, looking through region bodies (their captured outer values count). */
-static void mark(ir_node *n, unsigned char *live) {
-    if (live[n->id]) return;
-    live[n->id] = 1;
-    for (int i = 0; i < n->nin; i++) mark(n->in[i], live);
-    if (n->body)
-        for (int i = 0; i < n->body->nresults; i++) mark(n->body->results[i], live);
-    if (n->body2)
-        for (int i = 0; i < n->body2->nresults; i++) mark(n->body2->results[i], live);
+static int by_id(const void *a, const void *b) {
+    int x = (*(ir_node *const *)a)->id, y = (*(ir_node *const *)b)->id;
+    return (x > y) - (x < y);
+}
+
+bool ir_stack_push(ir_stack *s, const ir_node *x) {
+    if (s->oom) return false;
+    if (s->n == s->cap) {
+        size_t cap = s->cap * 2;
+        const ir_node **nv = s->v == s->small ? malloc(sizeof *nv * cap) : realloc((void *)s->v, sizeof *nv * cap);
+        if (!nv) return s->oom = true, false;
+        if (s->v == s->small) memcpy(nv, s->small, sizeof s->small);
+        s->v = nv, s->cap = cap;
+    }
+    s->v[s->n++] = x;
+    return true;
+}
+
+/* The stack is the path from n to the node at hand (a DAG: no node is on it twice); a parallel array holds, for each
+ * entry, the index of its next operand to look at. */
+bool ir_postorder(ir_trace *t, const ir_node *n, bool (*done)(void *ud, const ir_node *x),
+                  bool (*make)(void *ud, const ir_node *x), void *ud) {
+    if (done(ud, n)) return true;
+    ir_stack st;
+    ir_stack_init(&st);
+    int small[32], *next = small;
+    size_t capnext = 32;
+    bool ok = ir_stack_push(&st, n);
+    next[0] = 0;
+    while (ok && st.n) {
+        const ir_node *x = st.v[st.n - 1];
+        int i = next[st.n - 1];
+        if (i < x->nin) {
+            next[st.n - 1] = i + 1;
+            const ir_node *y = x->in[i];
+            if (done(ud, y)) continue;
+            if (!ir_stack_push(&st, y)) break;
+            if (st.n > capnext) {
+                int *nn = next == small ? malloc(sizeof *nn * st.cap) : realloc(next, sizeof *nn * st.cap);
+                if (!nn) {
+                    st.oom = true;
+                    break;
+                }
+                if (next == small) memcpy(nn, small, sizeof small);
+                next = nn, capnext = st.cap;
+            }
+            next[st.n - 1] = 0;
+            continue;
+        }
+        st.n--;
+        if (!done(ud, x)) ok = make(ud, x);
+    }
+    if (st.oom) ok = false, ir_fail(t, BJ_ERR_NOMEM, "out of memory walking the graph");
+    ir_stack_free(&st);
+    if (next != small) free(next);
+    return ok;
+}
+
+static void mark_push(ir_stack *st, const ir_node *x, unsigned char *live) {
+    if (!live[x->id]) live[x->id] = 1, ir_stack_push(st, x);
+}
+
+/* Depth-first with an explicit stack (graphs of millions of chained nodes): a node is marked when pushed, so the
+ * stack never holds more entries than there are nodes. */
+bool ir_mark(ir_node *const *roots, int nroots, bool regions, unsigned char *live, ir_node ***order, int *count) {
+    ir_stack st, ord;
+    ir_stack_init(&st), ir_stack_init(&ord);
+    for (int i = nroots - 1; i >= 0; i--) mark_push(&st, roots[i], live);
+    while (st.n && !st.oom && !ord.oom) {
+        const ir_node *x = st.v[--st.n];
+        if (order) ir_stack_push(&ord, x);
+        for (int i = x->nin - 1; i >= 0; i--) mark_push(&st, x->in[i], live);
+        for (int j = 0; regions && j < 2; j++) {
+            const ir_region *r = j ? x->body2 : x->body;
+            for (int i = r ? r->nresults - 1 : -1; i >= 0; i--) mark_push(&st, r->results[i], live);
+        }
+    }
+    bool ok = !st.oom && !ord.oom;
+    ir_stack_free(&st);
+    ir_node **list = ok && order ? malloc(sizeof *list * (ord.n + 1)) : NULL;
+    if (list) {
+        memcpy(list, ord.v, sizeof *list * ord.n);
+        qsort(list, ord.n, sizeof *list, by_id);
+        *order = list, *count = (int)ord.n;
+    }
+    ir_stack_free(&ord);
+    return ok && (!order || list);
 }
 
 ir_graph *ir_graph_from_trace(ir_trace *t, ir_node *const *outs, int nout) {
@@ -409,7 +506,7 @@ ir_graph *ir_graph_from_trace(ir_trace *t, ir_node *const *outs, int nout) {
     ir_graph *g = calloc(1, sizeof *g);
     ir_node **byid = calloc((size_t)t->next_id + 1, sizeof *byid);
     if (!live || !g || !byid) goto oom;
-    for (int i = 0; i < nout; i++) mark(outs[i], live);
+    if (!ir_mark(outs, nout, true, live, NULL, NULL)) goto oom;
     for (int i = 0; i < t->nargs; i++) live[t->args[i]->id] = 1; /* arguments stay: their positions are the ABI */
     for (size_t b = 0; b < t->tcap; b++)
         for (ir_node *n = t->table[b]; n; n = n->hnext) byid[n->id] = n;
@@ -420,7 +517,8 @@ ir_graph *ir_graph_from_trace(ir_trace *t, ir_node *const *outs, int nout) {
     if (!g->nodes || !g->outputs || !g->inputs) goto oom;
     for (int id = 0; id < t->next_id; id++)
         if (live[id] && byid[id] && !byid[id]->region) g->nodes[g->nnodes++] = byid[id];
-    g->refcount = 1, g->tr = t, g->nin = t->nargs, g->nout = nout;
+    g->tr = t, g->nin = t->nargs, g->nout = nout;
+    g->refcount = 1;
     free(live);
     free(byid);
     return g;

@@ -3,16 +3,13 @@
 
 #include <string.h>
 
+/* Graphs are shared by threads (executables and jit entries retain them): counted as every handle is. */
 bj_graph *bj_graph_retain(bj_graph *g) {
-    if (core_handle_check(g, CORE_H_GRAPH, "bj_graph_retain")) return NULL;
-    g->refcount++;
-    return g;
+    return core_ref_retain(g, g ? &g->refcount : NULL, CORE_H_GRAPH, "bj_graph_retain") ? g : NULL;
 }
 
 void bj_graph_release(bj_graph *g) {
-    if (!g || core_handle_check(g, CORE_H_GRAPH, "bj_graph_release")) return;
-    if (--g->refcount) return;
-    core_handle_remove(g);
+    if (!core_ref_release(g, g ? &g->refcount : NULL, CORE_H_GRAPH, "bj_graph_release")) return;
     ir_trace_destroy(g->tr);
     free(g);
 }

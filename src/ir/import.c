@@ -3,7 +3,8 @@
  *
  * Nested regions (call and loop bodies, while conditions, cond branches) are copied once each, however many nodes
  * hold them (the FOR nodes of one loop share a body), and every node is interned in the copy of its own region, so
- * a value captured by a nested body stays in the region that made it. */
+ * a value captured by a nested body stays in the region that made it. Nodes are copied operands first without
+ * recursion (ir_postorder), so a body of any length imports; only regions recurse, once per nesting level. */
 #include "ir/ir.h"
 
 #include <string.h>
@@ -11,7 +12,6 @@
 typedef struct imp {
     ir_trace *t;
     ir_node **map; /* source node id -> copy */
-    int depth;
     ir_region *root; /* the copy of g's top level */
     const ir_region **rfrom;
     ir_region **rto;
@@ -65,20 +65,25 @@ static ir_region *copy_region(imp *m, const ir_region *r) {
     return ok && !s ? nr : NULL;
 }
 
-static ir_node *copy_node(imp *m, const ir_node *n) {
-    if (m->map[n->id]) return m->map[n->id];
-    if (n->op == IR_ARG) return ir_fail(m->t, BJ_ERR_INTERNAL, "importing a call body: unbound argument %%%d", n->id);
+static bool copied(void *ud, const ir_node *n) { return ((imp *)ud)->map[n->id] != NULL; }
+
+/* Copies n, whose operands are copied (ir_postorder): regions it holds are copied first, once, opened in n's region
+ * (recursion over region nesting only, bounded by IR_MAX_NEST). */
+static bool copy_one(void *ud, const ir_node *n) {
+    imp *m = ud;
+    if (n->op == IR_ARG)
+        return ir_fail(m->t, BJ_ERR_INTERNAL, "importing a call body: unbound argument %%%d", n->id), false;
     ir_region *home = region_copy(m, n->region);
-    if (!home) return ir_fail(m->t, BJ_ERR_INTERNAL, "importing a call body: %%%d is outside the copied regions", n->id);
-    if (++m->depth > 100000) return ir_fail(m->t, BJ_ERR_ARG, "importing a call body: graph too deep");
+    if (!home) return ir_fail(m->t, BJ_ERR_INTERNAL, "importing a call body: %%%d is outside the copied regions",
+                              n->id), false;
     ir_node *ins[8], **in = n->nin <= 8 ? ins : malloc(sizeof *in * (size_t)n->nin);
-    if (!in) return ir_fail(m->t, BJ_ERR_NOMEM, "importing a call body: out of memory");
+    if (!in) return ir_fail(m->t, BJ_ERR_NOMEM, "importing a call body: out of memory"), false;
     ir_region *saved = m->t->cur;
     ir_node *r = NULL;
+    for (int i = 0; i < n->nin; i++) in[i] = m->map[n->in[i]->id];
     bool ok = true;
-    for (int i = 0; ok && i < n->nin; i++) ok = (in[i] = copy_node(m, n->in[i])) != NULL;
     ir_region *body = NULL, *body2 = NULL;
-    if (ok && n->body && !(body = region_copy(m, n->body))) { /* bodies are copied once, opened in n's region */
+    if (n->body && !(body = region_copy(m, n->body))) { /* bodies are copied once, opened in n's region */
         m->t->cur = home;
         ok = (body = copy_region(m, n->body)) != NULL;
     }
@@ -94,8 +99,11 @@ static ir_node *copy_node(imp *m, const ir_node *n) {
                                         .data = n->data, .nbytes = n->nbytes, .body = body, .body2 = body2});
     m->t->cur = saved;
     if (in != ins) free(in);
-    m->depth--;
-    return m->map[n->id] = r;
+    return (m->map[n->id] = r) != NULL;
+}
+
+static ir_node *copy_node(imp *m, const ir_node *n) {
+    return ir_postorder(m->t, n, copied, copy_one, m) ? m->map[n->id] : NULL;
 }
 
 ir_region *ir_import(ir_trace *t, const ir_graph *g) {

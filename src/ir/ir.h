@@ -60,10 +60,18 @@ struct bj_val {
 typedef struct bj_val ir_node;
 #define IR_NODE_MAGIC 0x6a69744eu
 
+/* Checks a pointer a caller passed as a value before anything of it is read: nodes live in checkable storage
+ * (core_arena_obj), so a value whose trace was freed (or whose graph was released) is told from a live one. The
+ * node if p is a live node (of any trace, finished or not), else NULL; ir_node_why then says what p is, for the
+ * message: "belongs to a freed trace (...)" or "is not a traced value". */
+BJ_HIDDEN ir_node *ir_node_live(const void *p);
+BJ_HIDDEN const char *ir_node_why(const void *p);
+
 /* A region: a sub-graph with parameters and results. Nodes built while it is open belong to it and may use
  * values of enclosing regions. */
 struct ir_region {
     ir_region *parent;
+    int depth; /* regions around it, itself included (1: opened at the top level); at most IR_MAX_NEST */
     int nparams, nresults;
     ir_node **params; /* ARG nodes of this region */
     ir_node **results;
@@ -86,7 +94,7 @@ struct bj_trace {
 };
 
 typedef struct bj_graph {
-    int refcount;
+    _Atomic int refcount; /* changed under the handle registry's lock (core_ref_retain, core_ref_release) */
     ir_trace *tr;     /* owns the arena of every node */
     int nin, nout, nnodes;
     ir_node **inputs;  /* ARG nodes by position */
@@ -119,7 +127,10 @@ typedef struct ir_proto {
     ir_region *body2;
 } ir_proto;
 BJ_HIDDEN ir_node *ir_intern(ir_trace *t, const ir_proto *p);
-BJ_HIDDEN ir_region *ir_region_begin(ir_trace *t);                     /* opens a nested region */
+/* Opens a nested region; NULL (error recorded) beyond IR_MAX_NEST regions inside each other. Walks over region
+ * nesting (printing, planning, rewriting, interpreting) recurse that deep at most; walks over nodes never recurse. */
+#define IR_MAX_NEST 256
+BJ_HIDDEN ir_region *ir_region_begin(ir_trace *t);
 BJ_HIDDEN ir_node *ir_region_param(ir_trace *t, bj_dtype d, int rank, const int64_t *shape);
 BJ_HIDDEN bj_status ir_region_end(ir_trace *t, ir_node *const *results, int nresults); /* closes it */
 /* A CALL of a closed region on inputs (one per param), yielding result `which`. */
@@ -163,6 +174,30 @@ BJ_HIDDEN bj_status ir_region_set_results(ir_trace *t, ir_region *r, ir_node *co
 BJ_HIDDEN ir_region *ir_import(ir_trace *t, const ir_graph *g);
 
 /* ---- graphs (graph.c) */
+/* Marks in live (by node id) every node reachable from roots through operands and, with regions, through the
+ * results of the regions nodes hold (so what a body captures from outside counts), skipping nodes marked already;
+ * iterative, so chains of any length are fine. With order, *order receives the nodes this call marked in id order
+ * (a topological order; malloc'd, *count of them). false on OOM (nothing in *order). */
+BJ_HIDDEN bool ir_mark(ir_node *const *roots, int nroots, bool regions, unsigned char *live, ir_node ***order,
+                       int *count);
+/* A stack of nodes for iterative walks: a few entries in place, then the heap. Init before use, free after. */
+typedef struct ir_stack {
+    const ir_node **v;
+    size_t n, cap;
+    bool oom; /* a push failed: the walk is incomplete */
+    const ir_node *small[32];
+} ir_stack;
+static inline void ir_stack_init(ir_stack *s) { s->v = s->small, s->n = 0, s->cap = 32, s->oom = false; }
+BJ_HIDDEN bool ir_stack_push(ir_stack *s, const ir_node *x); /* false (and s->oom) on OOM */
+static inline void ir_stack_free(ir_stack *s) {
+    if (s->v != s->small) free((void *)s->v);
+}
+/* Post-order over what n needs, without recursion: make(ud, x) for every node x reachable from n through operands
+ * for which done(ud, x) is false, operands before their users, in the order a recursive walk taking operands in
+ * turn would use; make must leave done(ud, x) true. Stops when make returns false (false; its error stands) or on
+ * OOM (false; the error recorded in t). */
+BJ_HIDDEN bool ir_postorder(ir_trace *t, const ir_node *n, bool (*done)(void *ud, const ir_node *x),
+                            bool (*make)(void *ud, const ir_node *x), void *ud);
 BJ_HIDDEN ir_graph *ir_graph_from_trace(ir_trace *t, ir_node *const *outs, int nout);
 BJ_HIDDEN bj_status ir_verify(const ir_graph *g); /* structural invariants; BJ_ERR_INTERNAL on violation */
 

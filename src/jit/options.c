@@ -225,7 +225,7 @@ bj_status jit_options_parse(jit_options *o, const bj_jit_opts *u, const char *fn
             return core_err(BJ_ERR_ARG, "bj_jit_new(%s): unknown device \"%s\" (known: \"cpu\")", fname, dev);
         }
     }
-    if (b && *b) {
+    if (b) { /* NULL is the documented default ("cpu"); an empty name is a mistake, not a default */
         if (!strcmp(b, "cpu")) o->backend = "cpu";
         else if (!strcmp(b, "interp")) o->backend = "interp";
         else if (!strcmp(b, "gpu") || !strcmp(b, "cuda"))
@@ -301,8 +301,9 @@ static bj_status resolve_one(const bj_jit *f, const bj_arg *a, int i, int n, jit
         break;
     }
     case BJ_ARG_VAL:
-        if (!a->val || a->val->magic != IR_NODE_MAGIC)
-            return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) is not a traced value", fn, f->name, i, NM);
+        if (!a->val || !ir_node_live(a->val))
+            return core_err(a->val && core_obj_freed(a->val) ? BJ_ERR_HANDLE : BJ_ERR_ARG, "%s(%s): argument %d (%s) %s", fn, f->name, i, NM,
+                            a->val ? ir_node_why(a->val) : "is NULL");
         p->val = (ir_node *)a->val;
         break;
     case BJ_ARG_SPEC: {

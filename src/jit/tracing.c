@@ -132,13 +132,14 @@ bj_val *bj_param_named(bj_trace *t, const char *name) {
                    name ? name : "(null)");
 }
 
-/* The error for asking a dynamic parameter's value at trace time. */
-static void dynamic_value_error(bj_trace *t, const bj_jit *f, int i, const char *fn) {
+/* The error for asking a dynamic parameter's value at trace time; recorded in t (failing it) when sticky. */
+static void dynamic_value_error(bj_trace *t, const bj_jit *f, int i, const char *fn, bool sticky) {
     char nm[80];
     jit_param_name(f, i, nm, sizeof nm);
-    ir_fail(t, BJ_ERR_TRACE, "%s: parameter %d (%s) of %s is dynamic: its value is not known while tracing; make it "
-            "static (static_argnums=\"%d\"%s%s%s)", fn, i, nm, f->name, i, i < f->o.ndecl ? " or static_argnames=\"" : "",
-            i < f->o.ndecl ? nm : "", i < f->o.ndecl ? "\"" : "");
+    core_err(BJ_ERR_TRACE, "%s: parameter %d (%s) of %s is dynamic: its value is not known while tracing; make it "
+             "static (static_argnums=\"%d\"%s%s%s)", fn, i, nm, f->name, i,
+             i < f->o.ndecl ? " or static_argnames=\"" : "", i < f->o.ndecl ? nm : "", i < f->o.ndecl ? "\"" : "");
+    if (sticky) ir_fail(t, BJ_ERR_TRACE, "%s", bj_last_error());
 }
 
 static const jit_param *static_param(bj_trace *t, int i, const char *fn) {
@@ -146,7 +147,7 @@ static const jit_param *static_param(bj_trace *t, int i, const char *fn) {
     const jit_param *p = param_of(t, i, fn, &fr);
     if (p && !p->is_static) {
         /* a literal passed by an inlining caller is as good as a static value */
-        dynamic_value_error(t, fr->f, i, fn);
+        dynamic_value_error(t, fr->f, i, fn, true);
         return NULL;
     }
     return p;
@@ -185,57 +186,81 @@ const char *bj_param_str(bj_trace *t, int i) {
     return p->s;
 }
 
-/* The first argument node v depends on (depth first), or NULL. */
-static const ir_node *first_arg(const ir_node *v, int depth) {
-    if (v->op == IR_ARG) return v;
-    if (depth > 10000) return NULL;
-    for (int i = 0; i < v->nin; i++) {
-        const ir_node *a = first_arg(v->in[i], depth + 1);
-        if (a) return a;
-    }
-    return NULL;
+/* Why v (one element, in trace t) has no value while tracing: the error naming the dynamic parameter, Variable or
+ * argument it depends on (arg: the earliest one). Not recorded in t: a probe leaves the trace usable. */
+static bj_status dynamic_error(bj_trace *t, const ir_node *arg) {
+    jit_ctx *c = t->owner;
+    for (jit_frame *fr = c ? c->frame : NULL; fr; fr = fr->up)
+        for (int i = 0; i < fr->sig->n; i++)
+            if (fr->pnode[i] == arg) return dynamic_value_error(t, fr->f, i, "bj_val_to_f64", false), BJ_ERR_TRACE;
+    for (int i = 0; c && i < c->nvars; i++)
+        if (c->vars[i].read == arg)
+            return core_err(BJ_ERR_TRACE, "bj_val_to_f64: the value depends on Variable %s, whose value is not known "
+                            "while tracing", c->vars[i].path);
+    return core_err(BJ_ERR_TRACE, "bj_val_to_f64: the value depends on argument %s, whose value is not known while "
+                    "tracing", arg->name ? arg->name : "?");
 }
 
-/* Evaluates a node that depends on no argument with the interpreter. */
-static bj_array *eval_const(const ir_node *n, int depth) {
-    if (n->body || n->op == IR_ARG || depth > 1000 || ir_nelem(n) > (1 << 20)) return NULL;
-    bj_array *in[8] = {0}, *out = NULL;
-    if (n->nin > 8) return NULL;
-    bool ok = true;
-    for (int i = 0; i < n->nin && ok; i++) ok = (in[i] = eval_const(n->in[i], depth + 1)) != NULL;
-    if (ok && interp_eval(n, in, &out)) out = NULL;
-    for (int i = 0; i < n->nin; i++) bj_array_release(in[i]);
-    return out;
+/* v's value by the interpreter when it depends on no argument: the nodes it needs (found iteratively, each once,
+ * so long chains and shared subexpressions cost their size), in id order, each freed after its last use. */
+static bj_status probe(bj_trace *t, ir_node *v, double *out) {
+    unsigned char *live = calloc((size_t)t->next_id + 1, 1);
+    ir_node **ord = NULL;
+    int n = 0;
+    if (!live || !ir_mark(&v, 1, false, live, &ord, &n)) {
+        free(live);
+        return core_err(BJ_ERR_NOMEM, "bj_val_to_f64: out of memory");
+    }
+    free(live);
+    for (int k = 0; k < n; k++)
+        if (ord[k]->op == IR_ARG) {
+            bj_status s = dynamic_error(t, ord[k]);
+            free(ord);
+            return s;
+        }
+    /* by position in ord: the value and how many readers have still to read it */
+    int *pos = malloc(sizeof *pos * ((size_t)t->next_id + 1)), *left = calloc((size_t)n + 1, sizeof *left);
+    bj_array **val = calloc((size_t)n + 1, sizeof *val), *small[8], **in = small;
+    bj_status s = pos && left && val ? BJ_OK : BJ_ERR_NOMEM;
+    for (int k = 0; !s && k < n; k++) {
+        pos[ord[k]->id] = k;
+        for (int i = 0; i < ord[k]->nin; i++) left[pos[ord[k]->in[i]->id]]++;
+    }
+    for (int k = 0; !s && k < n; k++) {
+        const ir_node *x = ord[k];
+        if (x->body || ir_nelem(x) > (1 << 20)) {
+            s = BJ_ERR_TRACE;
+            break;
+        }
+        if (x->nin > 8 && !(in = malloc(sizeof *in * (size_t)x->nin))) s = BJ_ERR_NOMEM;
+        for (int i = 0; !s && i < x->nin; i++) in[i] = val[pos[x->in[i]->id]];
+        if (!s && interp_eval(x, in, &val[k])) s = BJ_ERR_TRACE;
+        for (int i = 0; !s && i < x->nin; i++) {
+            int p = pos[x->in[i]->id];
+            if (!--left[p]) bj_array_release(val[p]), val[p] = NULL;
+        }
+        if (in != small) free(in), in = small;
+    }
+    if (!s) *out = bj_array_get(val[n - 1], 0);
+    for (int k = 0; val && k < n; k++) bj_array_release(val[k]);
+    free(pos), free(left), free(val), free(ord);
+    if (s == BJ_ERR_NOMEM) return core_err(s, "bj_val_to_f64: out of memory");
+    if (s) return core_err(s, "bj_val_to_f64: the value cannot be computed while tracing");
+    return BJ_OK;
 }
 
 bj_status bj_val_to_f64(bj_val *v, double *out) {
-    if (!v || v->magic != IR_NODE_MAGIC) return core_err(BJ_ERR_ARG, "bj_val_to_f64: not a traced value");
+    if (!v) return core_err(BJ_ERR_ARG, "bj_val_to_f64: value is NULL (an earlier op failed?)");
+    if (!ir_node_live(v)) return core_err(BJ_ERR_HANDLE, "bj_val_to_f64: value %s", ir_node_why(v));
     if (!out) return core_err(BJ_ERR_ARG, "bj_val_to_f64: out is NULL");
     ir_trace *t = v->trace;
-    if (t->status) return core_err(t->status, "%s", t->error);
+    if (t->status) return core_err(t->status, "%s", t->error ? t->error : "trace failed");
     if (ir_nelem(v) != 1) {
         char ty[96];
-        return ir_fail(t, BJ_ERR_SHAPE, "bj_val_to_f64: the value is %s, not one element",
-                       core_fmt_type(ty, sizeof ty, (bj_dtype)v->dtype, v->rank, v->shape)), BJ_ERR_SHAPE;
+        return core_err(BJ_ERR_SHAPE, "bj_val_to_f64: the value is %s, not one element",
+                        core_fmt_type(ty, sizeof ty, (bj_dtype)v->dtype, v->rank, v->shape));
     }
-    const ir_node *a = first_arg(v, 0);
-    if (a) {
-        jit_ctx *c = t->owner;
-        for (jit_frame *fr = c ? c->frame : NULL; fr; fr = fr->up)
-            for (int i = 0; i < fr->sig->n; i++)
-                if (fr->pnode[i] == a) return dynamic_value_error(t, fr->f, i, "bj_val_to_f64"), BJ_ERR_TRACE;
-        for (int i = 0; c && i < c->nvars; i++)
-            if (c->vars[i].read == a)
-                return ir_fail(t, BJ_ERR_TRACE, "bj_val_to_f64: the value depends on Variable %s, whose value is "
-                               "not known while tracing", c->vars[i].path), BJ_ERR_TRACE;
-        return ir_fail(t, BJ_ERR_TRACE, "bj_val_to_f64: the value depends on argument %s, whose value is not known "
-                       "while tracing", a->name ? a->name : "?"), BJ_ERR_TRACE;
-    }
-    bj_array *r = eval_const(v, 0);
-    if (!r) return ir_fail(t, BJ_ERR_TRACE, "bj_val_to_f64: the value cannot be computed while tracing"), BJ_ERR_TRACE;
-    *out = bj_array_get(r, 0);
-    bj_array_release(r);
-    return BJ_OK;
+    return probe(t, v, out);
 }
 
 /* ---------------------------------------------------------------- outputs */
@@ -340,16 +365,6 @@ bj_status bj_var_write(bj_trace *t, bj_var *v, bj_val *x) {
 }
 
 /* ---------------------------------------------------------------- end: the entry */
-static void mark_live(const ir_node *n, unsigned char *live) {
-    if (live[n->id]) return;
-    live[n->id] = 1;
-    for (int i = 0; i < n->nin; i++) mark_live(n->in[i], live);
-    if (n->body)
-        for (int i = 0; i < n->body->nresults; i++) mark_live(n->body->results[i], live);
-    if (n->body2)
-        for (int i = 0; i < n->body2->nresults; i++) mark_live(n->body2->results[i], live);
-}
-
 static void ctx_free(jit_ctx *c) {
     jit_loops_free(c);
     for (int i = 0; i < c->nvars; i++) bj_var_release(c->vars[i].var), free(c->vars[i].path);
@@ -418,7 +433,11 @@ jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h) {
             e->write_var[e->nwrite++] = i;
             outs[nout++] = c->vars[i].cur;
         }
-    for (int i = 0; i < nout; i++) mark_live(outs[i], live);
+    if (!ir_mark(outs, nout, true, live, NULL, NULL)) {
+        free(outs), free(ins), free(live);
+        core_err(BJ_ERR_NOMEM, "tracing %s: out of memory", f->name);
+        goto fail;
+    }
     int nin = 0;
     for (int i = 0; i < n; i++) {
         ir_node *a = c->top.pnode[i];

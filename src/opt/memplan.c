@@ -38,14 +38,23 @@ typedef struct slot {
 } slot;
 
 /* Marks in `last` (by node id) that kernel k reads the buffers behind operand x, looking through values computed in
- * place. */
-static void note_reads(const opt_plan *p, const int *kern_of, const ir_node *x, int k, int *last) {
-    if (kern_of[x->id] == k) return;
-    if (p->buf_of[x->id] >= 0) {
-        if (last[x->id] < k) last[x->id] = k;
-        return;
+ * place (views and leaves: chains of any length, walked with a stack). false on OOM. */
+static bool note_reads(const opt_plan *p, const int *kern_of, const ir_node *x, int k, int *last) {
+    ir_stack st;
+    ir_stack_init(&st);
+    ir_stack_push(&st, x);
+    while (st.n && !st.oom) {
+        x = st.v[--st.n];
+        if (kern_of[x->id] == k) continue;
+        if (p->buf_of[x->id] >= 0) {
+            if (last[x->id] < k) last[x->id] = k;
+            continue;
+        }
+        for (int i = x->nin - 1; i >= 0; i--) ir_stack_push(&st, x->in[i]);
     }
-    for (int i = 0; i < x->nin; i++) note_reads(p, kern_of, x->in[i], k, last);
+    bool ok = !st.oom;
+    ir_stack_free(&st);
+    return ok;
 }
 
 static size_t round_up(size_t n) { return (n + BJ_ALIGN - 1) / BJ_ALIGN * BJ_ALIGN; }
@@ -54,13 +63,22 @@ static bool same_shape(const ir_node *a, int rank, const int64_t *shape) {
     return a->rank == rank && !memcmp(a->shape, shape, sizeof(int64_t) * (size_t)rank);
 }
 
-/* Whether operand x, read in kernel k, leads to arg through values computed in place (views, leaves). */
+/* Whether operand x, read in kernel k, leads to arg through values computed in place (views, leaves); also true on
+ * OOM, the answer that keeps the plan safe (no writing in place). */
 static bool reaches(const opt_plan *p, const int *kern_of, const ir_node *x, int k, const ir_node *arg) {
-    if (x == arg) return true;
-    if (kern_of[x->id] == k || p->buf_of[x->id] >= 0) return false;
-    for (int i = 0; i < x->nin; i++)
-        if (reaches(p, kern_of, x->in[i], k, arg)) return true;
-    return false;
+    ir_stack st;
+    ir_stack_init(&st);
+    ir_stack_push(&st, x);
+    bool found = false;
+    while (st.n && !st.oom && !found) {
+        x = st.v[--st.n];
+        if (x == arg) found = true;
+        else if (kern_of[x->id] != k && p->buf_of[x->id] < 0)
+            for (int i = x->nin - 1; i >= 0; i--) ir_stack_push(&st, x->in[i]);
+    }
+    found |= st.oom;
+    ir_stack_free(&st);
+    return found;
 }
 
 /* Whether LOOP kernel k reads arg only at the loop's coordinates: as a same-shape operand of its elementwise nodes. */
@@ -173,19 +191,24 @@ bj_status opt_memplan(opt_plan *p) {
     for (int i = 0; i < g->nin; i++) in_pos[g->inputs[i]->id] = i;
     for (int k = 0; k < p->nkernels; k++)
         for (int j = 0; j < p->kernels[k].nnodes; j++) kern_of[p->kernels[k].nodes[j]->id] = k;
+    bool ok = true;
     for (int k = 0; k < p->nkernels; k++) {
         const opt_loop *l = p->kernels[k].loop;
         if (p->kernels[k].kind == OPT_FOR && l) { /* a loop reads its needed carries' inits and what it captures */
             for (int i = 0; i < l->ncarry; i++)
-                if (l->need[i]) note_reads(p, kern_of, l->init[i], k, last);
-            for (int i = 0; i < l->ncapt; i++) note_reads(p, kern_of, l->capt[i], k, last);
-            if (l->pred) note_reads(p, kern_of, l->pred, k, last); /* a cond's predicate */
+                if (l->need[i]) ok &= note_reads(p, kern_of, l->init[i], k, last);
+            for (int i = 0; i < l->ncapt; i++) ok &= note_reads(p, kern_of, l->capt[i], k, last);
+            if (l->pred) ok &= note_reads(p, kern_of, l->pred, k, last); /* a cond's predicate */
             continue;
         }
         for (int j = 0; j < p->kernels[k].nnodes; j++) {
             const ir_node *n = p->kernels[k].nodes[j];
-            for (int i = 0; i < n->nin; i++) note_reads(p, kern_of, n->in[i], k, last);
+            for (int i = 0; i < n->nin; i++) ok &= note_reads(p, kern_of, n->in[i], k, last);
         }
+    }
+    if (!ok) {
+        s = core_err(BJ_ERR_NOMEM, "planning memory: out of memory");
+        goto done;
     }
     for (int o = 0; p->out_alias && o < g->nout; o++) inplace[o] = in_place_ok(p, kern_of, last, in_pos, o);
     /* buffers in node order: inputs, constants, outputs (first occurrence), temporaries */

@@ -296,39 +296,45 @@ static bool is_free(const ir_node *n) {
     return n->op == IR_LIT || n->op == IR_FULL || n->op == IR_IOTA || opt_is_view(n);
 }
 
-static int rdepth(const ir_region *r) {
-    int d = 0;
-    for (; r; r = r->parent) d++;
-    return d;
-}
+static int rdepth(const ir_region *r) { return r ? r->depth : 0; }
 
-/* The innermost region that x's value needs: its own, or for a free node that of its operands (NULL: none). */
+/* The innermost region that x's value needs: its own, or for a free node that of its operand (NULL: none). Free
+ * nodes have at most one operand (views; leaves have none), so this follows a chain. */
 static const ir_region *anchor(const ir_node *x, int *depth) {
-    if (!is_free(x)) return *depth = rdepth(x->region), x->region;
-    const ir_region *best = NULL;
-    int bd = 0;
-    for (int i = 0; i < x->nin; i++) {
-        int d;
-        const ir_region *a = anchor(x->in[i], &d);
-        if (d > bd) best = a, bd = d;
-    }
-    return *depth = bd, best;
+    while (is_free(x) && x->nin == 1) x = x->in[0];
+    if (is_free(x)) return *depth = 0, NULL;
+    return *depth = rdepth(x->region), x->region;
 }
 
-/* x (a free node or a constant) re-made in region `to`, an ancestor of its own (operands re-made as needed). */
+/* Whether x must be re-made to be read in region `to`, an ancestor of its own: a free node or a constant made
+ * deeper. */
+static bool must_move(const ir_node *x, const ir_region *to) {
+    return x->region != to && (is_free(x) || x->op == IR_CONST) && rdepth(x->region) > rdepth(to);
+}
+
+/* x (a free node or a constant) re-made in region `to`, an ancestor of its own, with the chain of operands that
+ * must move too (free nodes have at most one operand) re-made from the bottom up, without recursion. */
 static ir_node *relocate(rw *w, ir_node *x, ir_region *to) {
-    if (x->region == to || (!is_free(x) && x->op != IR_CONST) || rdepth(x->region) <= rdepth(to)) return x;
-    ir_node *ins[8];
-    if (x->nin > 8) return x;
-    for (int i = 0; i < x->nin; i++)
-        if (!(ins[i] = relocate(w, x->in[i], to))) return NULL;
+    int n = 0;
+    ir_node *y = x;
+    for (; y && must_move(y, to); y = y->nin ? y->in[0] : NULL) n++;
+    if (!n) return x;
+    ir_node *small[16], **chain = n <= 16 ? small : malloc(sizeof *chain * (size_t)n);
+    if (!chain) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting");
+    y = x;
+    for (int k = 0; k < n; k++, y = y->nin ? y->in[0] : NULL) chain[k] = y;
+    ir_node *r = y; /* the operand that stays (NULL under a leaf) */
     ir_region *saved = w->t->cur;
     w->t->cur = to;
-    ir_node *r = ir_intern(w->t, &(ir_proto){.op = (ir_op)x->op, .dtype = (bj_dtype)x->dtype, .rank = x->rank,
-                                             .shape = x->shape, .weak = x->weak, .nin = x->nin, .in = ins,
-                                             .nattr = x->nattr, .attr = x->attr, .fval = x->fval, .ival = x->ival,
-                                             .data = x->data, .nbytes = x->nbytes});
+    for (int k = n - 1; k >= 0 && (k == n - 1 || r); k--) {
+        const ir_node *c = chain[k];
+        r = ir_intern(w->t, &(ir_proto){.op = (ir_op)c->op, .dtype = (bj_dtype)c->dtype, .rank = c->rank,
+                                        .shape = c->shape, .weak = c->weak, .nin = c->nin, .in = &r,
+                                        .nattr = c->nattr, .attr = c->attr, .fval = c->fval, .ival = c->ival,
+                                        .data = c->data, .nbytes = c->nbytes});
+    }
     w->t->cur = saved;
+    if (chain != small) free(chain);
     return r;
 }
 
@@ -388,12 +394,6 @@ static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_node *const *
                             rb_mode mode, const ir_region *through) {
     ir_region *b = body_copy(w, r, gen, ins, nin);
     if (b) return b;
-    if (w->nbodies == w->capbodies) {
-        int nc = w->capbodies ? w->capbodies * 2 : 8;
-        rbody *nb = realloc(w->bodies, sizeof *nb * (size_t)nc);
-        if (!nb) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
-        w->bodies = nb, w->capbodies = nc;
-    }
     if (mode == RB_BRANCH && w->nbranches == w->capbranches) {
         int nc = w->capbranches ? w->capbranches * 2 : 8;
         ir_region **nb = realloc(w->branches, sizeof *nb * (size_t)nc);
@@ -429,6 +429,12 @@ static ir_region *copy_body(rw *w, const ir_region *r, int gen, ir_node *const *
     }
     free(res);
     if (!ok) return NULL;
+    if (w->nbodies == w->capbodies) { /* here, not before: the bodies copied inside this one were added meanwhile */
+        int nc = w->capbodies ? w->capbodies * 2 : 8;
+        rbody *nb = realloc(w->bodies, sizeof *nb * (size_t)nc);
+        if (!nb) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
+        w->bodies = nb, w->capbodies = nc;
+    }
     ir_node **cp = malloc(sizeof *cp * ((size_t)nin + 1));
     if (!cp) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), NULL;
     if (nin) memcpy(cp, ins, sizeof *ins * (size_t)nin);
@@ -490,24 +496,36 @@ static ir_node *copy_cond(rw *w, const ir_node *n, ir_node *const *ins, int gen,
     return ir_cond(w->t, pred, a, b, ins + 1, nops, which);
 }
 
-/* The new node for old node n. Top-level nodes are visited in order, so their operands are mapped already; body
- * nodes are reached from a call's result or a loop's results and copied depth first (call bodies are re-copied for
- * each call: their nodes depend on the call's operands; hash-consing merges identical copies). Memo entries carry
- * the generation of the copy of their region, so a body's nodes are copied once per call however many paths reach
- * them, and a value captured from an enclosing region is found (or made) in that region's copy. */
-static ir_node *visit(rw *w, const ir_node *n) {
+/* The copy of n's region being made, if any: *gen its generation (0: the top level), *home where its nodes go. */
+static bool place_of(const rw *w, const ir_node *n, int *gen, ir_region **home) {
     const rctx *cx = ctx_of(w, n->region);
-    if (n->region && !cx)
-        return ir_fail(w->t, BJ_ERR_INTERNAL, "rewrite: %%%d is used outside the region that made it", n->id);
-    int gen = cx ? cx->gen : 0;
-    ir_region *home = cx ? cx->target : NULL;
-    if (w->map[n->id] && w->gen[n->id] == gen) return w->map[n->id];
-    if (n->op == IR_ARG) return ir_fail(w->t, BJ_ERR_INTERNAL, "rewrite: parameter %%%d is not bound", n->id);
-    if (++w->depth > 2000) return ir_fail(w->t, BJ_ERR_UNSUPPORTED, "a call body is nested too deeply");
+    *gen = cx ? cx->gen : 0, *home = cx ? cx->target : NULL;
+    return !n->region || cx;
+}
+
+/* The new node for n if made in the current copy of its region, else NULL. */
+static ir_node *mapped(const rw *w, const ir_node *n) {
+    int gen;
+    ir_region *home;
+    return place_of(w, n, &gen, &home) && w->map[n->id] && w->gen[n->id] == gen ? w->map[n->id] : NULL;
+}
+
+static bool rw_done(void *ud, const ir_node *n) { return mapped(ud, n) != NULL; }
+
+/* Makes the new node for n, whose operands are made (visit). */
+static bool rw_make(void *ud, const ir_node *n) {
+    rw *w = ud;
+    int gen;
+    ir_region *home;
+    if (!place_of(w, n, &gen, &home))
+        return ir_fail(w->t, BJ_ERR_INTERNAL, "rewrite: %%%d is used outside the region that made it", n->id), false;
+    if (n->op == IR_ARG) return ir_fail(w->t, BJ_ERR_INTERNAL, "rewrite: parameter %%%d is not bound", n->id), false;
     ir_node *ins[8], **pins = n->nin <= 8 ? ins : malloc(sizeof *pins * (size_t)n->nin), *r = NULL;
-    if (!pins) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting");
+    if (!pins) return ir_fail(w->t, BJ_ERR_NOMEM, "out of memory rewriting"), false;
     bool ok = true;
-    for (int i = 0; ok && i < n->nin; i++) ok = (pins[i] = visit(w, n->in[i])) != NULL;
+    for (int i = 0; ok && i < n->nin; i++)
+        if (!(pins[i] = mapped(w, n->in[i])))
+            ok = false, ir_fail(w->t, BJ_ERR_INTERNAL, "rewrite: operand %d of %%%d is not made", i, n->id);
     ir_region *saved = w->t->cur;
     if (ok) {
         ir_region *place = ir_ops[n->op].kind == IR_K_CALL ? home : hoist(w, n, pins, home);
@@ -524,8 +542,20 @@ static ir_node *visit(rw *w, const ir_node *n) {
     }
     w->t->cur = saved;
     if (pins != ins) free(pins);
-    w->depth--;
     if (r) w->map[n->id] = r, w->gen[n->id] = gen;
+    return r != NULL;
+}
+
+/* The new node for old node n. Top-level nodes are visited in order, so their operands are mapped already; body
+ * nodes are reached from a call's result or a loop's results and copied operands first, without recursion
+ * (ir_postorder; regions copied on the way recurse once per nesting level: call bodies are re-copied for each call,
+ * since their nodes depend on the call's operands, and hash-consing merges identical copies). Memo entries carry
+ * the generation of the copy of their region, so a body's nodes are copied once per call however many paths reach
+ * them, and a value captured from an enclosing region is found (or made) in that region's copy. */
+static ir_node *visit(rw *w, const ir_node *n) {
+    if (++w->depth > 2000) return ir_fail(w->t, BJ_ERR_UNSUPPORTED, "a call body is nested too deeply");
+    ir_node *r = ir_postorder(w->t, n, rw_done, rw_make, w) ? mapped(w, n) : NULL;
+    w->depth--;
     return r;
 }
 

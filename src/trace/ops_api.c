@@ -8,7 +8,7 @@
 /* The trace of a value operand, checked to be live. NULL with the error set otherwise. */
 static ir_trace *trace_of(const bj_val *x, const char *op) {
     if (!x) return core_err(BJ_ERR_ARG, "%s: operand is NULL (an earlier op failed?)", op), NULL;
-    if (x->magic != IR_NODE_MAGIC) return core_err(BJ_ERR_HANDLE, "%s: operand is not a traced value", op), NULL;
+    if (!ir_node_live(x)) return core_err(BJ_ERR_HANDLE, "%s: operand %s", op, ir_node_why(x)), NULL;
     if (!core_handle_live(x->trace, CORE_H_TRACE))
         return core_err(BJ_ERR_TRACE, "%s: operand belongs to a trace that was finished or freed", op), NULL;
     return x->trace;
@@ -20,8 +20,7 @@ static ir_trace *trace_among(const bj_in *ins, int n, const char *op) {
     ir_trace *t = NULL;
     bool any_null = false;
     for (int i = 0; i < n && !t; i++)
-        if (ins[i].kind == 0 && ins[i].v && ins[i].v->magic == IR_NODE_MAGIC &&
-            core_handle_live(ins[i].v->trace, CORE_H_TRACE))
+        if (ins[i].kind == 0 && ir_node_live(ins[i].v) && core_handle_live(ins[i].v->trace, CORE_H_TRACE))
             t = ins[i].v->trace;
     for (int i = 0; i < n; i++) {
         if (ins[i].kind < 0 || ins[i].kind > 3)

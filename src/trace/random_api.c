@@ -24,7 +24,7 @@ bj_val *bj_random_key_const(bj_trace *t, uint64_t seed) {
 /* The trace of key (checked live, uint32[2]) and its two words as one-element slices (views: read in place). */
 static ir_trace *key_words(bj_val *key, const char *op, ir_node **k0, ir_node **k1) {
     if (!key) return core_err(BJ_ERR_ARG, "%s: key is NULL (an earlier op failed?)", op), NULL;
-    if (key->magic != IR_NODE_MAGIC) return core_err(BJ_ERR_HANDLE, "%s: key is not a traced value", op), NULL;
+    if (!ir_node_live(key)) return core_err(BJ_ERR_HANDLE, "%s: key %s", op, ir_node_why(key)), NULL;
     if (!core_handle_live(key->trace, CORE_H_TRACE))
         return core_err(BJ_ERR_TRACE, "%s: key belongs to a trace that was finished or freed", op), NULL;
     ir_trace *t = key->trace;

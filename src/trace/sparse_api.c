@@ -6,7 +6,7 @@
 /* The trace of value operand v (checked live), or NULL with the error set. */
 static ir_trace *trace_of_val(const bj_val *v, const char *op, const char *what) {
     if (!v) return core_err(BJ_ERR_ARG, "%s: %s is NULL (an earlier op failed?)", op, what), NULL;
-    if (v->magic != IR_NODE_MAGIC) return core_err(BJ_ERR_HANDLE, "%s: %s is not a traced value", op, what), NULL;
+    if (!ir_node_live(v)) return core_err(BJ_ERR_HANDLE, "%s: %s %s", op, what, ir_node_why(v)), NULL;
     if (!core_handle_live(v->trace, CORE_H_TRACE))
         return core_err(BJ_ERR_TRACE, "%s: %s belongs to a trace that was finished or freed", op, what), NULL;
     return v->trace;

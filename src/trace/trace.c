@@ -123,14 +123,15 @@ bj_graph *trace_to_graph(ir_trace *t, ir_node *const *ins, int nin, ir_node *con
 /* ---- values */
 ir_node *val_of(ir_trace *t, const bj_val *v, const char *what) {
     if (!v) return ir_fail(t, BJ_ERR_ARG, "%s: value is NULL (an earlier op failed?)", what);
-    if (v->magic != IR_NODE_MAGIC) return ir_fail(t, BJ_ERR_HANDLE, "%s: not a traced value", what);
+    if (!ir_node_live(v)) return ir_fail(t, BJ_ERR_HANDLE, "%s: value %s", what, ir_node_why(v));
     if (t && v->trace != t) return ir_fail(t, BJ_ERR_TRACE, "%s: value belongs to another trace", what);
     return (ir_node *)v;
 }
 
+/* The queries read a value of a finished trace as long as its graph lives (its nodes are the graph's). */
 static const ir_node *val_ok(const bj_val *v, const char *what) {
     if (!v) return core_err(BJ_ERR_ARG, "%s: value is NULL", what), NULL;
-    if (v->magic != IR_NODE_MAGIC) return core_err(BJ_ERR_HANDLE, "%s: not a traced value", what), NULL;
+    if (!ir_node_live(v)) return core_err(BJ_ERR_HANDLE, "%s: value %s", what, ir_node_why(v)), NULL;
     return v;
 }
 

@@ -203,7 +203,8 @@ typedef struct kctx {
     sx gsize[BJ_MAX_RANK];
     const char *var[BJ_MAX_RANK]; /* index variable per loop axis (REDUCE: one per axis) */
     bool needs_z;                 /* an integer -> float cast of a computed value (see bj_cast_zero) */
-    unsigned char *in_kernel;     /* by node id */
+    unsigned char *in_kernel;     /* by node id - id0, for ids id0 .. id0 + nids - 1 (the kernel's range) */
+    int id0, nids;
 } kctx;
 
 static bool same_access(const access *a, const access *b) {
@@ -242,7 +243,12 @@ static int add_access(kctx *x, int buf, bj_dtype dt, int rank, const int64_t *sh
     return x->nacc++;
 }
 
-static bool has_buffer(const kctx *x, const ir_node *n) { return x->c->p->buf_of[n->id] >= 0 && !x->in_kernel[n->id]; }
+/* Whether n is computed in this kernel. */
+static bool in_kernel(const kctx *x, const ir_node *n) {
+    return n->id >= x->id0 && n->id - x->id0 < x->nids && x->in_kernel[n->id - x->id0];
+}
+
+static bool has_buffer(const kctx *x, const ir_node *n) { return x->c->p->buf_of[n->id] >= 0 && !in_kernel(x, n); }
 
 /* The offset expression of an access (or of the identity store when a == NULL: the loop's C-order position). */
 static void offset_text(const kctx *x, const access *a, core_str *out) {
@@ -290,75 +296,83 @@ static void literal_of(const ir_node *n, char *buf, size_t cap) {
 }
 
 /* Resolves value n read at map m. With out == NULL only collects loads; else appends the expression. `self`:
- * n is computed in this kernel and we want how to compute it (views and leaves stored here), not its name. */
-static void resolve(kctx *x, const ir_node *n, const amap *m, core_str *out, bool self) {
-    if (x->c->status) return;
-    if (!self && x->in_kernel[n->id]) {
-        if (out) core_str_printf(out, "v%d", n->id);
-        return;
-    }
-    if (!self && has_buffer(x, n)) {
-        int a = add_access(x, x->c->p->buf_of[n->id], (bj_dtype)n->dtype, n->rank, n->shape, m);
-        if (out) core_str_printf(out, "l%d", a);
-        return;
-    }
-    char lit[64];
-    switch ((ir_op)n->op) {
-    case IR_LIT: case IR_FULL:
-        if (out) literal_of(n, lit, sizeof lit), core_str_printf(out, "%s", lit);
-        return;
-    case IR_IOTA: {
-        int j = (int)n->attr[0], ax = m->ax[j];
-        if (ax >= 0 && x->shape[ax] > 1) x->iota_axis[ax] = true;
-        if (!out) return;
-        core_str term = {0};
-        if (ax >= 0 && m->mul[j] && x->shape[ax] > 1) {
-            int g = 0;
-            while (g < x->ng && x->last[g] < ax) g++;
-            if (m->mul[j] == 1) core_str_printf(&term, "%s", x->var[g]);
-            else core_str_printf(&term, "%lld * %s", (long long)m->mul[j], x->var[g]);
+ * n is computed in this kernel and we want how to compute it (views and leaves stored here), not its name. A chain
+ * of views is followed in a loop (each step reads one operand at a changed map), so its length costs no stack. */
+static void resolve(kctx *x, const ir_node *n, const amap *m0, core_str *out, bool self) {
+    amap m = *m0;
+    for (;; self = false) {
+        if (x->c->status) return;
+        if (!self && in_kernel(x, n)) {
+            if (out) core_str_printf(out, "v%d", n->id);
+            return;
         }
-        const char *ty = cgen_ctype((bj_dtype)n->dtype), *nz = n->dtype == BJ_BOOL ? " != 0" : "";
-        if (!term.s) core_str_printf(out, "((%s)(%lld%s)", ty, (long long)m->off[j], nz);
-        else if (!m->off[j]) core_str_printf(out, "((%s)(%s%s)", ty, term.s, nz);
-        else core_str_printf(out, "((%s)(%lld + %s%s)", ty, (long long)m->off[j], term.s, nz);
-        core_str_free(&term);
-        core_str_printf(out, ")");
-        return;
-    }
-    case IR_RESHAPE: {
-        const ir_node *o = n->in[0];
-        if (o->op == IR_LIT || o->op == IR_FULL) {
-            resolve(x, o, m, out, false);
-        } else if (has_buffer(x, o)) { /* the operand's buffer read with the reshape's shape */
-            int a = add_access(x, x->c->p->buf_of[o->id], (bj_dtype)o->dtype, n->rank, n->shape, m);
+        if (!self && has_buffer(x, n)) {
+            int a = add_access(x, x->c->p->buf_of[n->id], (bj_dtype)n->dtype, n->rank, n->shape, &m);
             if (out) core_str_printf(out, "l%d", a);
-        } else if (opt_is_squeeze(n)) { /* size-1 axes added or removed: the operand's axes in order */
-            amap mo = {.rank = o->rank};
+            return;
+        }
+        char lit[64];
+        switch ((ir_op)n->op) {
+        case IR_LIT: case IR_FULL:
+            if (out) literal_of(n, lit, sizeof lit), core_str_printf(out, "%s", lit);
+            return;
+        case IR_IOTA: {
+            int j = (int)n->attr[0], ax = m.ax[j];
+            if (ax >= 0 && x->shape[ax] > 1) x->iota_axis[ax] = true;
+            if (!out) return;
+            core_str term = {0};
+            if (ax >= 0 && m.mul[j] && x->shape[ax] > 1) {
+                int g = 0;
+                while (g < x->ng && x->last[g] < ax) g++;
+                if (m.mul[j] == 1) core_str_printf(&term, "%s", x->var[g]);
+                else core_str_printf(&term, "%lld * %s", (long long)m.mul[j], x->var[g]);
+            }
+            const char *ty = cgen_ctype((bj_dtype)n->dtype), *nz = n->dtype == BJ_BOOL ? " != 0" : "";
+            if (!term.s) core_str_printf(out, "((%s)(%lld%s)", ty, (long long)m.off[j], nz);
+            else if (!m.off[j]) core_str_printf(out, "((%s)(%s%s)", ty, term.s, nz);
+            else core_str_printf(out, "((%s)(%lld + %s%s)", ty, (long long)m.off[j], term.s, nz);
+            core_str_free(&term);
+            core_str_printf(out, ")");
+            return;
+        }
+        case IR_RESHAPE: {
+            const ir_node *o = n->in[0];
+            if (o->op == IR_LIT || o->op == IR_FULL) {
+                n = o;
+                continue;
+            }
+            if (has_buffer(x, o)) { /* the operand's buffer read with the reshape's shape */
+                int a = add_access(x, x->c->p->buf_of[o->id], (bj_dtype)o->dtype, n->rank, n->shape, &m);
+                if (out) core_str_printf(out, "l%d", a);
+                return;
+            }
+            if (!opt_is_squeeze(n)) {
+                cgen_fail(x->c, BJ_ERR_INTERNAL, "rendering C: reshape %%%d of a value without a buffer", n->id);
+                return;
+            }
+            amap mo = {.rank = o->rank}; /* size-1 axes added or removed: the operand's axes in order */
             for (int j = 0, k = 0; j < o->rank; j++) {
                 if (o->shape[j] == 1) {
                     mo.ax[j] = -1, mo.mul[j] = 0, mo.off[j] = 0;
                     continue;
                 }
                 while (k < n->rank && n->shape[k] == 1) k++;
-                if (k < n->rank) mo.ax[j] = m->ax[k], mo.mul[j] = m->mul[k], mo.off[j] = m->off[k];
+                if (k < n->rank) mo.ax[j] = m.ax[k], mo.mul[j] = m.mul[k], mo.off[j] = m.off[k];
                 else mo.ax[j] = -1, mo.mul[j] = 0, mo.off[j] = 0;
                 k++;
             }
-            resolve(x, o, &mo, out, false);
-        } else {
-            cgen_fail(x->c, BJ_ERR_INTERNAL, "rendering C: reshape %%%d of a value without a buffer", n->id);
+            n = o, m = mo;
+            continue;
         }
-        return;
-    }
-    case IR_BROADCAST_TO: case IR_TRANSPOSE: case IR_SLICE: case IR_FLIP: {
-        amap mo = through(m, n);
-        resolve(x, n->in[0], &mo, out, false);
-        return;
-    }
-    default:
-        cgen_fail(x->c, BJ_ERR_INTERNAL, "rendering C: %%%d %s is read in kernel %d but computed elsewhere without a "
-                  "buffer", n->id, ir_ops[n->op].name, x->c->kernel);
+        case IR_BROADCAST_TO: case IR_TRANSPOSE: case IR_SLICE: case IR_FLIP:
+            m = through(&m, n);
+            n = n->in[0];
+            continue;
+        default:
+            cgen_fail(x->c, BJ_ERR_INTERNAL, "rendering C: %%%d %s is read in kernel %d but computed elsewhere without "
+                      "a buffer", n->id, ir_ops[n->op].name, x->c->kernel);
+            return;
+        }
     }
 }
 
@@ -405,7 +419,7 @@ static void node_expr(kctx *x, const ir_node *n, core_str *out) {
     ir_op op = (ir_op)n->op;
     const ir_node *src = n->in[0];
     bool hide = op == IR_CAST && ir_is_float((bj_dtype)n->dtype) && !ir_is_float((bj_dtype)src->dtype) &&
-                src->dtype != BJ_BOOL && x->in_kernel[src->id];
+                src->dtype != BJ_BOOL && in_kernel(x, src);
     if (hide && !out) x->needs_z = true;
     if (hide && out) {
         core_str_printf(out, "((%s)(%s ^ (%s)bj_z))", cgen_ctype((bj_dtype)n->dtype), a[0],
@@ -472,25 +486,49 @@ static void emit_node(kctx *x, const ir_node *n) {
     core_str_free(&e);
 }
 
+static int cmp_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Declares the buffers the kernel reads and writes, in buffer order. Linear in what the kernel touches, not in the
+ * plan's buffers (a plan of 100,000 kernels spent most of its rendering here). */
 static void declare_bufs(kctx *x) {
     const opt_plan *p = x->c->p;
-    unsigned char *used = x->c->declared; /* 1: read, 2: written; declared in buffer order */
-    memset(used, 0, (size_t)p->nbufs);
+    unsigned char *used = x->c->declared; /* 1: read, 2: written */
+    int m = 0, *bs = malloc(sizeof *bs * (size_t)(x->nacc + x->k->nstores + 1));
+    if (!bs) {
+        cgen_fail(x->c, BJ_ERR_NOMEM, "rendering C: out of memory");
+        return;
+    }
+    for (int a = 0; a < x->nacc; a++) bs[m++] = x->acc[a].buf;
+    for (int i = 0; i < x->k->nstores; i++) bs[m++] = p->buf_of[x->k->stores[i]->id];
+    for (int i = 0; i < m; i++) used[bs[i]] = 0;
     for (int a = 0; a < x->nacc; a++) used[x->acc[a].buf] = 1;
     for (int i = 0; i < x->k->nstores; i++) used[p->buf_of[x->k->stores[i]->id]] = 2;
-    for (int b = 0; b < p->nbufs; b++) {
-        int u = used[b];
+    qsort(bs, (size_t)m, sizeof *bs, cmp_int);
+    for (int i = 0; i < m; i++) {
+        int b = bs[i], u = used[b];
+        if (i && bs[i - 1] == b) continue;
         used[b] = 0;
         if (u) cgen_declare_buf(x->c, p->bufs[b].node, u == 2);
     }
+    free(bs);
 }
 
 static bool kctx_init(kctx *x, cgen *c, const opt_kernel *k) {
     memset(x, 0, sizeof *x);
     x->c = c, x->k = k, x->rank = k->rank, x->shape = k->shape;
-    x->in_kernel = calloc((size_t)c->p->g->tr->next_id + 1, 1);
+    int hi = 0; /* flags over the kernel's id range only: a plan of many kernels renders in linear time */
+    x->id0 = k->nnodes ? k->nodes[0]->id : 0;
+    for (int i = 0; i < k->nnodes; i++) {
+        if (k->nodes[i]->id < x->id0) x->id0 = k->nodes[i]->id;
+        if (k->nodes[i]->id > hi) hi = k->nodes[i]->id;
+    }
+    x->nids = k->nnodes ? hi - x->id0 + 1 : 0;
+    x->in_kernel = calloc((size_t)x->nids + 1, 1);
     if (!x->in_kernel) return cgen_fail(c, BJ_ERR_NOMEM, "rendering C: out of memory"), false;
-    for (int i = 0; i < k->nnodes; i++) x->in_kernel[k->nodes[i]->id] = 1;
+    for (int i = 0; i < k->nnodes; i++) x->in_kernel[k->nodes[i]->id - x->id0] = 1;
     return true;
 }
 
