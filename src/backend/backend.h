@@ -33,7 +33,7 @@ typedef struct exec_opts {
 } exec_opts;
 
 struct bj_exec {
-    int refcount;
+    _Atomic int refcount; /* changed under the handle registry's lock; a run holds a reference while it runs */
     exec_opts opts;      /* a copy, owned (arrays malloc'd) */
     const backend_vt *vt;
     ir_graph *g; /* retained */

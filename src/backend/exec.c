@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const backend_vt *find_backend(const char *name) {
-    if (!name || !strcmp(name, "interp")) return &backend_interp;
+    if (!strcmp(name, "interp")) return &backend_interp;
     if (!strcmp(name, "cpu")) return &backend_c;
     return NULL;
 }
@@ -35,6 +35,8 @@ static bool opts_copy(exec_opts *to, const exec_opts *o, const ir_graph *g) {
 
 bj_exec *exec_compile(bj_graph *g, const char *backend, const exec_opts *o) {
     if (core_handle_check(g, CORE_H_GRAPH, "bj_compile")) return NULL;
+    if (!backend) /* no default: "cpu" and "interp" differ in cost and in what they report, so the caller names one */
+        return core_err(BJ_ERR_ARG, "bj_compile: backend is NULL (use \"cpu\" or \"interp\")"), NULL;
     const backend_vt *vt = find_backend(backend);
     if (!vt) {
         if (!strcmp(backend, "gpu"))
@@ -46,7 +48,9 @@ bj_exec *exec_compile(bj_graph *g, const char *backend, const exec_opts *o) {
     }
     bj_exec *e = calloc(1, sizeof *e);
     if (!e) return core_err(BJ_ERR_NOMEM, "bj_compile: out of memory"), NULL;
-    e->refcount = 1, e->vt = vt, e->g = bj_graph_retain(g);
+    /* the executable's reference, taken before compiling: g stays alive if the caller's goes on another thread */
+    if (!core_ref_retain(g, &g->refcount, CORE_H_GRAPH, "bj_compile")) return free(e), NULL;
+    atomic_init(&e->refcount, 1), e->vt = vt, e->g = g;
     char msg[1024];
     if (!opts_copy(&e->opts, o, g)) {
         core_err(BJ_ERR_NOMEM, "bj_compile: out of memory");
@@ -70,9 +74,7 @@ bj_exec *exec_compile(bj_graph *g, const char *backend, const exec_opts *o) {
 bj_exec *bj_compile(bj_graph *g, const char *backend) { return exec_compile(g, backend, NULL); }
 
 void bj_exec_release(bj_exec *e) {
-    if (!e || core_handle_check(e, CORE_H_EXEC, "bj_exec_release")) return;
-    if (--e->refcount) return;
-    core_handle_remove(e);
+    if (!core_ref_release(e, e ? &e->refcount : NULL, CORE_H_EXEC, "bj_exec_release")) return;
     e->vt->destroy(e);
     opt_plan_free(e->plan); /* may refer to e->sym's graph (the interpreter's plan) */
     opt_sym_free(e->sym);
@@ -220,13 +222,20 @@ static bj_status check_inputs(bj_exec *e, bj_array *const *ins, int nin, int nou
     return BJ_OK;
 }
 
+/* A run holds a reference to e while it runs: a release of the caller's last one on another thread (the caller's
+ * error) then frees e when the run ends, not under it; a run that starts after the free fails as not live. */
+static bool pin(bj_exec *e, const char *fn) { return core_ref_retain(e, e ? &e->refcount : NULL, CORE_H_EXEC, fn); }
+
 bj_status bj_exec_run(bj_exec *e, bj_array *const *ins, int nin, bj_array **outs, int nout) {
+    if (!pin(e, "bj_exec_run")) return core_last_status();
     bj_status s = check_inputs(e, ins, nin, nout, outs != NULL, "bj_exec_run");
-    if (s) return s;
-    for (int i = 0; i < nout; i++) outs[i] = NULL;
-    s = run_fresh(e, ins, outs, "bj_exec_run");
-    if (s)
-        for (int i = 0; i < nout; i++) bj_array_release(outs[i]), outs[i] = NULL;
+    if (!s) {
+        for (int i = 0; i < nout; i++) outs[i] = NULL;
+        s = run_fresh(e, ins, outs, "bj_exec_run");
+        if (s)
+            for (int i = 0; i < nout; i++) bj_array_release(outs[i]), outs[i] = NULL;
+    }
+    bj_exec_release(e);
     return s;
 }
 
@@ -270,7 +279,7 @@ static void remember(const bj_exec *e, uint64_t gen, bj_array *const *ins, int n
     l->nin = nin, l->nout = nout, l->gen = gen, l->e = e;
 }
 
-bj_status bj_exec_run_into(bj_exec *e, bj_array *const *ins, int nin, bj_array *const *outs, int nout) {
+static bj_status run_into(bj_exec *e, bj_array *const *ins, int nin, bj_array *const *outs, int nout) {
     bj_status s;
     if (!seen_before(e, ins, nin, outs, nout)) {
         uint64_t gen = core_handle_generation(); /* before the checks: a free during them invalidates */
@@ -303,6 +312,13 @@ bj_status bj_exec_run_into(bj_exec *e, bj_array *const *ins, int nin, bj_array *
         bj_array_release(t[i]);
     }
     if (t != tmp) free(t);
+    return s;
+}
+
+bj_status bj_exec_run_into(bj_exec *e, bj_array *const *ins, int nin, bj_array *const *outs, int nout) {
+    if (!pin(e, "bj_exec_run_into")) return core_last_status();
+    bj_status s = run_into(e, ins, nin, outs, nout);
+    bj_exec_release(e);
     return s;
 }
 
@@ -354,6 +370,7 @@ const char *bj_exec_source(const bj_exec *e) {
 }
 
 bj_status bj_graph_run(bj_graph *g, const char *backend, bj_array *const *ins, int nin, bj_array **outs, int nout) {
+    if (!backend) return core_err(BJ_ERR_ARG, "bj_graph_run: backend is NULL (use \"cpu\" or \"interp\")");
     bj_exec *e = bj_compile(g, backend);
     if (!e) return core_last_status();
     bj_status s = bj_exec_run(e, ins, nin, outs, nout);

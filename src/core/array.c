@@ -177,14 +177,9 @@ bj_array *bj_array_retain(bj_array *a) {
     return core_ref_retain(a, a ? &a->refcount : NULL, CORE_H_ARRAY, "bj_array_retain") ? a : NULL;
 }
 
+/* A donated array is still released (core_ref_release does not refuse it); its buffer belongs to the output. */
 void bj_array_release(bj_array *a) {
-    if (!a) return;
-    if (!core_handle_live(a, CORE_H_ARRAY)) {
-        core_handle_check(a, CORE_H_ARRAY, "bj_array_release");
-        return;
-    }
-    if (atomic_fetch_sub(&a->refcount, 1) != 1) return;
-    core_handle_remove(a);
+    if (!core_ref_release(a, a ? &a->refcount : NULL, CORE_H_ARRAY, "bj_array_release")) return;
     if (!a->donated) core_aligned_free(a->data);
     free(a);
 }

@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 
 struct bj_array {
-    _Atomic int refcount; /* atomic: arrays may be retained and released from several threads */
+    _Atomic int refcount; /* changed under the handle registry's lock (core_ref_retain, core_ref_release) */
     bj_dtype dtype;
     int rank;
     int64_t shape[BJ_MAX_RANK];

@@ -260,23 +260,73 @@ oom:
 }
 
 /* ---------------------------------------------------------------- public calls */
+/* Pins f (jit_pin) and refuses calls made while tracing; on success the caller unpins f when done. */
 static bj_status enter(const bj_jit *f, const char *fn) {
-    bj_status s = core_handle_check(f, CORE_H_JIT, fn);
-    if (s) return s;
-    if (state_tracing)
-        return core_err(BJ_ERR_TRACE, "%s(%s): called while tracing '%s'; inside a traced function call jit functions "
-                        "with bj_jit_call_traced", fn, f->name, state_tracing);
-    return BJ_OK;
+    if (!jit_pin(f, fn)) return core_last_status();
+    if (!state_tracing) return BJ_OK;
+    bj_status s = core_err(BJ_ERR_TRACE, "%s(%s): called while tracing '%s'; inside a traced function call jit "
+                           "functions with bj_jit_call_traced", fn, f->name, state_tracing);
+    jit_unpin(f);
+    return s;
+}
+
+/* The Variables a run uses, each once, locked in address order (state.h). */
+typedef struct var_hold {
+    bj_var *v;
+    bool write;
+} var_hold;
+
+static int hold_cmp(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t)((const var_hold *)a)->v, y = (uintptr_t)((const var_hold *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* Locks what a run of e on sig uses (its Variables, for writing those it writes, and Variables passed as arguments)
+ * into *h (on the stack when they fit in `room`, else malloc'd); the count, or -1 on OOM. */
+static int hold_vars(const jit_entry *e, const jit_sig *sig, var_hold **h, int room) {
+    int n = 0, max = e->nvars + sig->n;
+    if (max > room && !(*h = malloc(sizeof **h * (size_t)max))) return -1;
+    var_hold *x = *h;
+    for (int i = 0; i < e->nvars; i++) x[n++] = (var_hold){e->vars[i].var, e->vars[i].written};
+    for (int i = 0; i < sig->n; i++)
+        if (sig->p[i].var) x[n++] = (var_hold){sig->p[i].var, false};
+    if (n > 8) qsort(x, (size_t)n, sizeof *x, hold_cmp);
+    else /* (a few: insertion, cheaper than qsort's calls) */
+        for (int i = 1; i < n; i++)
+            for (int j = i; j > 0 && hold_cmp(&x[j - 1], &x[j]) > 0; j--) {
+                var_hold t = x[j];
+                x[j] = x[j - 1], x[j - 1] = t;
+            }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (k && x[k - 1].v == x[i].v) x[k - 1].write |= x[i].write;
+        else x[k++] = x[i];
+    }
+    for (int i = 0; i < k; i++)
+        if (x[i].write) pthread_rwlock_wrlock(&x[i].v->lock);
+        else pthread_rwlock_rdlock(&x[i].v->lock);
+    return k;
+}
+
+static void unhold_vars(var_hold *h, int n, const var_hold *stack) {
+    for (int i = n - 1; i >= 0; i--) pthread_rwlock_unlock(&h[i].v->lock);
+    if (h != stack) free(h);
 }
 
 bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs, int nout) {
     bj_status s = enter(f, "bj_jit_call");
     if (s) return s;
-    if (nout < 0 || (nout && !outs))
-        return core_err(BJ_ERR_ARG, "bj_jit_call(%s): room for %d outputs, outs %s", f->name, nout,
-                        outs ? "given" : "is NULL");
+    if (nout < 0 || (nout && !outs)) {
+        s = core_err(BJ_ERR_ARG, "bj_jit_call(%s): room for %d outputs, outs %s", f->name, nout,
+                     outs ? "given" : "is NULL");
+        jit_unpin(f);
+        return s;
+    }
     for (int i = 0; i < nout; i++) outs[i] = NULL;
     jit_sig sigbuf, *sig = &sigbuf; /* on the stack: a call allocates nothing but its outputs */
+    var_hold stack[64], *held = stack;
+    int nheld = 0;
+    pthread_rwlock_rdlock(&state_values); /* until the run holds its Variables (state.h) */
     pthread_mutex_lock(&f->lock);
     f->st.calls++;
     s = jit_resolve(f, args, nargs, sig, "bj_jit_call");
@@ -287,14 +337,19 @@ bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs,
     jit_entry *e = s ? NULL : lookup(f, sig, true, "bj_jit_call");
     if (!s && !e) s = core_last_status() ? core_last_status() : BJ_ERR_INTERNAL;
     if (!s) s = jit_compile_entry(f, e);
+    if (!s && (nheld = hold_vars(e, sig, &held, 64)) < 0)
+        s = core_err(BJ_ERR_NOMEM, "bj_jit_call(%s): out of memory", f->name), nheld = 0;
+    pthread_rwlock_unlock(&state_values);
     if (!s) s = run_entry(f, e, sig, outs, nout);
+    unhold_vars(held, nheld, stack);
     pthread_mutex_unlock(&f->lock);
+    jit_unpin(f);
     return s;
 }
 
-/* Ahead of time: trace and compile for these arguments (which may be shape specs). */
+/* Ahead of time: trace and compile for these arguments (which may be shape specs). Caller holds f->lock and
+ * state_values. */
 static jit_entry *entry_for(bj_jit *f, const bj_arg *args, int nargs, bool compile, const char *fn) {
-    if (enter(f, fn)) return NULL;
     jit_sig *sig = malloc(sizeof *sig);
     if (!sig) return core_err(BJ_ERR_NOMEM, "%s: out of memory", fn), NULL;
     bj_status s = jit_resolve(f, args, nargs, sig, fn);
@@ -304,26 +359,38 @@ static jit_entry *entry_for(bj_jit *f, const bj_arg *args, int nargs, bool compi
     return e;
 }
 
-bj_status bj_jit_compile(bj_jit *f, const bj_arg *args, int nargs) {
-    if (core_handle_check(f, CORE_H_JIT, "bj_jit_compile")) return core_last_status();
+static void lock_handle(bj_jit *f) {
+    pthread_rwlock_rdlock(&state_values);
     pthread_mutex_lock(&f->lock);
-    jit_entry *e = entry_for(f, args, nargs, true, "bj_jit_compile");
+}
+
+static void unlock_handle(bj_jit *f) {
     pthread_mutex_unlock(&f->lock);
+    pthread_rwlock_unlock(&state_values);
+}
+
+bj_status bj_jit_compile(bj_jit *f, const bj_arg *args, int nargs) {
+    if (enter(f, "bj_jit_compile")) return core_last_status();
+    lock_handle(f);
+    jit_entry *e = entry_for(f, args, nargs, true, "bj_jit_compile");
+    unlock_handle(f);
+    jit_unpin(f);
     return e ? BJ_OK : core_last_status();
 }
 
 char *bj_jit_ir(bj_jit *f, const bj_arg *args, int nargs) {
-    if (core_handle_check(f, CORE_H_JIT, "bj_jit_ir")) return NULL;
-    pthread_mutex_lock(&f->lock);
+    if (enter(f, "bj_jit_ir")) return NULL;
+    lock_handle(f);
     jit_entry *e = entry_for(f, args, nargs, false, "bj_jit_ir");
     char *s = e ? bj_graph_to_string(e->graph) : NULL;
-    pthread_mutex_unlock(&f->lock);
+    unlock_handle(f);
+    jit_unpin(f);
     return s;
 }
 
 char *bj_jit_source(bj_jit *f, const bj_arg *args, int nargs) {
-    if (core_handle_check(f, CORE_H_JIT, "bj_jit_source")) return NULL;
-    pthread_mutex_lock(&f->lock);
+    if (enter(f, "bj_jit_source")) return NULL;
+    lock_handle(f);
     jit_entry *e = entry_for(f, args, nargs, true, "bj_jit_source");
     const char *src = e ? bj_exec_source(e->exec) : NULL;
     char *s = NULL;
@@ -331,7 +398,8 @@ char *bj_jit_source(bj_jit *f, const bj_arg *args, int nargs) {
                             bj_exec_backend(e->exec));
     else if (src && (s = malloc(strlen(src) + 1))) memcpy(s, src, strlen(src) + 1);
     else if (src) core_err(BJ_ERR_NOMEM, "bj_jit_source: out of memory");
-    pthread_mutex_unlock(&f->lock);
+    unlock_handle(f);
+    jit_unpin(f);
     return s;
 }
 
@@ -339,8 +407,8 @@ char *bj_jit_source(bj_jit *f, const bj_arg *args, int nargs) {
 int bj_jit_needs_trace(bj_jit *f, const bj_arg *args, int nargs) {
     if (enter(f, "bj_jit_needs_trace")) return -1;
     jit_sig *sig = malloc(sizeof *sig);
-    if (!sig) return core_err(BJ_ERR_NOMEM, "bj_jit_needs_trace: out of memory"), -1;
-    pthread_mutex_lock(&f->lock);
+    if (!sig) return core_err(BJ_ERR_NOMEM, "bj_jit_needs_trace: out of memory"), jit_unpin(f), -1;
+    lock_handle(f);
     int r = -1;
     jit_key k;
     if (!jit_resolve(f, args, nargs, sig, "bj_jit_needs_trace")) {
@@ -351,20 +419,20 @@ int bj_jit_needs_trace(bj_jit *f, const bj_arg *args, int nargs) {
             core_err(BJ_ERR_NOMEM, "bj_jit_needs_trace: out of memory");
         }
     }
-    pthread_mutex_unlock(&f->lock);
+    unlock_handle(f);
     free(sig);
+    jit_unpin(f);
     return r;
 }
 
 bj_trace *bj_jit_trace_begin(bj_jit *f, const bj_arg *args, int nargs) {
-    if (enter(f, "bj_jit_trace_begin")) return NULL;
+    if (enter(f, "bj_jit_trace_begin")) return NULL; /* the reference bj_jit_trace_end releases */
     jit_sig *sig = malloc(sizeof *sig);
-    if (!sig) return core_err(BJ_ERR_NOMEM, "bj_jit_trace_begin: out of memory"), NULL;
-    pthread_mutex_lock(&f->lock); /* held until bj_jit_trace_end: the trace belongs to this thread */
+    if (!sig) return core_err(BJ_ERR_NOMEM, "bj_jit_trace_begin: out of memory"), jit_unpin(f), NULL;
+    lock_handle(f); /* held until bj_jit_trace_end: the trace belongs to this thread */
     bj_trace *t = jit_resolve(f, args, nargs, sig, "bj_jit_trace_begin") ? NULL : jit_begin(f, sig);
     free(sig);
-    if (!t) pthread_mutex_unlock(&f->lock);
-    else bj_jit_retain(f);
+    if (!t) unlock_handle(f), jit_unpin(f);
     return t;
 }
 
@@ -400,10 +468,10 @@ bj_status bj_jit_trace_end(bj_trace *t) {
         s = core_last_status() ? core_last_status() : BJ_ERR_TRACE;
     }
     jit_key_free(&k);
-    pthread_mutex_unlock(&f->lock);
+    unlock_handle(f);
     char msg[2048];
     snprintf(msg, sizeof msg, "%s", bj_last_error());
-    bj_jit_release(f);
+    jit_unpin(f);
     if (s) core_err(s, "%s", msg);
     return s;
 }

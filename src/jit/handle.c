@@ -56,6 +56,13 @@ bj_jit *bj_jit_retain(bj_jit *f) {
     return core_ref_retain(f, f ? &f->refcount : NULL, CORE_H_JIT, "bj_jit_retain") ? f : NULL;
 }
 
+bool jit_pin(const bj_jit *f, const char *fn) {
+    bj_jit *m = (bj_jit *)f; /* the count changes; the handle, as the caller sees it, does not */
+    return core_ref_retain(m, m ? &m->refcount : NULL, CORE_H_JIT, fn);
+}
+
+void jit_unpin(const bj_jit *f) { bj_jit_release((bj_jit *)f); }
+
 static void clear(bj_jit *f) {
     for (jit_entry *e = f->head, *n; e; e = n) n = e->next, jit_entry_free(e);
     f->head = f->tail = NULL;
@@ -76,32 +83,32 @@ void bj_jit_release(bj_jit *f) {
 }
 
 bj_status bj_jit_clear_cache(bj_jit *f) {
-    bj_status s = core_handle_check(f, CORE_H_JIT, "bj_jit_clear_cache");
-    if (s) return s;
+    if (!jit_pin(f, "bj_jit_clear_cache")) return core_last_status();
     pthread_mutex_lock(&f->lock);
     clear(f);
     pthread_mutex_unlock(&f->lock);
+    jit_unpin(f);
     return BJ_OK;
 }
 
 bj_status bj_jit_stats_get(const bj_jit *f, bj_jit_stats *out) {
-    bj_status s = core_handle_check(f, CORE_H_JIT, "bj_jit_stats_get");
-    if (s) return s;
-    if (!out) return core_err(BJ_ERR_ARG, "bj_jit_stats_get: out is NULL");
+    if (!jit_pin(f, "bj_jit_stats_get")) return core_last_status();
+    if (!out) return jit_unpin(f), core_err(BJ_ERR_ARG, "bj_jit_stats_get: out is NULL");
     pthread_mutex_lock((pthread_mutex_t *)&f->lock);
     *out = f->st;
     out->cache_size = f->nentries;
     pthread_mutex_unlock((pthread_mutex_t *)&f->lock);
+    jit_unpin(f);
     return BJ_OK;
 }
 
 bj_status bj_jit_last_miss(const bj_jit *f, char *buf, size_t n) {
-    bj_status s = core_handle_check(f, CORE_H_JIT, "bj_jit_last_miss");
-    if (s) return s;
-    if (!buf || !n) return core_err(BJ_ERR_ARG, "bj_jit_last_miss: buf is NULL or empty");
+    if (!jit_pin(f, "bj_jit_last_miss")) return core_last_status();
+    if (!buf || !n) return jit_unpin(f), core_err(BJ_ERR_ARG, "bj_jit_last_miss: buf is NULL or empty");
     pthread_mutex_lock((pthread_mutex_t *)&f->lock);
     snprintf(buf, n, "%s", f->last_miss);
     pthread_mutex_unlock((pthread_mutex_t *)&f->lock);
+    jit_unpin(f);
     return BJ_OK;
 }
 
@@ -130,33 +137,36 @@ static int count_vars(const bj_jit *f, bj_var **at, int want, char *path, size_t
 }
 
 int bj_jit_num_vars(const bj_jit *f) {
-    if (core_handle_check(f, CORE_H_JIT, "bj_jit_num_vars")) return -1;
+    if (!jit_pin(f, "bj_jit_num_vars")) return -1;
     bj_var *v = NULL;
     pthread_mutex_lock((pthread_mutex_t *)&f->lock);
     int n = count_vars(f, &v, -1, NULL, 0);
     pthread_mutex_unlock((pthread_mutex_t *)&f->lock);
+    jit_unpin(f);
     return n;
 }
 
 bj_var *bj_jit_var_at(const bj_jit *f, int i, char *path, size_t n) {
-    if (core_handle_check(f, CORE_H_JIT, "bj_jit_var_at")) return NULL;
+    if (!jit_pin(f, "bj_jit_var_at")) return NULL;
     bj_var *v = NULL;
     pthread_mutex_lock((pthread_mutex_t *)&f->lock);
     int total = count_vars(f, &v, i, path, n);
     pthread_mutex_unlock((pthread_mutex_t *)&f->lock);
-    if (i < 0 || !v) return core_err(BJ_ERR_ARG, "bj_jit_var_at: index %d is out of range (%s has %d Variables)", i,
-                                     f->name, total), NULL;
+    if (i < 0 || !v) core_err(BJ_ERR_ARG, "bj_jit_var_at: index %d is out of range (%s has %d Variables)", i, f->name,
+                              total), v = NULL;
+    jit_unpin(f);
     return v;
 }
 
 char *bj_jit_to_string(const bj_jit *f) {
-    if (core_handle_check(f, CORE_H_JIT, "bj_jit_to_string")) return NULL;
+    if (!jit_pin(f, "bj_jit_to_string")) return NULL;
     int nv = bj_jit_num_vars(f);
     pthread_mutex_lock((pthread_mutex_t *)&f->lock);
     core_str b = {0};
     core_str_printf(&b, "<jit %s: backend=%s, %d Variable%s, %d/%d signatures cached>", f->name, f->o.backend, nv,
                     nv == 1 ? "" : "s", f->nentries, f->o.cache_size);
     pthread_mutex_unlock((pthread_mutex_t *)&f->lock);
+    jit_unpin(f);
     if (b.oom) {
         core_str_free(&b);
         return core_err(BJ_ERR_NOMEM, "bj_jit_to_string: out of memory"), NULL;

@@ -90,7 +90,7 @@ typedef struct jit_entry {
 
 struct bj_jit {
     atomic_int refcount;
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* guards everything below that changes: the cache, last_miss, st, seen */
     char *name;
     bj_jit_fn fn;
     void *ud;
@@ -171,6 +171,12 @@ typedef struct jit_ctx {
     const struct jit_ctx *outer; /* a non-inlined callee's body trace: the context of the trace calling it */
     jit_loop *loop;              /* the innermost loop or cond being traced, or NULL */
 } jit_ctx;
+
+/* handle.c: an entry point that locks a handle holds a reference to it meanwhile, so that a release of the caller's
+ * last one on another thread (the caller's error) frees it after the entry point unlocks, never under it. jit_pin
+ * retains f (false with the error set if it is not live), jit_unpin releases it. */
+BJ_HIDDEN bool jit_pin(const bj_jit *f, const char *fn);
+BJ_HIDDEN void jit_unpin(const bj_jit *f);
 
 /* options.c */
 BJ_HIDDEN bj_status jit_options_parse(jit_options *o, const bj_jit_opts *u, const char *fname);

@@ -124,9 +124,8 @@ static bj_status call_body(bj_jit *g, bj_trace *t, jit_sig *sig, bj_val **outs, 
     return s;
 }
 
-bj_status bj_jit_call_traced(bj_jit *g, bj_trace *t, const bj_arg *args, int nargs, bj_val **outs, int nout) {
-    bj_status s = core_handle_check(g, CORE_H_JIT, "bj_jit_call_traced");
-    if (s) return s;
+static bj_status call_traced(bj_jit *g, bj_trace *t, const bj_arg *args, int nargs, bj_val **outs, int nout) {
+    bj_status s;
     if (!trace_check(t, "bj_jit_call_traced")) return BJ_ERR_HANDLE;
     jit_ctx *c = t->owner;
     if (!c) return ir_fail(t, BJ_ERR_TRACE, "bj_jit_call_traced(%s): trace '%s' is not tracing a jit function",
@@ -141,6 +140,10 @@ bj_status bj_jit_call_traced(bj_jit *g, bj_trace *t, const bj_arg *args, int nar
     if (!g->fn)
         return ir_fail(t, BJ_ERR_TRACE, "bj_jit_call_traced(%s): the handle has no function to trace", g->name),
                BJ_ERR_TRACE;
+    for (int i = 0; args && i < nargs; i++) /* checked before anything of them is read */
+        if (args[i].kind == BJ_ARG_VAL && args[i].val && !ir_node_live(args[i].val))
+            return ir_fail(t, BJ_ERR_HANDLE, "bj_jit_call_traced(%s): argument %d %s", g->name, i,
+                           ir_node_why(args[i].val)), BJ_ERR_HANDLE;
     jit_sig *sig = malloc(sizeof *sig);
     if (!sig) return ir_fail(t, BJ_ERR_NOMEM, "bj_jit_call_traced: out of memory"), BJ_ERR_NOMEM;
     s = jit_resolve(g, args, nargs, sig, "bj_jit_call_traced");
@@ -157,5 +160,14 @@ bj_status bj_jit_call_traced(bj_jit *g, bj_trace *t, const bj_arg *args, int nar
     pthread_mutex_unlock(&g->lock);
     s = g->o.inlined ? call_inline(g, t, c, sig, outs, nout) : call_body(g, t, sig, outs, nout);
     free(sig);
+    return s;
+}
+
+/* The callee is pinned (a reference held) while its lock is taken and its cache used, so a release of the caller's
+ * last reference on another thread frees it after this returns, never under it. */
+bj_status bj_jit_call_traced(bj_jit *g, bj_trace *t, const bj_arg *args, int nargs, bj_val **outs, int nout) {
+    if (!jit_pin(g, "bj_jit_call_traced")) return core_last_status() ? core_last_status() : BJ_ERR_HANDLE;
+    bj_status s = call_traced(g, t, args, nargs, outs, nout);
+    jit_unpin(g);
     return s;
 }

@@ -9,6 +9,7 @@
 static atomic_int unnamed; /* for default names "Variable<N>" */
 
 _Thread_local const char *state_tracing;
+pthread_rwlock_t state_values = PTHREAD_RWLOCK_INITIALIZER;
 
 /* Host-side changes to Variables while a jit function is traced would happen once, at trace time, and never on
  * later calls: refused. */
@@ -43,16 +44,20 @@ bj_var *bj_var_new(const char *name, const bj_array *value, int batch_axis) {
     bj_var *v = calloc(1, sizeof *v);
     size_t nl = strlen(name) + 1;
     if (v) v->name = malloc(nl), v->value = bj_array_copy(value);
-    if (!v || !v->name || !v->value || !core_handle_add(v, CORE_H_VAR)) {
+    bool locked = v && !pthread_rwlock_init(&v->lock, NULL);
+    if (locked && v->name && v->value) { /* complete before it is registered: from then on, other threads see it */
+        memcpy(v->name, name, nl);
+        atomic_init(&v->refcount, 1);
+        atomic_fetch_add(&v->value->var_owned, 1);
+        v->batch_axis = batch_axis;
+    }
+    if (!locked || !v->name || !v->value || !core_handle_add(v, CORE_H_VAR)) {
         if (v) bj_array_release(v->value), free(v->name);
+        if (locked) pthread_rwlock_destroy(&v->lock);
         free(v);
         core_err(BJ_ERR_NOMEM, "bj_var_new: out of memory");
         return NULL;
     }
-    memcpy(v->name, name, nl);
-    atomic_init(&v->refcount, 1);
-    atomic_fetch_add(&v->value->var_owned, 1);
-    v->batch_axis = batch_axis;
     return v;
 }
 
@@ -64,6 +69,7 @@ void bj_var_release(bj_var *v) {
     if (!core_ref_release(v, v ? &v->refcount : NULL, CORE_H_VAR, "bj_var_release")) return;
     atomic_fetch_sub(&v->value->var_owned, 1);
     bj_array_release(v->value);
+    pthread_rwlock_destroy(&v->lock);
     free(v->name);
     free(v);
 }
@@ -92,19 +98,27 @@ bj_status bj_var_set(bj_var *v, const bj_array *value) {
     bj_status s = core_handle_check(v, CORE_H_VAR, "bj_var_set");
     if (!s) s = core_handle_check(value, CORE_H_ARRAY, "bj_var_set");
     if (s) return s;
-    if (!not_tracing("bj_var_set", v->name)) return BJ_ERR_TRACE;
-    if (!state_fits(v, value->dtype, value->rank, value->shape)) {
-        char want[96], got[96];
-        return core_err(value->dtype != v->value->dtype ? BJ_ERR_DTYPE : BJ_ERR_SHAPE,
-                        "bj_var_set: Variable %s is %s, the new value is %s", v->name,
-                        core_fmt_type(want, sizeof want, v->value->dtype, v->value->rank, v->value->shape),
-                        core_fmt_type(got, sizeof got, value->dtype, value->rank, value->shape));
-    }
+    if (!not_tracing("bj_var_set", v->name)) return BJ_ERR_TRACE; /* (before the locks: the tracing call holds one) */
     bj_array *c = bj_array_copy(value);
     if (!c) return core_err(BJ_ERR_NOMEM, "bj_var_set: out of memory copying the value of Variable %s", v->name);
-    atomic_fetch_add(&c->var_owned, 1);
-    atomic_fetch_sub(&v->value->var_owned, 1);
-    bj_array_release(v->value);
-    v->value = c;
-    return BJ_OK;
+    /* waits for jit calls reading values and for runs using v (state.h) */
+    pthread_rwlock_wrlock(&state_values);
+    pthread_rwlock_wrlock(&v->lock);
+    bj_array *old = v->value;
+    bool fits = state_fits(v, value->dtype, value->rank, value->shape);
+    if (fits) {
+        atomic_fetch_add(&c->var_owned, 1);
+        atomic_fetch_sub(&old->var_owned, 1);
+        v->value = c;
+    } else {
+        char want[96], got[96];
+        s = core_err(value->dtype != old->dtype ? BJ_ERR_DTYPE : BJ_ERR_SHAPE,
+                     "bj_var_set: Variable %s is %s, the new value is %s", v->name,
+                     core_fmt_type(want, sizeof want, old->dtype, old->rank, old->shape),
+                     core_fmt_type(got, sizeof got, value->dtype, value->rank, value->shape));
+    }
+    pthread_rwlock_unlock(&v->lock);
+    pthread_rwlock_unlock(&state_values);
+    bj_array_release(fits ? old : c);
+    return s;
 }

@@ -29,7 +29,7 @@ typedef void (*entry_fn)(void *const *b, const int64_t *dims, int nthreads);
 
 typedef struct artifact {
     struct artifact *next;
-    int refcount;
+    int refcount; /* executables using it: read and changed only under cache_lock, with the list */
     unsigned char *key;
     size_t keylen;
     uint64_t hash;

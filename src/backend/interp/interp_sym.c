@@ -37,7 +37,7 @@ static bj_exec *inner_new(const bj_exec *e, const int64_t *vals) {
     const opt_syms *s = e->sym;
     bj_exec *in = calloc(1, sizeof *in);
     if (!in) return core_err(BJ_ERR_NOMEM, "bj_exec_run(interp): out of memory"), NULL;
-    in->refcount = 1, in->vt = &backend_interp;
+    atomic_init(&in->refcount, 1), in->vt = &backend_interp; /* never registered: freed by inner_free */
     if (!(in->g = opt_sym_replay(s->g, s->node, vals)) || backend_interp.compile(in)) {
         inner_free(in);
         return NULL;
