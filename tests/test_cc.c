@@ -248,8 +248,8 @@ static void test_cc_compile_load_call(void) {
     CHECK(g && g(1, 1) == 2); /* b holds its own reference */
     cc_lib_close(b);
     cc_lib_close(NULL);
-    CHECK(count_files("tmp/cc-basic", "", ".so") == 1 && count_files("tmp/cc-basic", "", ".c") == 1);
-    CHECK(count_files("tmp/cc-basic", "", ".meta") == 1 && count_files("tmp/cc-basic", ".tmp-", "") == 0);
+    CHECK(count_files("tmp/cc-basic", "", ".so") == 1 && count_files("tmp/cc-basic", "", ".c") == 0); /* one file */
+    CHECK(count_files("tmp/cc-basic", "", ".meta") == 0 && count_files("tmp/cc-basic", ".tmp-", "") == 0);
     CHECK(count_files("tmp/cc-basic", "cc-", ".id") == 1); /* the compiler's identity, remembered */
     struct stat st;
     CHECK(stat("tmp/cc-basic", &st) == 0 && (st.st_mode & 0777) == 0700);
@@ -280,8 +280,8 @@ static void test_cc_concurrent_builders(void) {
     CHECK(child_ok(p1, "tmp/cc-child-race1.out", &c1, &h1));
     CHECK(child_ok(p2, "tmp/cc-child-race2.out", &c2, &h2));
     CHECK_MSG(c1 + c2 == 1 && h1 + h2 == 1, "compiles %lld+%lld, disk hits %lld+%lld", c1, c2, h1, h2);
-    CHECK(count_files("tmp/cc-race", "", ".so") == 1 && count_files("tmp/cc-race", "", ".c") == 1);
-    CHECK(count_files("tmp/cc-race", "", ".meta") == 1 && count_files("tmp/cc-race", ".tmp-", "") == 0);
+    CHECK(count_files("tmp/cc-race", "", ".so") == 1 && count_files("tmp/cc-race", "", ".c") == 0);
+    CHECK(count_files("tmp/cc-race", "", ".meta") == 0 && count_files("tmp/cc-race", ".tmp-", "") == 0);
     bj_cpu_stats s0 = stats();
     cc_lib *lib;
     fn1 f = (fn1)build_sym(SRC_RACE, "race", "bj_t_race", &lib);
@@ -290,17 +290,53 @@ static void test_cc_concurrent_builders(void) {
     cache_end();
 }
 
-/* Writes a library of garbage with metadata that matches it, so only dlopen can tell. */
-static bool forge_entry(const char *so) {
-    char meta[PATH_MAX], hex[33];
-    static const char junk[] = "this is not an ELF file";
+/* An entry of the disk cache (cache.c) is one file: the library, the stored source, then a 256-byte footer: 208
+ * bytes of NUL-padded fields, then "xxh3 <hex>\n" of every byte before it. */
+#define ENTRY_FOOT 256
+#define ENTRY_FIELDS 208
+typedef struct {
+    char key[33], prelude[33];
+    long long lib, src, pre_at;
+} entry_footer;
+
+static bool read_footer(const char *path, entry_footer *f) {
+    char foot[ENTRY_FOOT + 1] = {0};
+    int64_t size = file_size(path);
+    int fd = open(path, O_RDONLY);
+    bool ok = fd >= 0 && size >= ENTRY_FOOT && pread(fd, foot, ENTRY_FOOT, size - ENTRY_FOOT) == ENTRY_FOOT;
+    if (fd >= 0) close(fd);
+    return ok && sscanf(foot, "brainjit-cc-entry 1\nkey %32s\nlib %lld\nsrc %lld\nprelude %lld %32s", f->key, &f->lib,
+                        &f->src, &f->pre_at, f->prelude) == 5;
+}
+
+/* The source stored in the entry at path (malloc'd), or NULL. */
+static char *entry_source(const char *path) {
+    entry_footer f;
+    char *all = read_text(path), *s = NULL;
+    if (all && read_footer(path, &f) && f.src < (1 << 15) && (s = calloc(1, (size_t)f.src + 1)))
+        memcpy(s, all + f.lib, (size_t)f.src);
+    free(all);
+    return s;
+}
+
+/* Rewrites the entry at path as library lib (nlib bytes) and source src under a footer that matches them: intact
+ * by its hash and naming its key, so only the loader or the comparison of the source can tell. */
+static bool forge_entry(const char *path, const void *lib, size_t nlib, const char *src) {
+    entry_footer f;
+    size_t nsrc = strlen(src), n = nlib + nsrc + ENTRY_FOOT;
+    char *b = read_footer(path, &f) ? calloc(1, n) : NULL, hex[33];
+    if (!b) return false;
+    memcpy(b, lib, nlib), memcpy(b + nlib, src, nsrc);
+    char *foot = b + nlib + nsrc;
+    snprintf(foot, ENTRY_FIELDS, "brainjit-cc-entry 1\nkey %s\nlib %zu\nsrc %zu\nprelude %lld %s\n", f.key, nlib, nsrc,
+             f.pre_at, f.prelude);
     XXH128_canonical_t c;
-    XXH128_canonicalFromHash(&c, XXH3_128bits(junk, sizeof junk - 1));
+    XXH128_canonicalFromHash(&c, XXH3_128bits(b, nlib + nsrc + ENTRY_FIELDS));
     for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", c.digest[i]);
-    char text[128];
-    int n = snprintf(text, sizeof text, "brainjit-cc-meta 1\nsize %d\nxxh3 %s\n", (int)sizeof junk - 1, hex);
-    snprintf(meta, sizeof meta, "%.*s.meta", (int)strlen(so) - 3, so);
-    return write_bytes(so, junk, sizeof junk - 1) && write_bytes(meta, text, (size_t)n);
+    snprintf(foot + ENTRY_FIELDS, ENTRY_FOOT - ENTRY_FIELDS, "xxh3 %s\n", hex);
+    bool ok = write_bytes(path, b, n);
+    free(b);
+    return ok;
 }
 
 /* Threads of one process building one new source: the lock serialises them too (flock is per open file). */
@@ -335,10 +371,10 @@ static void test_cc_corrupt_library_rebuilt(void) {
     fn2 f = (fn2)build_sym(SRC_ADD, "corrupt", "bj_t_add", &lib);
     CHECK(f && f(1, 2) == 3);
     cc_lib_close(lib);
-    char so[PATH_MAX], meta[PATH_MAX];
+    char so[PATH_MAX];
     CHECK(entry_file("tmp/cc-corrupt", ".so", so, sizeof so));
-    CHECK(entry_file("tmp/cc-corrupt", ".meta", meta, sizeof meta));
     int64_t size = file_size(so);
+    static const char junk[] = "this is not an ELF file";
     for (int round = 0; round < 4; round++) {
         if (round == 0) CHECK(truncate(so, size / 2) == 0);
         if (round == 1) { /* flip one byte in the middle */
@@ -349,8 +385,8 @@ static void test_cc_corrupt_library_rebuilt(void) {
             CHECK(fd >= 0 && pwrite(fd, &byte, 1, size / 2) == 1);
             if (fd >= 0) close(fd);
         }
-        if (round == 2) CHECK(forge_entry(so)); /* intact by its hash, but dlopen refuses it */
-        if (round == 3) CHECK(unlink(meta) == 0);
+        if (round == 2) CHECK(forge_entry(so, junk, sizeof junk - 1, SRC_ADD)); /* intact, but dlopen refuses it */
+        if (round == 3) CHECK(truncate(so, size - ENTRY_FOOT) == 0); /* no footer */
         bj_cpu_stats s0 = stats();
         f = (fn2)build_sym(SRC_ADD, "corrupt", "bj_t_add", &lib);
         CHECK_MSG(f && f(20, 22) == 42, "round %d", round);
@@ -371,7 +407,7 @@ static void test_cc_rebuilt_while_loaded(void) {
     char so[PATH_MAX];
     CHECK(entry_file("tmp/cc-loaded", ".so", so, sizeof so));
     int64_t size = file_size(so);
-    int fd = open(so, O_RDWR); /* the last byte lies in the section headers, which a loaded library never reads */
+    int fd = open(so, O_RDWR); /* the last byte lies in the footer, which a loaded library never reads */
     unsigned char byte = 0;
     CHECK(fd >= 0 && pread(fd, &byte, 1, size - 1) == 1);
     byte ^= 1;
@@ -394,7 +430,9 @@ static void test_cc_changed_source_rebuilt(void) {
     CHECK(f && f(1, 1) == 2);
     cc_lib_close(lib);
     char c[PATH_MAX];
-    CHECK(entry_file("tmp/cc-mismatch", ".c", c, sizeof c));
+    entry_footer ft = {0};
+    CHECK(entry_file("tmp/cc-mismatch", ".so", c, sizeof c) && read_footer(c, &ft));
+    char *entry = read_text(c); /* the library: its first ft.lib bytes */
     /* another source under this key's name: first of another length, then of the same length */
     const char *other[] = {"int bj_t_add(int a, int b) { return a - b; }\n", NULL};
     char same_len[sizeof SRC_ADD];
@@ -403,16 +441,17 @@ static void test_cc_changed_source_rebuilt(void) {
     if (plus) plus[2] = '-';
     other[1] = same_len;
     for (int i = 0; i < 2; i++) {
-        CHECK(write_bytes(c, other[i], strlen(other[i])));
+        CHECK(entry && forge_entry(c, entry, (size_t)ft.lib, other[i]));
         bj_cpu_stats s0 = stats();
         f = (fn2)build_sym(SRC_ADD, "mismatch", "bj_t_add", &lib);
         CHECK_MSG(f && f(5, 3) == 8, "case %d", i);
         CHECK_MSG(stats().rebuilds == s0.rebuilds + 1, "case %d", i);
         cc_lib_close(lib);
-        char *stored = read_text(c);
+        char *stored = entry_source(c);
         CHECK(stored && !strcmp(stored, SRC_ADD));
         free(stored);
     }
+    free(entry);
     cache_end();
 }
 
@@ -450,7 +489,7 @@ static void test_cc_private_dirs(void) {
     }
     bj_cpu_stats s2 = stats();
     CHECK(s2.compiles == s1.compiles + 2 && s2.disk_hits == s1.disk_hits);
-    CHECK(count_files("tmp/cc-nodisk", "", ".so") == 0 && count_files("tmp/cc-private", "", "") == 0);
+    CHECK(access("tmp/cc-nodisk", F_OK) != 0 && count_files("tmp/cc-private", "", "") == 0); /* not even made */
     CHECK(bj_config_set("disk_cache", NULL) == BJ_OK);
     cache_end();
     if (old_tmp) setenv("TMPDIR", saved_tmp, 1);
