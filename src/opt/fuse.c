@@ -16,7 +16,14 @@
  * that reduction, and those are computed inside the reduction's loop instead of a group. A reshape reads its
  * operand as a flat buffer, so a reshape of anything but a buffer or a uniform value materialises its operand,
  * unless it only adds or removes size-1 axes (opt_is_squeeze): that one is an affine view like a slice.
- * Kernels are finally sorted topologically by the buffers they read (creation order breaks ties).
+ * Kernels are finally sorted topologically by the buffers they read (creation order breaks ties), in time linear in
+ * the kernels and the edges between them.
+ *
+ * Size: a LOOP or REDUCE kernel holds at most OPT_KERNEL_MAX_NODES nodes (plan.h). A group that reaches it is
+ * sealed; a node whose operands' groups would exceed it together reads the operands it cannot add from buffers; a
+ * reduction computes at most that many producers in its loop (the rest, farther back, form groups of their own). A
+ * 200,000-op chain thus becomes about 400 kernels joined by temporaries, and the C compiler's time, which grows
+ * faster than a function's length, stays linear in the graph's.
  *
  * Loops and conds: the live FOR (WHILE, COND) nodes of one loop (cond) form one FOR kernel that reads the needed
  * carries' initial values (a cond's needed operands and predicate) and the values its regions capture (all stored,
@@ -125,36 +132,39 @@ static void merge(fz *f, int a, int b) {
     f->gs[b].merged = a;
 }
 
-static void need_buffer(fz *f, ir_node *x, bool seal);
-
-/* A consumer reads view or leaf v in place: what v reads must be readable by index arithmetic. */
-static void need_source(fz *f, ir_node *v) {
+/* A consumer reads view or leaf v in place: what v reads must be readable by index arithmetic. Returns the node
+ * that must therefore live in a buffer (the caller stores it), or NULL. */
+static ir_node *source_need(fz *f, ir_node *v) {
     while (opt_is_view(v)) {
         ir_node *o = v->in[0];
-        if (v->op == IR_RESHAPE && !is_source(f, o) && o->op != IR_LIT && o->op != IR_FULL && !opt_is_squeeze(v)) {
-            need_buffer(f, o, true); /* a reshape reads a flat buffer (one adding or removing size-1 axes: a view) */
-            return;
-        }
-        if (!opt_is_view(o) && !is_leaf(o)) {
-            need_buffer(f, o, true);
-            return;
-        }
+        /* a reshape reads a flat buffer (one adding or removing size-1 axes: a view) */
+        if (v->op == IR_RESHAPE && !is_source(f, o) && o->op != IR_LIT && o->op != IR_FULL && !opt_is_squeeze(v))
+            return o;
+        if (!opt_is_view(o) && !is_leaf(o)) return o;
         v = o;
+    }
+    return NULL;
+}
+
+/* x must live in a buffer that another kernel reads (seal) or the caller receives (an output). A leaf or view not
+ * yet placed is stored by a kernel of its own, which may in turn need what it reads stored: a loop, not recursion,
+ * so a chain of a million views cannot overflow the stack. */
+static void need_buffer(fz *f, ir_node *x, bool seal) {
+    while (x && !is_source(f, x)) {
+        bool fresh = f->home[x->id] < 0;
+        if (fresh) {
+            int k = new_group(f, OPT_LOOP, x->rank, x->shape);
+            if (k < 0) return;
+            add_node(f, k, x);
+        }
+        f->mat[x->id] = 1;
+        if (seal) f->gs[find(f, f->home[x->id])].sealed = true;
+        if (!fresh) return;
+        x = source_need(f, x), seal = true;
     }
 }
 
-/* x must live in a buffer that another kernel reads (seal) or the caller receives (an output). */
-static void need_buffer(fz *f, ir_node *x, bool seal) {
-    if (is_source(f, x)) return;
-    if (f->home[x->id] < 0) { /* a leaf or view: stored by a kernel of its own */
-        int k = new_group(f, OPT_LOOP, x->rank, x->shape);
-        if (k < 0) return;
-        add_node(f, k, x);
-        need_source(f, x);
-    }
-    f->mat[x->id] = 1;
-    if (seal) f->gs[find(f, f->home[x->id])].sealed = true;
-}
+static void need_source(fz *f, ir_node *v) { need_buffer(f, source_need(f, v), true); }
 
 /* Whether elementwise consumer n (in a group of n's shape) may read operand x in place from x's group. */
 static int inline_group(fz *f, const ir_node *n, const ir_node *x) {
@@ -170,6 +180,20 @@ static void read_operand(fz *f, ir_node *x) {
     else need_buffer(f, x, true);
 }
 
+/* Nodes of the groups cands[0..nc-1] (distinct ones counted once) and of group k if it is not among them. */
+static int joined_size(fz *f, const int *cands, int nc, int k) {
+    int total = 0;
+    bool k_in = false;
+    for (int i = 0; i < nc; i++) {
+        int a = find(f, cands[i]);
+        bool first = true;
+        for (int j = 0; j < i && first; j++) first = find(f, cands[j]) != a;
+        if (first) total += f->gs[a].n;
+        k_in |= a == k;
+    }
+    return k_in ? total : total + f->gs[k].n;
+}
+
 static void place_elementwise(fz *f, ir_node *n) {
     int cands[4], nc = 0;
     bool inl[4] = {0};
@@ -179,6 +203,7 @@ static void place_elementwise(fz *f, ir_node *n) {
     for (int i = 0; i < n->nin && i < 4; i++) {
         if (!inl[i]) continue;
         int k = inline_group(f, n, n->in[i]); /* may have been sealed by another operand meanwhile */
+        if (k >= 0 && joined_size(f, cands, nc, k) + 1 > OPT_KERNEL_MAX_NODES) k = -1; /* too big together */
         if (k < 0) need_buffer(f, n->in[i], true);
         else cands[nc++] = k;
     }
@@ -193,7 +218,9 @@ static void place_elementwise(fz *f, ir_node *n) {
             same_shape(n, f->gs[k].rank, f->gs[k].shape))
             target = k;
     if (target < 0) target = new_group(f, OPT_LOOP, n->rank, n->shape);
-    if (target >= 0) add_node(f, target, n);
+    if (target < 0) return;
+    add_node(f, target, n);
+    if (f->gs[target].n >= OPT_KERNEL_MAX_NODES) f->gs[target].sealed = true; /* full: its readers read a buffer */
 }
 
 /* The reduction group of reduction id r. */
@@ -269,15 +296,18 @@ static void place(fz *f, ir_node *n) {
  * every use inside that reduction's producer tree, not an output). claim[x] collects what x's users allow. */
 static void find_owners(fz *f) {
     const ir_graph *g = f->g;
-    int *claim = malloc(sizeof *claim * (size_t)(g->tr->next_id + 1));
+    size_t nid = (size_t)g->tr->next_id + 1;
+    int *claim = malloc(sizeof *claim * 2 * nid), *owned = claim + nid; /* owned: nodes each reduction computes */
     if (!claim) {
         f->oom = true;
         return;
     }
-    for (int i = 0; i <= g->tr->next_id; i++) claim[i] = -1;
+    for (size_t i = 0; i < nid; i++) claim[i] = -1, owned[i] = 0;
     for (int i = g->nnodes - 1; i >= 0; i--) {
         ir_node *c = g->nodes[i];
-        if (is_elt(c) && !f->out[c->id] && claim[c->id] >= 0) f->owner[c->id] = claim[c->id];
+        int r = is_elt(c) && !f->out[c->id] ? claim[c->id] : -1;
+        if (r >= 0 && owned[r] < OPT_KERNEL_MAX_NODES - 1) /* the kernel's bound: the rest is computed aside */
+            f->owner[c->id] = r, owned[r]++;
         int li = ir_is_control(c) ? loop_index(f, c) : -1; /* what a loop's regions capture is read from a buffer */
         for (int j = 0; li >= 0 && j < f->loops[li]->ncapt; j++) claim[f->loops[li]->capt[j]->id] = -2;
         for (int j = 0; j < c->nin; j++) {
@@ -291,67 +321,142 @@ static void find_owners(fz *f) {
     free(claim);
 }
 
-static void deps(fz *f, const ir_node *n, int k, unsigned char *dep);
+/* The kernel graph: an edge h -> k when kernel k reads a buffer that group h stores. Built in time linear in the
+ * nodes and edges (each reader's edges collected once, values computed in place walked once per reader), so that
+ * graphs of very many kernels plan as fast as they render. */
+typedef struct kgraph {
+    int *from, *to, n, cap; /* the edges */
+    int *gmark;             /* by group: the last reader that noted an edge from it, plus 1 */
+    int *vmark;             /* by node id: the last reader that walked it, plus 1 */
+    ir_node **stack;        /* values to walk */
+    int nstack, scap;
+    bool oom;
+} kgraph;
 
-/* Kernel k reads value x: an edge from the group of x, or from those of what x is computed from. */
-static void dep_value(fz *f, const ir_node *x, int k, unsigned char *dep) {
-    int h = f->home[x->id] >= 0 ? find(f, f->home[x->id]) : -1;
-    if (h >= 0 && h != k) dep[h] = 1;
-    else if (h < 0 && !is_source(f, x)) deps(f, x, k, dep);
+static void push_value(kgraph *kg, ir_node *x, int k) {
+    if (kg->vmark[x->id] == k + 1) return;
+    kg->vmark[x->id] = k + 1;
+    if (kg->nstack == kg->scap) {
+        int nc = kg->scap ? 2 * kg->scap : 64;
+        ir_node **ns = realloc(kg->stack, sizeof *ns * (size_t)nc);
+        if (!ns) {
+            kg->oom = true;
+            return;
+        }
+        kg->stack = ns, kg->scap = nc;
+    }
+    kg->stack[kg->nstack++] = x;
 }
 
-/* Kernel k reads a buffer of group h != k: edge h -> k. Looks through values computed in place. A loop reads its
- * needed carries' initial values and what its regions capture (a cond also its predicate). */
-static void deps(fz *f, const ir_node *n, int k, unsigned char *dep) {
+/* What node n of kernel k reads: its operands, or for a loop (cond) its needed carries' initial values (operands),
+ * what its regions capture and a cond's predicate. */
+static void push_reads(fz *f, kgraph *kg, ir_node *n, int k) {
     const opt_loop *l = ir_is_control(n) && f->home[n->id] >= 0 ? f->gs[find(f, f->home[n->id])].loop : NULL;
-    if (l) {
-        for (int i = 0; i < l->ncarry; i++)
-            if (l->need[i]) dep_value(f, l->init[i], k, dep);
-        for (int i = 0; i < l->ncapt; i++) dep_value(f, l->capt[i], k, dep);
-        if (l->pred) dep_value(f, l->pred, k, dep);
+    if (!l) {
+        for (int i = 0; i < n->nin; i++) push_value(kg, n->in[i], k);
         return;
     }
-    for (int i = 0; i < n->nin; i++) dep_value(f, n->in[i], k, dep);
+    for (int i = 0; i < l->ncarry; i++)
+        if (l->need[i]) push_value(kg, l->init[i], k);
+    for (int i = 0; i < l->ncapt; i++) push_value(kg, l->capt[i], k);
+    if (l->pred) push_value(kg, l->pred, k);
+}
+
+/* Notes the edges into kernel k: from the group of each value it reads, looking through values computed in place. */
+static void reader_edges(fz *f, kgraph *kg, int k) {
+    const group *g = &f->gs[k];
+    for (int i = 0; i < g->n; i++) push_reads(f, kg, f->byid[g->nodes[i]], k);
+    while (kg->nstack && !kg->oom) {
+        ir_node *x = kg->stack[--kg->nstack];
+        int h = f->home[x->id] >= 0 ? find(f, f->home[x->id]) : -1;
+        if (h < 0) {
+            if (!is_source(f, x))
+                for (int i = 0; i < x->nin; i++) push_value(kg, x->in[i], k);
+            continue;
+        }
+        if (h == k || kg->gmark[h] == k + 1) continue;
+        kg->gmark[h] = k + 1;
+        if (kg->n == kg->cap) {
+            int nc = kg->cap ? 2 * kg->cap : 64;
+            int *nf = realloc(kg->from, sizeof *nf * (size_t)nc);
+            if (nf) kg->from = nf;
+            int *nt = nf ? realloc(kg->to, sizeof *nt * (size_t)nc) : NULL;
+            if (!nt) {
+                kg->oom = true;
+                return;
+            }
+            kg->to = nt, kg->cap = nc;
+        }
+        kg->from[kg->n] = h, kg->to[kg->n++] = k;
+    }
+}
+
+/* A binary min-heap of group indices: Kahn's algorithm takes the ready group created first. */
+static void heap_push(int *hp, int *n, int v) {
+    int i = (*n)++;
+    while (i > 0 && hp[(i - 1) / 2] > v) hp[i] = hp[(i - 1) / 2], i = (i - 1) / 2;
+    hp[i] = v;
+}
+static int heap_pop(int *hp, int *n) {
+    int top = hp[0], v = hp[--*n], i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && hp[c + 1] < hp[c]) c++;
+        if (hp[c] >= v) break;
+        hp[i] = hp[c], i = c;
+    }
+    if (*n) hp[i] = v;
+    return top;
 }
 
 static int cmp_int(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
 
-/* Emits the live groups as kernels in a topological order of their buffer dependencies. */
+/* Emits the live groups as kernels in a topological order of their buffer dependencies (among the groups ready,
+ * the one created first). */
 static bool emit(fz *f) {
     opt_plan *p = f->p;
     int ng = f->ng;
-    unsigned char *dep = calloc((size_t)ng * (size_t)ng + 1, 1); /* dep[k * ng + h]: k reads h */
-    int *order = malloc(sizeof *order * (size_t)(ng + 1));
-    unsigned char *done = calloc((size_t)ng + 1, 1);
-    bool ok = dep && order && done;
-    int nlive = 0;
+    size_t nid = (size_t)f->g->tr->next_id + 1;
+    kgraph kg = {.gmark = calloc((size_t)ng + 1, sizeof(int)), .vmark = calloc(nid, sizeof(int))};
+    int *order = malloc(sizeof *order * (size_t)(ng + 1)), *indeg = calloc((size_t)ng + 1, sizeof *indeg);
+    int *first = calloc((size_t)ng + 2, sizeof *first), *succ = NULL, *heap = malloc(sizeof *heap * (size_t)(ng + 1));
+    bool ok = kg.gmark && kg.vmark && order && indeg && first && heap;
+    int nlive = 0, no = 0, nheap = 0;
     for (int k = 0; ok && k < ng; k++) {
         group *g = &f->gs[k];
         if (g->merged >= 0) continue;
         nlive++;
         qsort(g->nodes, (size_t)g->n, sizeof *g->nodes, cmp_int);
-        for (int i = 0; i < g->n; i++) deps(f, f->byid[g->nodes[i]], k, dep + (size_t)k * (size_t)ng);
+        reader_edges(f, &kg, k);
+        ok = !kg.oom;
     }
-    int *indeg = calloc((size_t)ng + 1, sizeof *indeg), no = 0;
-    ok = ok && indeg;
-    for (int k = 0; ok && k < ng; k++)
-        for (int h = 0; h < ng; h++) indeg[k] += dep[(size_t)k * (size_t)ng + h];
-    while (ok && no < nlive) { /* Kahn, smallest creation index first: O(groups^2) */
-        int pick = -1;
-        for (int k = 0; k < ng && pick < 0; k++)
-            if (!done[k] && f->gs[k].merged < 0 && !indeg[k]) pick = k;
-        if (pick < 0) {
+    if (ok) ok = (succ = malloc(sizeof *succ * ((size_t)kg.n + 1))) != NULL;
+    if (ok) { /* successors by group (counting sort of the edges by their source) */
+        for (int e = 0; e < kg.n; e++) first[kg.from[e] + 2]++, indeg[kg.to[e]]++;
+        for (int h = 0; h < ng; h++) first[h + 2] += first[h + 1];
+        for (int e = 0; e < kg.n; e++) succ[first[kg.from[e] + 1]++] = kg.to[e];
+        for (int k = 0; k < ng; k++)
+            if (f->gs[k].merged < 0 && !indeg[k]) heap_push(heap, &nheap, k);
+        while (nheap) {
+            int pick = heap_pop(heap, &nheap);
+            order[no++] = pick;
+            for (int e = first[pick]; e < first[pick + 1]; e++)
+                if (!--indeg[succ[e]]) heap_push(heap, &nheap, succ[e]);
+        }
+        if (no < nlive) {
             ok = false;
             core_err(BJ_ERR_INTERNAL, "fusion made a cycle between kernels (a brainjit bug)");
-            break;
         }
-        done[pick] = 1, order[no++] = pick;
-        for (int k = 0; k < ng; k++) indeg[k] -= dep[(size_t)k * (size_t)ng + pick];
+    } else {
+        core_err(BJ_ERR_NOMEM, "fusion: out of memory");
     }
-    free(indeg);
+    free(kg.from), free(kg.to), free(kg.gmark), free(kg.vmark), free(kg.stack), free(indeg), free(first), free(succ);
+    free(heap);
     if (ok) {
         p->kernels = core_arena_alloc(&p->arena, sizeof *p->kernels * (size_t)(no + 1));
         ok = p->kernels != NULL;
+        if (!ok) core_err(BJ_ERR_NOMEM, "fusion: out of memory");
     }
     for (int o = 0; ok && o < no; o++) {
         group *g = &f->gs[order[o]];
@@ -362,6 +467,7 @@ static bool emit(fz *f) {
         kr->stores = core_arena_alloc(&p->arena, sizeof *kr->stores * (size_t)(g->n + 1));
         if (!kr->nodes || !kr->stores) {
             ok = false;
+            core_err(BJ_ERR_NOMEM, "fusion: out of memory");
             break;
         }
         for (int i = 0; i < g->n; i++) {
@@ -370,8 +476,7 @@ static bool emit(fz *f) {
             if (f->mat[n->id]) kr->stores[kr->nstores++] = n;
         }
     }
-    if (!ok && (!dep || !order || !done || !p->kernels)) core_err(BJ_ERR_NOMEM, "fusion: out of memory");
-    free(dep), free(order), free(done);
+    free(order);
     return ok;
 }
 

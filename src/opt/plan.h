@@ -13,6 +13,10 @@
  *      regions planned on their own, run n times, while a condition holds, or the branch the predicate picks.
  * The interpreter's plan (opt_plan_unfused) uses NODE kernels of one node each. */
 typedef enum { OPT_LOOP, OPT_REDUCE, OPT_NODE, OPT_FOR } opt_kernel_kind;
+/* The most nodes fusion puts in one LOOP or REDUCE kernel: a longer elementwise chain is split into kernels joined by
+ * temporaries. The C compiler's time on one function grows faster than its length (register allocation), so this
+ * bound keeps a graph's compile time linear in its size; real models' kernels are far smaller. */
+#define OPT_KERNEL_MAX_NODES 512
 typedef struct opt_loop opt_loop;
 
 typedef struct opt_kernel {

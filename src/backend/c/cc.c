@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,7 +100,8 @@ void cc_remove_dir(const char *dir) {
 }
 
 static bool read_small(const char *path, char *buf, size_t n) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int fd = cc_open_file(path, &st); /* a FIFO planted at a cache file must not block */
     if (fd < 0) return false;
     size_t len = 0;
     for (;;) {
@@ -153,51 +156,147 @@ bool cc_available(void) {
     return cc_resolve(name, path, sizeof path);
 }
 
+/* ---------------------------------------------------------------- the time limit
+ * A compiler run that exceeds "compile_timeout" seconds (default CC_TIMEOUT_DEFAULT, 0: none) is killed: the
+ * compiler is spawned as the leader of a process group of its own, and the whole group (cc1, as, ld, a wrapper's
+ * children) gets SIGKILL, then the leader is reaped. It runs with TMPDIR set to a private directory, removed
+ * afterwards, so the temporaries of a killed gcc do not stay in /tmp. The child is watched with poll and waitid
+ * (WNOWAIT keeps it unreaped, so its group id cannot be reused before the kill), never with signal handlers. */
+#define CC_TIMEOUT_DEFAULT 60.0
+
+double cc_time_limit(void) {
+    char v[64];
+    core_config("compile_timeout", v, sizeof v);
+    if (!*v) return CC_TIMEOUT_DEFAULT;
+    double x = 0, scale = 1; /* validated by config.c: digits, then optionally '.' and digits (no locale) */
+    const char *p = v;
+    for (; *p >= '0' && *p <= '9'; p++) x = 10 * x + (*p - '0');
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++) scale /= 10, x += (*p - '0') * scale;
+    return x;
+}
+
 typedef struct {
     char *out; /* NUL-terminated, at most OUT_KEEP bytes; NULL if out of memory */
     size_t len, total;
     int status; /* as from waitpid; -1 if unknown */
+    bool timed_out; /* killed at the time limit */
 } run_result;
 
-/* Runs argv (argv[0] searched in PATH, no shell) with stdin from /dev/null and stdout and stderr into one pipe.
- * Returns 0 or the errno of a failed spawn. */
-static int spawn_capture(const char *const *argv, run_result *r) {
+static void read_some(int fd, run_result *r, bool *eof) {
+    char sink[4096];
+    bool keep = r->out && r->len < OUT_KEEP;
+    ssize_t k = keep ? read(fd, r->out + r->len, OUT_KEEP - r->len) : read(fd, sink, sizeof sink);
+    if (k < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (k <= 0) {
+        *eof = true;
+        return;
+    }
+    if (keep) r->len += (size_t)k;
+    r->total += (size_t)k;
+}
+
+/* Whether child pid has ended (left unreaped). A failed waitid (SIGCHLD ignored: the child reaps itself) counts as
+ * ended. */
+static bool has_ended(pid_t pid) {
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) return errno != EINTR;
+    return si.si_pid != 0;
+}
+
+static void sleep_ms(double ms) {
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms * 1e6) % 1000000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* environ with TMPDIR replaced by tmpdir (one allocation), or NULL. */
+static char **env_with_tmpdir(const char *tmpdir) {
+    size_t n = 0, len = strlen(tmpdir) + sizeof "TMPDIR=";
+    while (environ && environ[n]) n++;
+    char **env = malloc(sizeof *env * (n + 2) + len);
+    if (!env) return NULL;
+    char *var = (char *)(env + n + 2);
+    snprintf(var, len, "TMPDIR=%s", tmpdir);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "TMPDIR=", 7)) env[k++] = environ[i];
+    env[k++] = var, env[k] = NULL;
+    return env;
+}
+
+/* Runs argv (argv[0] searched in PATH, no shell) with stdin from /dev/null and stdout and stderr into one pipe,
+ * in a process group of its own; with tmpdir, as its TMPDIR. limit > 0: after that many seconds the group is
+ * killed and r->timed_out set. Returns 0 or the errno of a failed spawn. No process of the group is left running:
+ * one still holding the pipe after the compiler ended is killed too. */
+static int spawn_capture(const char *const *argv, const char *tmpdir, double limit, run_result *r) {
     *r = (run_result){.status = -1};
+    char **env = tmpdir ? env_with_tmpdir(tmpdir) : environ;
+    if (!env) return ENOMEM;
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC)) return errno;
+    if (pipe2(fds, O_CLOEXEC)) {
+        int e = errno;
+        if (env != environ) free(env);
+        return e;
+    }
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
     int err = posix_spawn_file_actions_init(&fa);
+    if (!err && (err = posix_spawnattr_init(&at))) posix_spawn_file_actions_destroy(&fa);
     if (err) {
         close(fds[0]), close(fds[1]);
+        if (env != environ) free(env);
         return err;
     }
     pid_t pid = 0;
-    err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    if (!err) err = posix_spawnattr_setpgroup(&at, 0);
+    if (!err) err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     if (!err) err = posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     if (!err) err = posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-    if (!err) err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    if (!err) err = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, env);
     posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (env != environ) free(env);
     close(fds[1]);
     if (err) {
         close(fds[0]);
         return err;
     }
     r->out = malloc(OUT_KEEP + 1);
-    char sink[4096];
-    for (;;) {
-        bool keep = r->out && r->len < OUT_KEEP;
-        ssize_t k = keep ? read(fds[0], r->out + r->len, OUT_KEEP - r->len) : read(fds[0], sink, sizeof sink);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        if (keep) r->len += (size_t)k;
-        r->total += (size_t)k;
+    double deadline = limit > 0 ? cc_now() + limit : 0, nap = 1;
+    bool eof = false;
+    while (!has_ended(pid)) {
+        double left_ms = deadline ? (deadline - cc_now()) * 1e3 : 1e9;
+        if (left_ms <= 0) {
+            r->timed_out = true;
+            break;
+        }
+        if (eof) { /* output closed, process not ended yet: look again soon */
+            sleep_ms(nap < left_ms ? nap : left_ms);
+            nap = nap < 50 ? 2 * nap : 50;
+            continue;
+        }
+        struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+        int ms = left_ms < 100 ? (int)left_ms + 1 : 100; /* wake up to see the process end while others hold the pipe */
+        if (poll(&pf, 1, ms) > 0) read_some(fds[0], r, &eof);
     }
+    /* what it wrote before ending (or being stopped) is still in the pipe */
+    if (!r->timed_out && fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0)
+        while (!eof) {
+            size_t before = r->total;
+            read_some(fds[0], r, &eof);
+            if (r->total == before && !eof) break; /* nothing more now: a leftover process holds the pipe */
+        }
     close(fds[0]);
     if (r->out) r->out[r->len] = 0;
+    if (r->timed_out || !eof) kill(-pid, SIGKILL); /* the leader is unreaped, so the group id is still its own */
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR) return 0; /* status stays unknown (e.g. SIGCHLD ignored by the host) */
     r->status = st;
+    /* the rest of a killed group dies at once; give it a moment so that nothing writes into tmpdir after its removal */
+    for (int i = 0; (r->timed_out || !eof) && i < 100 && kill(-pid, 0) == 0; i++) sleep_ms(1);
     return 0;
 }
 
@@ -215,6 +314,13 @@ static void put_replaced(core_str *b, const char *text, size_t len, const char *
     }
 }
 
+/* The error of a run stopped at the time limit: "compiling 'name'", or what (name NULL). */
+static bj_status timeout_err(const cc_tool *t, const char *what, const char *name, double limit) {
+    return core_err(BJ_ERR_IO, "the C compiler '%s' did not finish %s%s%.64s%s within the compile time limit of %g s "
+                    "and was stopped (setting \"compile_timeout\" or BJ_COMPILE_TIMEOUT, in seconds; 0 means no "
+                    "limit)", t->name, what, name ? " '" : "", name ? name : "", name ? "'" : "", limit);
+}
+
 bj_status cc_run(const cc_tool *t, const char *src_path, const char *so_path, const char *kept_path,
                  const char *name, double *secs) {
     const char *argv[CC_MAX_FLAGS + 8];
@@ -223,20 +329,27 @@ bj_status cc_run(const cc_tool *t, const char *src_path, const char *so_path, co
     for (int i = 0; i < t->nflags; i++) argv[n++] = t->flags[i];
     argv[n++] = "-o", argv[n++] = so_path, argv[n++] = src_path, argv[n++] = "-lm", argv[n] = NULL;
     run_result r;
-    double t0 = cc_now();
-    int err = spawn_capture(argv, &r);
+    char tmp[PATH_MAX];
+    bool own_tmp = cc_private_dir(tmp, sizeof tmp); /* else the compiler uses $TMPDIR as it is */
+    double limit = cc_time_limit(), t0 = cc_now();
+    int err = spawn_capture(argv, own_tmp ? tmp : NULL, limit, &r);
     *secs = cc_now() - t0;
+    if (own_tmp) cc_remove_dir(tmp);
     core_stat_time(true, *secs);
     if (err) {
         free(r.out);
         return core_err(BJ_ERR_IO, "cannot run the C compiler '%s' (%s): %s", t->name, t->path, strerror(err));
     }
-    if (exited_ok(r.status)) {
+    if (!r.timed_out && exited_ok(r.status)) {
         free(r.out);
         core_stat_add(CORE_STAT_COMPILES, 1);
         return BJ_OK;
     }
     core_stat_add(CORE_STAT_FAILURES, 1);
+    if (r.timed_out) {
+        free(r.out);
+        return timeout_err(t, "compiling", name, limit);
+    }
     char how[64];
     if (r.status == -1) snprintf(how, sizeof how, "exit status unknown");
     else if (WIFSIGNALED(r.status)) snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(r.status));
@@ -333,8 +446,13 @@ static void id_file_put(const char *iddir, const ident *id) {
 static bj_status run_version(const cc_tool *t, ident *id) {
     const char *argv[] = {t->name, "--version", NULL};
     run_result r;
-    int err = spawn_capture(argv, &r);
+    double limit = cc_time_limit();
+    int err = spawn_capture(argv, NULL, limit, &r);
     if (err) return core_err(BJ_ERR_IO, "cannot run the C compiler '%s' (%s): %s", t->name, t->path, strerror(err));
+    if (r.timed_out) {
+        free(r.out);
+        return timeout_err(t, "running --version", NULL, limit);
+    }
     size_t len = 0;
     if (r.out && exited_ok(r.status)) len = strcspn(r.out, "\r\n");
     if (len >= sizeof id->version) len = sizeof id->version - 1;
@@ -343,7 +461,8 @@ static bj_status run_version(const cc_tool *t, ident *id) {
     return BJ_OK;
 }
 
-/* Whether the compiler builds and links an OpenMP shared library (clang without libomp does not). */
+/* Whether the compiler builds and links an OpenMP shared library (clang without libomp does not): 1 or 0; -1 if
+ * it did not finish within the time limit (not remembered then). */
 static int probe_omp(const cc_tool *t) {
     static const char src[] = "#include <omp.h>\nint bj_probe(int n);\nint bj_probe(int n) {\n    int s = 0;\n"
                               "#pragma omp parallel for reduction(+ : s)\n    for (int i = 0; i < n; i++) s += i;\n"
@@ -360,7 +479,8 @@ static int probe_omp(const cc_tool *t) {
         argv[n++] = "-fopenmp", argv[n++] = "-o", argv[n++] = so, argv[n++] = c, argv[n] = NULL;
         run_result r;
         double t0 = cc_now();
-        ok = !spawn_capture(argv, &r) && exited_ok(r.status);
+        ok = !spawn_capture(argv, dir, cc_time_limit(), &r) && exited_ok(r.status);
+        if (r.timed_out) ok = -1;
         core_stat_time(true, cc_now() - t0);
         free(r.out);
     }
@@ -444,6 +564,7 @@ bj_status cc_tool_init(cc_tool *t, const char *source, const char *iddir) {
         double t0 = cc_now();
         id.omp = probe_omp(t);
         t->init_s += cc_now() - t0;
+        if (id.omp < 0) return timeout_err(t, "its OpenMP probe", NULL, cc_time_limit());
         memo_put(&id);
         id_file_put(iddir, &id);
     }

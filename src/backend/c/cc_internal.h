@@ -5,6 +5,7 @@
 #include "backend/c/cc.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #define CC_MAX_FLAGS 64
@@ -33,9 +34,14 @@ BJ_HIDDEN void cc_tool_free(cc_tool *t);
 
 /* Compiles src_path into the shared library so_path; *secs receives the compiler's wall time. On a rejected source:
  * BJ_ERR_INTERNAL whose message names `name`, the command, the compiler's output (its mentions of src_path shown as
- * kept_path) and kept_path, where the caller keeps the source. Counts compiles, failures and compile time. */
+ * kept_path) and kept_path, where the caller keeps the source. Past the time limit (cc_time_limit) the compiler and
+ * its children are killed and reaped: BJ_ERR_IO naming the limit and its setting; the caller removes so_path and
+ * src_path. Counts compiles, failures and compile time. */
 BJ_HIDDEN bj_status cc_run(const cc_tool *t, const char *src_path, const char *so_path, const char *kept_path,
                            const char *name, double *secs);
+
+/* The limit in seconds on one run of the compiler (setting "compile_timeout", default 60); 0: none. */
+BJ_HIDDEN double cc_time_limit(void);
 
 /* A text naming this CPU's model and features (what -march=native depends on); computed once per process. */
 BJ_HIDDEN const char *cc_cpu_id(void);
@@ -49,6 +55,10 @@ BJ_HIDDEN double cc_now(void);
  * into path_out. false with errno set on failure (nothing is left behind). */
 BJ_HIDDEN bool cc_write_temp(const char *dir, const char *pattern, int suffix_len, const void *data, size_t len,
                              char *path_out, size_t n);
+/* Opens an existing file of the disk cache for reading, into st its status: only a regular file of this user that
+ * nobody else may write, never following a symlink nor opening a FIFO or device. -1 with errno ENOENT (missing) or
+ * EPERM (something else is there). */
+BJ_HIDDEN int cc_open_file(const char *path, struct stat *st);
 /* A new private (0700) directory under $TMPDIR or /tmp, its path into out. */
 BJ_HIDDEN bool cc_private_dir(char *out, size_t n);
 /* Removes the plain files of dir, then dir itself (best effort). */

@@ -14,12 +14,17 @@
  * (`static bool w<i>_cond(void *const *w<i>c_b, int nthreads)`), called by `while (w<i>_cond(...)) { body }`; the
  * condition and the body have tables of their own over the same carry memory. Conds: `if (pred) { ... } else
  * { ... }`, each branch filling its table (operands read in place, results pointing at the members' buffers) and
- * running its kernels. Any of them nests in any other (a loop in a condition lives in that function). */
+ * running its kernels. Any of them nests in any other (a loop in a condition lives in that function).
+ *
+ * Size: a plan of more than PART_MAX kernels (the top level, a loop's body, a condition, a branch) runs its
+ * statements from part functions of PART_MAX each, grouped again while there are more than PART_MAX parts, so no
+ * generated function grows with the graph (see `parts` below). */
 #include "backend/c/cgen.h"
 
 #include <string.h>
 
 #define PAR_MIN 131072 /* iteration-space elements from which a kernel is split over threads */
+#define PART_MAX 32    /* statements (kernel calls, loops) of a plan run by one generated function at most */
 
 static const char *const kind_name[] = {"loop", "reduce", "node", "for"};
 
@@ -112,10 +117,124 @@ static void call_static(cgen *c, const char *fn, const char *table, const opt_ke
 typedef struct unit {
     core_str *fns;
     bool wrong_result;
+    bool part_macro; /* BJ_PART is defined in fns */
     bj_status status;
 } unit;
 
+/* Parts. The C compiler's time on one function grows faster than its length (gcc inlines the small kernels into
+ * their caller, whose optimization is then superlinear: 1,000 kernels called from one function took 40 s, in parts
+ * of 32 about 4 s), so a plan of more than PART_MAX kernels runs its statements from functions of their own
+ * (`<prefix>part1_<j>`, never inlined), PART_MAX each, called in order; more than PART_MAX of those are grouped
+ * the same way a level up. A statement reads only its plan's buffer table and nthreads (with abstracted axes: b,
+ * dims and the d variables), which the parts receive. Plans of PART_MAX kernels or fewer render as before. */
+typedef struct parts {
+    unit *u;
+    cgen *e;                     /* where the plan's statements (or the calls of its parts) go */
+    const char *prefix, *table;
+    int nsym;                    /* abstracted axes: the parts take dims and declare d0 = dims[0], ... */
+    const int64_t *sym_ext;
+    bool on;                     /* the plan has more than PART_MAX kernels */
+    core_str body;               /* the statements of the part being filled */
+    cgen pe;                     /* renders into body */
+    int n, nparts;               /* statements in body; parts made */
+} parts;
+
+static void parts_begin(parts *ps, unit *u, cgen *e, const opt_plan *p, const char *prefix, const char *table) {
+    *ps = (parts){.u = u, .e = e, .prefix = prefix, .table = table, .nsym = p->nsym, .sym_ext = p->sym_ext,
+                  .on = p->nkernels > PART_MAX};
+    ps->pe = (cgen){.p = p, .d = &cgen_c, .s = &ps->body, .indent = 1};
+}
+
+/* Where the next statement goes. */
+static cgen *parts_out(parts *ps) { return ps->on ? &ps->pe : ps->e; }
+
+/* Opens part function `name` in fns. */
+static void part_open(parts *ps, cgen *f, const char *name) {
+    if (!ps->u->part_macro) {
+        ps->u->part_macro = true;
+        cgen_line(f, "/* runs of kernels too long for one function are split into parts, never inlined */");
+        cgen_line(f, "#if defined(__GNUC__)");
+        cgen_line(f, "#define BJ_PART static __attribute__((noinline)) void");
+        cgen_line(f, "#else");
+        cgen_line(f, "#define BJ_PART static void");
+        cgen_line(f, "#endif");
+    }
+    if (ps->nsym) {
+        cgen_line(f, "BJ_PART %s(void *const *b, const int64_t *dims, int nthreads) {", name);
+        cgen_line(f, "    (void)dims, (void)nthreads;");
+        for (int q = 0; q < ps->nsym; q++)
+            if (ps->sym_ext[q] >= 0) cgen_line(f, "    const int64_t d%d = dims[%d]; (void)d%d;", q, q, q);
+    } else {
+        cgen_line(f, "BJ_PART %s(void *const *%s, int nthreads) {", name, ps->table);
+        cgen_line(f, "    (void)nthreads;");
+    }
+}
+
+/* The call of part `name` from a statement list. */
+static void part_call(parts *ps, cgen *c, const char *name) {
+    if (ps->nsym) cgen_line(c, "%s(b, dims, nthreads);", name);
+    else cgen_line(c, "%s(%s, nthreads);", name, ps->table);
+}
+
+/* Closes the part being filled (if any statement is in it) as a function in fns. */
+static void parts_flush(parts *ps) {
+    if (!ps->on || !ps->n) return;
+    cgen f = {.p = ps->pe.p, .d = &cgen_c, .s = ps->u->fns};
+    char name[160];
+    snprintf(name, sizeof name, "%spart1_%d", ps->prefix, ps->nparts++);
+    part_open(ps, &f, name);
+    if (ps->body.s) core_str_printf(ps->u->fns, "%s", ps->body.s);
+    if (ps->body.oom) cgen_fail(ps->e, BJ_ERR_NOMEM, "rendering C: out of memory");
+    cgen_line(&f, "}\n");
+    if (f.status && !ps->e->status) ps->e->status = f.status;
+    core_str_free(&ps->body);
+    ps->n = 0;
+}
+
+/* After each statement. */
+static void parts_next(parts *ps) {
+    if (ps->pe.status && !ps->e->status) ps->e->status = ps->pe.status;
+    if (ps->on && ++ps->n == PART_MAX) parts_flush(ps);
+}
+
+/* After the plan's last statement: the calls of the parts, grouped a level up while there are too many. */
+static void parts_end(parts *ps) {
+    if (!ps->on) return;
+    parts_flush(ps);
+    int n = ps->nparts, level = 1;
+    char name[160];
+    cgen f = {.p = ps->pe.p, .d = &cgen_c, .s = ps->u->fns};
+    for (; n > PART_MAX && !f.status; level++) {
+        int m = (n + PART_MAX - 1) / PART_MAX;
+        for (int j = 0; j < m; j++) {
+            snprintf(name, sizeof name, "%spart%d_%d", ps->prefix, level + 1, j);
+            part_open(ps, &f, name);
+            f.indent = 1;
+            for (int i = j * PART_MAX; i < n && i < (j + 1) * PART_MAX; i++) {
+                snprintf(name, sizeof name, "%spart%d_%d", ps->prefix, level, i);
+                part_call(ps, &f, name);
+            }
+            f.indent = 0;
+            cgen_line(&f, "}\n");
+        }
+        n = m;
+    }
+    if (f.status && !ps->e->status) ps->e->status = f.status;
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%spart%d_%d", ps->prefix, level, i);
+        part_call(ps, ps->e, name);
+    }
+    core_str_free(&ps->body);
+}
+
 static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix, const char *table);
+
+static bool prefix_ok(cgen *e, int n, size_t cap) {
+    if (n >= 0 && (size_t)n < cap) return true;
+    cgen_fail(e, BJ_ERR_UNSUPPORTED, "rendering C: loops and conds nested too deeply for the C backend (their "
+              "names, one per level, exceed 63 characters: about 15 levels); use the \"interp\" backend");
+    return false;
+}
 
 /* A loop (FOR kernel i of plan p): the step loop around the body's kernels (see opt/loop.c for the memory). */
 static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_loop *l, const char *prefix,
@@ -123,7 +242,7 @@ static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_lo
     const opt_plan *sub = l->plan;
     const ir_region *r = l->body;
     char pre[64], tb[72];
-    snprintf(pre, sizeof pre, "%sl%d_", prefix, i);
+    if (!prefix_ok(e, snprintf(pre, sizeof pre, "%sl%d_", prefix, i), sizeof pre)) return;
     snprintf(tb, sizeof tb, "%sb", pre);
     if (!sub) {
         cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: loop %s has no plan", pre);
@@ -294,12 +413,6 @@ static void region_copies(cgen *e, const opt_plan *p, const opt_loop *l, const o
     }
 }
 
-static bool prefix_ok(cgen *e, int n, size_t cap) {
-    if (n >= 0 && (size_t)n < cap) return true;
-    cgen_fail(e, BJ_ERR_UNSUPPORTED, "rendering C: loops and conds nested too deeply");
-    return false;
-}
-
 /* A while loop (FOR kernel i of plan p, l->op == IR_WHILE): the condition's kernels become a function returning
  * the predicate, `w<i>_cond`, and the loop is `while (w<i>_cond(...)) { body kernels; copies }`. */
 static void render_while(unit *u, cgen *e, const opt_plan *p, int i, const opt_loop *l, const char *prefix,
@@ -410,12 +523,15 @@ static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix,
         cgen_fail(e, BJ_ERR_NOMEM, "rendering C: out of memory");
         return;
     }
-    for (int i = 0; i < p->nkernels && !c.status && !e->status; i++) {
+    parts ps;
+    parts_begin(&ps, u, e, p, prefix, table);
+    for (int i = 0; i < p->nkernels && !c.status && !e->status; i++, parts_next(&ps)) {
         const opt_kernel *k = &p->kernels[i];
+        cgen *out = parts_out(&ps);
         if (k->kind == OPT_FOR) {
-            if (k->loop && k->loop->op == IR_WHILE) render_while(u, e, p, i, k->loop, prefix, table);
-            else if (k->loop && k->loop->op == IR_COND) render_cond(u, e, p, i, k->loop, prefix, table);
-            else render_loop(u, e, p, i, k->loop, prefix, table);
+            if (k->loop && k->loop->op == IR_WHILE) render_while(u, out, p, i, k->loop, prefix, table);
+            else if (k->loop && k->loop->op == IR_COND) render_cond(u, out, p, i, k->loop, prefix, table);
+            else render_loop(u, out, p, i, k->loop, prefix, table);
             continue;
         }
         char fn[80], label[80];
@@ -430,9 +546,11 @@ static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix,
         int64_t extent = k->kind == OPT_LOOP ? cgen_loop(&c, k) : k->kind == OPT_REDUCE ? cgen_reduce(&c, k) : cgen_node(&c, k);
         c.indent = 0;
         cgen_line(&c, "}\n");
-        call_static(e, fn, table, k, extent);
+        call_static(out, fn, table, k, extent);
     }
     if (c.status && !e->status) e->status = c.status;
+    if (!e->status) parts_end(&ps);
+    core_str_free(&ps.body);
     free(c.declared);
 }
 
@@ -451,7 +569,9 @@ char *cgen_render(const opt_plan *p, bool wrong_result) {
         cgen c = {.p = p, .d = &cgen_c, .s = &s, .wrong_result = wrong_result};
         c.declared = calloc((size_t)p->nbufs + 1, 1);
         if (!c.declared) cgen_fail(&e, BJ_ERR_NOMEM, "rendering C: out of memory");
-        for (int i = 0; i < p->nkernels && !c.status && !e.status; i++) {
+        parts ps;
+        parts_begin(&ps, &u, &e, p, "", "b");
+        for (int i = 0; i < p->nkernels && !c.status && !e.status; i++, parts_next(&ps)) {
             const opt_kernel *k = &p->kernels[i];
             if (k->kind == OPT_FOR) {
                 cgen_fail(&e, BJ_ERR_UNSUPPORTED, "rendering C: a loop with abstracted axes");
@@ -472,9 +592,11 @@ char *cgen_render(const opt_plan *p, bool wrong_result) {
             c.indent = 0;
             cgen_line(&c, "}\n");
             sx w = work_sx(p, k);
-            call_symbolic(&e, i, &ext, &w);
+            call_symbolic(parts_out(&ps), i, &ext, &w);
         }
         if (c.status && !e.status) e.status = c.status;
+        if (!e.status) parts_end(&ps);
+        core_str_free(&ps.body);
         free(c.declared);
     }
     cgen top = {.p = p, .d = &cgen_c, .s = &s};
