@@ -402,7 +402,7 @@ static void test_shape_dynamic_slice(void) {
     CHECK(dslice1(BJ_I32, 2, 3, V(2, 3, 4)));
     CHECK(dslice1(BJ_I32, 4, 3, V(2, 3, 4))); /* clamped to 5 - 3 */
     CHECK(dslice1(BJ_I32, 100, 2, V(3, 4)));
-    CHECK(dslice1(BJ_I32, -1, 3, V(0, 1, 2))); /* clamped to 0: no wrapping */
+    CHECK(dslice1(BJ_I32, -1, 3, V(2, 3, 4))); /* counts from the end (4), then clamped to 5 - 3 (JAX) */
     CHECK(dslice1(BJ_I32, -2147483647.0, 2, V(0, 1)));
     CHECK(dslice1(BJ_I64, 3, 1, V(3)));
     CHECK(dslice1(BJ_I64, 1e15, 2, V(3, 4)));
@@ -419,7 +419,7 @@ static void test_shape_dynamic_slice_nd(void) {
     CHECK(test_op_is("dynamic_slice", &a, 3, INS(test_seq(BJ_I32, 2, SH(3, 4)), test_scalar(BJ_I32, 1), test_scalar(BJ_I32, 1)), BJ_I32, 2,
                 SH(2, 2), V(5, 6, 9, 10)));
     CHECK(test_op_is("dynamic_slice", &a, 3, INS(test_seq(BJ_I64, 2, SH(3, 4)), test_scalar(BJ_I64, 5), test_scalar(BJ_I32, -3)), BJ_I64, 2,
-                SH(2, 2), V(4, 5, 8, 9))); /* (5, -3) clamps to (1, 0) */
+                SH(2, 2), V(5, 6, 9, 10))); /* (5, -3) is (5, 1) (from the end), clamped to (1, 1) */
     CHECK(test_op_is("dynamic_slice", &a, 3, INS(test_seq(BJ_F64, 2, SH(3, 4)), test_scalar(BJ_U32, 0), test_scalar(BJ_I64, 7)), BJ_F64, 2,
                 SH(2, 2), V(2, 3, 6, 7))); /* (0, 7) clamps to (0, 2) */
     bj_attrs b = {.shape = {3, 1}};
@@ -463,7 +463,7 @@ static void test_shape_dynamic_update_slice(void) {
     CHECK(dupdate1(BJ_F32, test_arr(BJ_F32, 1, SH(2), V(7, 8)), BJ_I32, 1, V(1, 7, 8, 4, 5)));
     CHECK(dupdate1(BJ_F32, test_arr(BJ_F32, 1, SH(2), V(7, 8)), BJ_I32, 0, V(7, 8, 3, 4, 5)));
     CHECK(dupdate1(BJ_F32, test_arr(BJ_F32, 1, SH(2), V(7, 8)), BJ_I32, 4, V(1, 2, 3, 7, 8))); /* clamped to 3 */
-    CHECK(dupdate1(BJ_F32, test_arr(BJ_F32, 1, SH(2), V(7, 8)), BJ_I32, -1, V(7, 8, 3, 4, 5))); /* clamped to 0 */
+    CHECK(dupdate1(BJ_F32, test_arr(BJ_F32, 1, SH(2), V(7, 8)), BJ_I32, -1, V(1, 2, 3, 7, 8))); /* 4, clamped to 3 */
     CHECK(dupdate1(BJ_I64, test_arr(BJ_I64, 1, SH(3), V(-7, -8, -9)), BJ_I64, 1e12, V(1, 2, -7, -8, -9)));
     CHECK(dupdate1(BJ_U32, test_arr(BJ_U32, 1, SH(1), V(9)), BJ_U32, 4294967295.0, V(1, 2, 3, 4, 9)));
     CHECK(dupdate1(BJ_F64, test_arr(BJ_F64, 1, SH(5), V(-1, -2, -3, -4, -5)), BJ_I32, 3, V(-1, -2, -3, -4, -5)));

@@ -6,7 +6,7 @@ static void k0(void *const *restrict b, int64_t lo, int64_t hi) {
         double acc = (-(double)INFINITY);
         for (int64_t i1_ = 0; i1_ < 10; i1_++) {
             const double l0 = b0[i0 * 10 + i1_];
-            acc = bj_max_f64(acc, l0);
+            acc = bj_fold_max_f64(acc, l0);
         }
         b1[i0] = acc;
     }

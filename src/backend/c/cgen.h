@@ -45,7 +45,8 @@ BJ_HIDDEN const char *cgen_dtag(bj_dtype d);
 BJ_HIDDEN void cgen_literal(char *buf, size_t n, bj_dtype d, double f, int64_t i);
 /* The C expression of elementwise op `op` (result dtype `rd`) on operand expressions a[0..nin-1] of dtype `ad`
  * (for where: the dtype of the two branches), from the op table's templates. False if the op has no template for
- * that dtype (a graph the builders would not make). Also the fold step of a reduction: sum -> add, max -> maximum. */
+ * that dtype (a graph the builders would not make). Also the fold step of a reduction (cgen_fold_op): sum -> add; max/min -> their own table entries, a
+ * scalar maximum/minimum with IEEE 754-2019 signed zeros. */
 BJ_HIDDEN bool cgen_expr(core_str *out, ir_op op, bj_dtype rd, bj_dtype ad, const char *const *a, int nin);
 BJ_HIDDEN ir_op cgen_fold_op(ir_op reduction);
 /* RANDOM of distribution dist (ir_rand_dist) and result dtype rd on operand expressions a[0..nin-1] (key words,

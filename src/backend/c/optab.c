@@ -74,6 +74,9 @@ static const tmpl table[IR_NUM_OPS] = {
     [IR_SHIFT_RIGHT] = {NULL, "bj_shr_{D}($0, $1)", NULL},
     [IR_WHERE] = ALL("($0 ? $1 : $2)"),
     [IR_CLIP] = {"(($0 | $1) & $2)", "bj_min_{D}(bj_max_{D}($0, $1), $2)", "bj_min_{D}(bj_max_{D}($0, $1), $2)"},
+    /* the fold step of max/min reductions (cgen_fold_op): maximum/minimum, in a form for scalar loops */
+    [IR_MAX] = {"($0 | $1)", "bj_max_{D}($0, $1)", "bj_fold_max_{D}($0, $1)"},
+    [IR_MIN] = {"($0 & $1)", "bj_min_{D}($0, $1)", "bj_fold_min_{D}($0, $1)"},
 };
 
 /* Bools are bytes holding 0 or 1 (the arrays' layout); generated code types them uint8_t, because gcc does not
@@ -114,7 +117,8 @@ ir_op cgen_fold_op(ir_op r) {
     switch (r) {
     case IR_SUM: case IR_MEAN: return IR_ADD;
     case IR_PROD: return IR_MUL;
-    case IR_MAX: case IR_ANY: return IR_MAXIMUM;
+    case IR_MAX: case IR_MIN: return r; /* maximum / minimum through the table's fold entries */
+    case IR_ANY: return IR_MAXIMUM;
     default: return IR_MINIMUM;
     }
 }

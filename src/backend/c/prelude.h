@@ -1,7 +1,8 @@
 /* prelude.h — helpers pasted (after bjmath.h) at the top of every generated C source: the op semantics that are not
- * a bare C operator, written once per dtype so that they match the interpreter bit for bit. Self-contained; also
- * compiled into the test suite to check it. Every helper is a branch-free expression the compiler can vectorize,
- * except integer division, remainder and power, which have no vector form anyway. */
+ * a bare C operator, written once per dtype so that they match the interpreter bit for bit (but for a NaN's own
+ * bits, which docs/ops.md leaves open). Self-contained; also compiled into the test suite to check it. Every helper
+ * is a branch-free expression the compiler can vectorize, except integer division, remainder and power, which have
+ * no vector form anyway, and the folds of max/min reductions, whose loops are scalar. */
 #ifndef BJ_PRELUDE_H
 #define BJ_PRELUDE_H
 #include <math.h>
@@ -65,18 +66,41 @@ static inline int64_t bj_f2i64(double v) {
 }
 static inline uint32_t bj_f2u32(double v) { return (v != v || v <= 0) ? 0 : v >= 4294967295.0 ? UINT32_MAX : (uint32_t)v; }
 
-/* Float helpers: NaN-propagating maximum/minimum (the first NaN wins, ties keep a), numpy's remainder (sign of the
- * divisor; x % 0 is NaN) and sign (keeps NaN and the sign of zero). */
-#define BJ_FLOAT_OPS(D, T, S)                                                                                         \
-    static inline T bj_max_##D(T a, T b) { return a != a ? a : b != b ? b : a >= b ? a : b; }                          \
-    static inline T bj_min_##D(T a, T b) { return a != a ? a : b != b ? b : a <= b ? a : b; }                          \
+/* Float helpers: IEEE 754-2019 maximum/minimum (NumPy's and JAX's: NaN if either operand is NaN, and -0 < +0 in
+ * either order), numpy's remainder (sign of the divisor; x % 0 is NaN) and sign (keeps NaN and the sign of zero).
+ * max and min take C's `a > b ? a : b` (exactly x86's maxps, which returns b on a tie or a NaN) in both operand
+ * orders and merge the two bitwise. They differ only on a tie of zeros (-0, +0) or where one operand is NaN: min ORs
+ * them (-0's sign bit wins; a NaN's all-ones exponent and nonzero mantissa survive), max ANDs the sign bits and ORs
+ * the rest. Branch-free: two vector max and two logic ops (one vpternlog each with AVX-512). */
+#define BJ_FLOAT_OPS(D, T, U, S)                                                                                      \
+    static inline T bj_max_##D(T a, T b) {                                                                            \
+        T p = a > b ? a : b, q = b > a ? b : a;                                                                       \
+        U x, y, m = ~(U)0 >> 1; /* all bits but the sign */                                                           \
+        memcpy(&x, &p, sizeof x), memcpy(&y, &q, sizeof y);                                                           \
+        x = (x & y) | ((x | y) & m);                                                                                  \
+        memcpy(&p, &x, sizeof p);                                                                                     \
+        return p;                                                                                                     \
+    }                                                                                                                 \
+    static inline T bj_min_##D(T a, T b) {                                                                            \
+        T p = a < b ? a : b, q = b < a ? b : a;                                                                       \
+        U x, y;                                                                                                       \
+        memcpy(&x, &p, sizeof x), memcpy(&y, &q, sizeof y);                                                           \
+        x |= y;                                                                                                       \
+        memcpy(&p, &x, sizeof p);                                                                                     \
+        return p;                                                                                                     \
+    }                                                                                                                 \
+    /* the fold step of max/min reductions: scalar loops (not vectorized: the fold is ordered), where the bitwise    \
+     * merge would cross between vector and integer registers on every element; ties and NaN are rare, so the      \
+     * first two tests are branches the processor predicts */                                                       \
+    static inline T bj_fold_max_##D(T a, T b) { return a > b ? a : b > a ? b : bj_max_##D(a, b); }                    \
+    static inline T bj_fold_min_##D(T a, T b) { return a < b ? a : b < a ? b : bj_min_##D(a, b); }                    \
     static inline T bj_sign_##D(T x) { return x > 0 ? (T)1 : x < 0 ? (T)-1 : x; }                                     \
     static inline T bj_mod_##D(T a, T b) {                                                                            \
         T r = fmod##S(a, b);                                                                                          \
         return (r != 0 && (r < 0) != (b < 0)) ? r + b : r == 0 ? copysign##S(0, b) : r;                               \
     }
-BJ_FLOAT_OPS(f32, float, f)
-BJ_FLOAT_OPS(f64, double, )
+BJ_FLOAT_OPS(f32, float, uint32_t, f)
+BJ_FLOAT_OPS(f64, double, uint64_t, )
 
 #define BJ_INT_MINMAX(D, T)                                                                                           \
     static inline T bj_max_##D(T a, T b) { return a >= b ? a : b; }                                                   \

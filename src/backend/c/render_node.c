@@ -170,8 +170,9 @@ static int64_t concatenate(cgen *c, const ir_node *n) {
 }
 
 /* ---------------------------------------------------------------- dynamic slices */
-/* Emits the clamped start of every axis k of x where the block (sizes sz) can move: s<k> in [0, x_k - sz_k], as
- * JAX clamps; names[k] receives "s<k>" or "0". The start operands are n->in[first + k]. */
+/* Emits the start of every axis k of x where the block (sizes sz) can move, as JAX normalises it: a negative start
+ * counts from the end once (+ x_k), then clamps into [0, x_k - sz_k]; names[k] receives "s<k>" or "0". The start
+ * operands are n->in[first + k]. */
 static void starts(cgen *c, const ir_node *n, int first, const ir_node *x, const int64_t *sz, char names[][8]) {
     for (int k = 0; k < x->rank; k++) {
         int64_t hi = x->shape[k] - sz[k];
@@ -182,6 +183,7 @@ static void starts(cgen *c, const ir_node *n, int first, const ir_node *x, const
         snprintf(names[k], 8, "s%d", k);
         nm S = buf_name(c, n->in[first + k]);
         cgen_line(c, "int64_t s%d = (int64_t)%s[0];", k, S.s);
+        cgen_line(c, "s%d = s%d < 0 ? s%d + %lld : s%d;", k, k, k, LL(x->shape[k]), k);
         cgen_line(c, "s%d = s%d < 0 ? 0 : s%d > %lld ? %lld : s%d;", k, k, k, LL(hi), LL(hi), k);
     }
 }
@@ -212,7 +214,7 @@ static int open_block_loops(cgen *c, int m, const int64_t *sz) {
     return opened;
 }
 
-/* out = the block of x at the clamped starts. Units: rows of out's first axis. */
+/* out = the block of x at the normalised starts. Units: rows of out's first axis. */
 static int64_t dynamic_slice(cgen *c, const ir_node *n) {
     const ir_node *x = n->in[0];
     int r = x->rank;
@@ -230,7 +232,8 @@ static int64_t dynamic_slice(cgen *c, const ir_node *n) {
     }
     int64_t cx[BJ_MAX_RANK], cy[BJ_MAX_RANK];
     cstrides(x, cx), cstrides(n, cy);
-    cgen_line(c, "/* dynamic_slice: the block at the starts, each clamped so that the block fits */");
+    cgen_line(c, "/* dynamic_slice: the block at the starts (a negative one counts from the end), each clamped so "
+              "that the block fits */");
     char s[BJ_MAX_RANK][8];
     starts(c, n, 1, x, n->shape, s);
     ix base = {0};
@@ -260,7 +263,7 @@ static int64_t dynamic_slice(cgen *c, const ir_node *n) {
     return n->shape[0];
 }
 
-/* out = x with the block at the clamped starts replaced by the update. Units: rows of x's first axis; a unit copies
+/* out = x with the block at the normalised starts replaced by the update. Units: rows of x's first axis; a unit copies
  * its rows of x, then the update's rows that fall in them. */
 static int64_t dynamic_update_slice(cgen *c, const ir_node *n) {
     const ir_node *x = n->in[0], *u = n->in[1];
@@ -280,7 +283,7 @@ static int64_t dynamic_update_slice(cgen *c, const ir_node *n) {
     int64_t cx[BJ_MAX_RANK], cu[BJ_MAX_RANK];
     cstrides(x, cx), cstrides(u, cu);
     cgen_line(c, "/* dynamic_update_slice: rows [lo, hi) of x, then the rows of the update (placed at the starts, each "
-              "clamped so that it fits) that fall in them */");
+              "counted from the end if negative, then clamped so that it fits) that fall in them */");
     cgen_line(c, "memcpy(%s + lo * %lld, %s + lo * %lld, (size_t)(hi - lo) * %lld * sizeof *%s);", Y.s, LL(cx[0]), X.s,
               LL(cx[0]), LL(cx[0]), Y.s);
     if (!any) return x->shape[0];
@@ -321,8 +324,16 @@ static int64_t dynamic_update_slice(cgen *c, const ir_node *n) {
 
 /* ---------------------------------------------------------------- scans */
 #define SCAN_ROWS 8 /* rows scanned side by side when the axis is the last */
-/* out[o, j, k] = f(out[o, j - 1, k], x[o, j, k]) in j order, out[o, 0, k] = x[o, 0, k]. Units: (outer, inner) lanes;
- * the lanes of a run advance together, one row j at a time (a vector op over k). */
+/* The first element of a scan: the identity (0 or 1) folded with x0, as the interpreter does (cumsum of -0.0 is
+ * +0.0; the compiler drops the fold where it changes nothing). */
+static bool scan_first(cgen *c, char *buf, size_t cap, ir_op f, bj_dtype d, const char *x0) {
+    char id[64];
+    cgen_literal(id, sizeof id, d, f == IR_MUL, f == IR_MUL);
+    return arith(c, buf, cap, f, d, id, x0);
+}
+
+/* out[o, j, k] = f(out[o, j - 1, k], x[o, j, k]) in j order, out[o, 0, k] = f(identity, x[o, 0, k]). Units: (outer,
+ * inner) lanes; the lanes of a run advance together, one row j at a time (a vector op over k). */
 static int64_t scan(cgen *c, const ir_node *n) {
     const ir_node *x = n->in[0];
     int axis = axis_of(n, x->rank);
@@ -336,14 +347,15 @@ static int64_t scan(cgen *c, const ir_node *n) {
     cgen_line(c, "/* %s along the axis of (outer, axis, inner) = (%lld, %lld, %lld), row by row */", ir_ops[n->op].name,
               LL(O), LL(D), LL(I));
     if (I == 1 && O >= SCAN_ROWS && D > 1) { /* one chain per row: SCAN_ROWS rows side by side hide its latency */
-        char yp[200], xc[200], e[600];
+        char yp[200], xc[200], e[600], e0[600];
         snprintf(yp, sizeof yp, "%s[(o + r) * %lld + j - 1]", Y.s, LL(D));
         snprintf(xc, sizeof xc, "%s[(o + r) * %lld + j]", X.s, LL(D));
         if (!arith(c, e, sizeof e, f, d, yp, xc)) return 1;
+        snprintf(xc, sizeof xc, "%s[(o + r) * %lld]", X.s, LL(D));
+        if (!scan_first(c, e0, sizeof e0, f, d, xc)) return 1;
         cgen_line(c, "const int64_t ob = lo + (hi - lo) / %d * %d;", SCAN_ROWS, SCAN_ROWS);
         cgen_line(c, "for (int64_t o = lo; o < ob; o += %d) {", SCAN_ROWS);
-        cgen_line(c, "    for (int r = 0; r < %d; r++) %s[(o + r) * %lld] = %s[(o + r) * %lld];", SCAN_ROWS, Y.s, LL(D), X.s,
-                  LL(D));
+        cgen_line(c, "    for (int r = 0; r < %d; r++) %s[(o + r) * %lld] = %s;", SCAN_ROWS, Y.s, LL(D), e0);
         cgen_line(c, "    for (int64_t j = 1; j < %lld; j++)", LL(D));
         cgen_line(c, "        for (int r = 0; r < %d; r++) %s[(o + r) * %lld + j] = %s;", SCAN_ROWS, Y.s, LL(D), e);
         cgen_line(c, "}");
@@ -351,7 +363,9 @@ static int64_t scan(cgen *c, const ir_node *n) {
         snprintf(yp, sizeof yp, "%s[o * %lld + j - 1]", Y.s, LL(D));
         snprintf(xc, sizeof xc, "%s[o * %lld + j]", X.s, LL(D));
         if (!arith(c, e, sizeof e, f, d, yp, xc)) return 1;
-        cgen_line(c, "    %s[o * %lld] = %s[o * %lld];", Y.s, LL(D), X.s, LL(D));
+        snprintf(xc, sizeof xc, "%s[o * %lld]", X.s, LL(D));
+        if (!scan_first(c, e0, sizeof e0, f, d, xc)) return 1;
+        cgen_line(c, "    %s[o * %lld] = %s;", Y.s, LL(D), e0);
         cgen_line(c, "    for (int64_t j = 1; j < %lld; j++) %s[o * %lld + j] = %s;", LL(D), Y.s, LL(D), e);
         cgen_line(c, "}");
         return O;
@@ -363,7 +377,10 @@ static int64_t scan(cgen *c, const ir_node *n) {
     ix_add(&cur, "j", I), ix_add(&prev, "(j - 1)", I);
     if (I > 1) ix_add(&first, "k", 1), ix_add(&cur, "k", 1), ix_add(&prev, "k", 1);
     const char *lanes = I > 1 ? "for (int64_t k = v0; k < v1; k++) " : "";
-    cgen_line(c, "%s%s[%s] = %s[%s];", lanes, Y.s, ix_text(&first), X.s, ix_text(&first));
+    char x0[600], e0[1400];
+    snprintf(x0, sizeof x0, "%s[%s]", X.s, ix_text(&first));
+    if (!scan_first(c, e0, sizeof e0, f, d, x0)) return 1;
+    cgen_line(c, "%s%s[%s] = %s;", lanes, Y.s, ix_text(&first), e0);
     if (D > 1) {
         char yp[600], xc[600], e[1400];
         snprintf(yp, sizeof yp, "%s[%s]", Y.s, ix_text(&prev));

@@ -99,6 +99,16 @@ static bool int_binary(ir_op op, bj_dtype d, int64_t a, int64_t b, int64_t *r) {
         else if (r == 0) r = copysign##S(0, b);                                                                       \
         return r;                                                                                                     \
     }                                                                                                                 \
+    /* IEEE 754-2019 maximum / minimum (NumPy, JAX): NaN if either operand is NaN; a tie of zeros gives +0 for max  \
+     * and -0 for min, in either order */                                                                             \
+    static T T##_max(T a, T b) {                                                                                      \
+        if (isnan(a) || isnan(b)) return a + b;                                                                       \
+        return a > b ? a : b > a ? b : signbit(a) ? b : a;                                                            \
+    }                                                                                                                 \
+    static T T##_min(T a, T b) {                                                                                      \
+        if (isnan(a) || isnan(b)) return a + b;                                                                       \
+        return a < b ? a : b < a ? b : signbit(a) ? a : b;                                                            \
+    }                                                                                                                 \
     static bool T##_unary(ir_op op, T x, T *r) {                                                                      \
         switch (op) {                                                                                                 \
         case IR_NEG: *r = -x; break;                                                                                  \
@@ -141,8 +151,8 @@ static bool int_binary(ir_op op, bj_dtype d, int64_t a, int64_t b, int64_t *r) {
         case IR_FLOOR_DIVIDE: *r = floor##S(a / b); break;                                                            \
         case IR_REMAINDER: *r = T##_mod(a, b); break;                                                                 \
         case IR_POW: *r = pow##S(a, b); break;                                                                        \
-        case IR_MAXIMUM: *r = isnan(a) ? a : isnan(b) ? b : a >= b ? a : b; break; /* first NaN; ties: a */          \
-        case IR_MINIMUM: *r = isnan(a) ? a : isnan(b) ? b : a <= b ? a : b; break;                                    \
+        case IR_MAXIMUM: *r = T##_max(a, b); break;                                                                   \
+        case IR_MINIMUM: *r = T##_min(a, b); break;                                                                   \
         case IR_ATAN2: *r = atan2##S(a, b); break;                                                                    \
         case IR_HYPOT: *r = hypot##S(a, b); break;                                                                    \
         default: return false;                                                                                        \

@@ -109,19 +109,19 @@ static bj_status argreduce(const ir_node *n, const bj_array *x, bj_array *out) {
     return BJ_OK;
 }
 
-/* attr = {axis}; out[..j..] = fold of x[..0..] .. x[..j..] along the axis, in order. */
+/* attr = {axis}; out[..j..] = fold of x[..0..] .. x[..j..] along the axis, in order, starting from the identity as
+ * a reduction does (JAX's reduce_window), so that cumsum([-0.0]) is +0.0 + -0.0 = +0.0. */
 static bj_status scan(const ir_node *n, const bj_array *x, bj_array *out) {
     axis_dims d;
     if (n->nattr != 1 || !split_axis(x, n->attr[0], &d)) return interp_fail(n, "bad axis");
     if (x->dtype != out->dtype || x->size != out->size) return interp_fail(n, "the result does not fit");
     ir_op f = fold_op((ir_op)n->op);
-    size_t es = bj_dtype_size(x->dtype);
     for (int64_t o = 0; o < d.outer; o++)
         for (int64_t k = 0; k < d.inner; k++)
             for (int64_t j = 0; j < d.dim; j++) {
                 int64_t at = (o * d.dim + j) * d.inner + k;
-                if (j == 0) memcpy((char *)out->data + (size_t)at * es, (const char *)x->data + (size_t)at * es, es);
-                else if (!interp_apply2(f, out, at, out, at - d.inner, x, at))
+                if (j == 0) interp_put_i(out, at, f == IR_MUL); /* the identity, 0 or 1 */
+                if (!interp_apply2(f, out, at, out, j ? at - d.inner : at, x, at))
                     return interp_fail(n, "not defined on %s", bj_dtype_name(x->dtype));
             }
     return BJ_OK;

@@ -73,12 +73,14 @@ static bool starts_ok(bj_array *const *starts, int count) {
     return true;
 }
 
-/* Starts of a dynamic slice/update: int scalar operands, each clamped to [0, dim - size] as in JAX; returns the
- * element offset of the block in an array with strides cst. */
+/* Starts of a dynamic slice/update: int scalar operands; as in JAX, a negative start counts from the end once
+ * (s + dim, which cannot overflow), then each is clamped to [0, dim - size]. Returns the element offset of the block
+ * in an array with strides cst. */
 static int64_t dynamic_base(bj_array *const *starts, const bj_array *x, const int64_t *size, const int64_t *cst) {
     int64_t base = 0;
     for (int k = 0; k < x->rank; k++) {
         int64_t s = interp_get_i(starts[k], 0), hi = x->shape[k] - size[k];
+        if (s < 0) s += x->shape[k];
         s = s < 0 ? 0 : s > hi ? hi : s;
         base += s * cst[k];
     }
@@ -97,7 +99,7 @@ static bj_status dynamic_slice(const ir_node *n, bj_array *const *in, bj_array *
     return BJ_OK;
 }
 
-/* out = x with the block at the (clamped) starts overwritten by the update. */
+/* out = x with the block at the starts (normalised as above) overwritten by the update. */
 static bj_status dynamic_update_slice(const ir_node *n, bj_array *const *in, bj_array *out) {
     const bj_array *x = in[0], *upd = in[1];
     int64_t cst[BJ_MAX_RANK], ust[BJ_MAX_RANK];
