@@ -3,6 +3,7 @@
 #include <brainjit.h>
 
 #include <stdio.h>
+#include <string.h>
 
 typedef struct Hello {
     bj_object *obj;
@@ -25,14 +26,20 @@ static bj_var *scalar_var(bj_object *o, const char *attr, float v) {
 }
 
 int main(int argc, char **argv) {
+    /* one optional argument: the backend, whose name the library checks */
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        fprintf(help ? stdout : stderr, "usage: hello [cpu|interp]   (the backend, default cpu)\n");
+        return help ? 0 : 2;
+    }
     const char *backend = argc > 1 ? argv[1] : "cpu";
     Hello h = {.obj = bj_object_new("Hello", NULL)};
     h.a = scalar_var(h.obj, "a", 10.0f);
     h.b = scalar_var(h.obj, "b", 2.0f);
     bj_jit *step = bj_jit_method(h.obj, "transform", transform, &h, &(bj_jit_opts){.backend = backend});
-    if (!step) {
+    if (!step) { /* a bad backend name is a usage error */
         fprintf(stderr, "hello: %s\n", bj_last_error());
-        return 1;
+        return bj_last_status() == BJ_ERR_ARG ? 2 : 1;
     }
     int bad = 0;
     for (int call = 1; call <= 3; call++) {

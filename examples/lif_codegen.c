@@ -21,7 +21,12 @@ static double now(void) {
         }                                                                                                             \
     } while (0)
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1) { /* no options */
+        bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        fprintf(help ? stdout : stderr, "usage: lif_codegen   (no arguments)\n");
+        return help ? 0 : 2;
+    }
     /* tau dV/dt = (V_rest - V) + I, spike at V >= V_th, reset to V_reset, refractory for 5 ms; dt = 0.1 ms */
     const double dt = 0.1, tau = 20.0, v_rest = -60.0, v_th = -50.0, v_reset = -60.0, t_ref = 5.0;
     int64_t n = N;

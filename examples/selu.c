@@ -46,15 +46,21 @@ static int run(bj_jit *f, bj_array *x, double alpha, double lmbda, const char *l
 }
 
 int main(int argc, char **argv) {
+    /* one optional argument: the backend, whose name the library checks */
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        fprintf(help ? stdout : stderr, "usage: selu [cpu|interp]   (the backend, default cpu)\n");
+        return help ? 0 : 2;
+    }
     const char *backend = argc > 1 ? argv[1] : "cpu";
     bj_array *x = bj_array_new(BJ_F32, 1, (int64_t[]){5}, (float[]){-2, -1, 0, 1, 2});
     bj_jit *dyn = bj_jit_new(selu, NULL, &(bj_jit_opts){.name = "selu", .argnames = "x, alpha=1.67, lmbda=1.05",
                                                         .backend = backend});
     bj_jit *stat = bj_jit_new(selu, NULL, &(bj_jit_opts){.name = "selu_static", .argnames = "x, alpha=1.67, lmbda=1.05",
                                                          .static_argnames = "alpha, lmbda", .backend = backend});
-    if (!dyn || !stat) {
+    if (!dyn || !stat) { /* a bad backend name is a usage error */
         fprintf(stderr, "selu: %s\n", bj_last_error());
-        return 1;
+        return bj_last_status() == BJ_ERR_ARG ? 2 : 1;
     }
     int bad = 0;
     bad |= run(dyn, x, 1.67, 1.05, "dynamic");

@@ -156,9 +156,9 @@ bj_status bj_conn_check(int64_t n_pre, int64_t n_post, const bj_array *indptr, c
         return bj_set_error(BJ_ERR_ARG, "%s: n_pre %lld and n_post %lld must be >= 0", fn, (long long)n_pre,
                             (long long)n_post);
     if (!int_vector(fn, "indptr", indptr) || !int_vector(fn, "indices", indices)) return bj_last_status();
-    if (bj_array_size(indptr) != n_pre + 1)
-        return bj_set_error(BJ_ERR_SHAPE, "%s: indptr has %lld entries; n_pre + 1 = %lld expected", fn,
-                            (long long)bj_array_size(indptr), (long long)(n_pre + 1));
+    if (bj_array_size(indptr) - 1 != n_pre) /* not n_pre + 1: it may overflow int64 (not uint64, below) */
+        return bj_set_error(BJ_ERR_SHAPE, "%s: indptr has %lld entries; n_pre + 1 = %llu expected", fn,
+                            (long long)bj_array_size(indptr), (unsigned long long)n_pre + 1);
     int64_t nnz = bj_array_size(indices);
     for (int64_t i = 0; i <= n_pre; i++) {
         int64_t v = int_at(indptr, i);

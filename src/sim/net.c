@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now(void) {
     struct timespec ts;
@@ -94,25 +95,62 @@ static void net_free(net *n) {
     free(n->state);
 }
 
+/* Checks every numeric option (zero fields already replaced by their defaults) and derives the step count: the
+ * first bad field is named in the error. Sizes are bounded so that every product below fits int64: n by int32
+ * indices, steps x n (the spike counts, and the bytes of a recording) checked for overflow. */
+static bj_status check_opts(const bj_net_opts *o, const net_model *m, int64_t *steps) {
+    const char *fn = "bj_net_run";
+    if (o->n < 10 || o->n > BJ_NET_MAX_N)
+        return bj_set_error(BJ_ERR_ARG, "%s: n must be an integer in [10, %lld] (0 for the default 4000), got %lld", fn,
+                            (long long)BJ_NET_MAX_N, (long long)o->n);
+    if (!isfinite(o->duration_s) || o->duration_s <= 0 || o->duration_s > BJ_NET_MAX_DURATION_S)
+        return bj_set_error(BJ_ERR_ARG, "%s: duration_s must be a finite number of seconds in (0, %g] (0 for the "
+                            "default 1), got %g", fn, BJ_NET_MAX_DURATION_S, o->duration_s);
+    if (o->chunk_steps < 1)
+        return bj_set_error(BJ_ERR_ARG, "%s: chunk_steps must be >= 1 (0 for the default 1000), got %lld", fn,
+                            (long long)o->chunk_steps);
+    double exact = o->duration_s * 1000.0 / m->dt_ms; /* <= 1e10 steps: llround is exact and in range */
+    int64_t total = (int64_t)llround(exact), cells;
+    if (total < 1)
+        return bj_set_error(BJ_ERR_ARG, "%s(%s): duration_s = %g s is less than half a step (%g ms): nothing to "
+                            "simulate", fn, m->name, o->duration_s, m->dt_ms);
+    if (__builtin_mul_overflow(total, o->n, &cells))
+        return bj_set_error(BJ_ERR_ARG, "%s(%s): duration_s = %g s (%lld steps) with n = %lld neurons: steps x n "
+                            "overflows int64 spike counts; shorten the run or the network", fn, m->name,
+                            o->duration_s, (long long)total, (long long)o->n);
+    /* a recording larger than the machine's memory could only thrash or be killed: refuse it before any work */
+    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
+    if (o->record && phys > 0 && (double)cells > phys)
+        return bj_set_error(BJ_ERR_NOMEM, "%s(%s): record: every spike of %lld steps x %lld neurons needs %.3g GiB, "
+                            "more than this machine's %.3g GiB of memory", fn, m->name, (long long)total,
+                            (long long)o->n, (double)cells / 1073741824.0, phys / 1073741824.0);
+    *steps = total;
+    return BJ_OK;
+}
+
 bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
     if (!opts || !r) return bj_set_error(BJ_ERR_ARG, "bj_net_run: %s is NULL", opts ? "result" : "opts");
     memset(r, 0, sizeof *r);
     net n = {.o = *opts};
     if (!n.o.model) n.o.model = "coba";
     if (!n.o.n) n.o.n = 4000;
-    if (!(n.o.duration_s > 0)) n.o.duration_s = n.o.duration_s < 0 ? -1 : 1.0;
+    if (n.o.duration_s == 0) n.o.duration_s = 1.0; /* NaN, infinities and negatives are refused below */
     if (!n.o.seed) n.o.seed = 42;
     if (!n.o.backend) n.o.backend = "cpu";
     if (!n.o.chunk_steps) n.o.chunk_steps = 1000;
     if (!(n.model = find_model(n.o.model)))
         return bj_set_error(BJ_ERR_ARG, "bj_net_run: unknown model \"%s\" (known: coba, cuba, coba_hh)", n.o.model);
-    if (n.o.n < 10 || n.o.duration_s < 0 || n.o.chunk_steps < 1)
-        return bj_set_error(BJ_ERR_ARG, "bj_net_run(%s): n = %lld must be >= 10, duration >= 0, chunk_steps >= 1",
-                            n.o.model, (long long)n.o.n);
-    n.n = n.o.n, n.ne = n.o.n * 4 / 5, n.ft = n.o.f64 ? BJ_F64 : BJ_F32;
+    int64_t total = 0;
+    bj_status s = check_opts(&n.o, n.model, &total);
+    if (s) return s;
+    /* 80% excitatory (rounded down), without forming 4 n */
+    n.n = n.o.n, n.ne = n.o.n / 5 * 4 + n.o.n % 5 * 4 / 5, n.ft = n.o.f64 ? BJ_F64 : BJ_F32;
     n.p = n.n > 80 ? 80.0 / (double)n.n : 1.0; /* about 80 inputs per neuron, as BrainPy's published scripts */
+    if (n.o.record && !(r->spikes = bj_array_zeros(BJ_BOOL, 2, (int64_t[]){total, n.n}))) /* before any work */
+        return bj_set_error(bj_last_status(), "bj_net_run(%s): record: every spike needs %lld steps x %lld neurons = "
+                            "%.3g GiB: %s", n.o.model, (long long)total, (long long)n.n,
+                            (double)total * (double)n.n / 1073741824.0, bj_last_error());
     double t0 = now();
-    bj_status s = BJ_OK;
     n.obj = bj_object_new(n.model->cls, NULL);
     n.rng = bj_random_state_new("rng", n.o.seed);
     if (!n.obj || !n.rng) s = bj_last_status();
@@ -129,8 +167,7 @@ bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
         .argnames = argnames, .static_argnames = "steps", .backend = n.o.backend});
     if (!s && (!f_init || !f_run)) s = bj_last_status();
     if (!s) s = bj_jit_call(f_init, NULL, 0, NULL, 0);
-    int64_t total = (int64_t)llround(n.o.duration_s * 1000.0 / n.model->dt_ms), done = 0;
-    if (!s && n.o.record && !(r->spikes = bj_array_zeros(BJ_BOOL, 2, (int64_t[]){total, n.n}))) s = bj_last_status();
+    int64_t done = 0;
     bj_progress *pr = s ? NULL : bj_progress_new(n.model->name, (double)total * n.model->dt_ms / 1000.0, n.o.quiet);
     double t_run = now();
     while (!s && done < total) {

@@ -4,6 +4,7 @@
 #include <brainjit.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,12 +15,20 @@
 #define MT 40.0
 #define MB 50.0
 
-/* A "nice" tick step (1, 2, 5 x 10^k) giving about n ticks over span. */
-static double tick_step(double span, int n) {
-    double raw = span / n, p = 1;
+/* Ticks over [0, span]: a "nice" step (1, 2, 5 x 10^k) giving about n of them, and how many steps fit (at most
+ * 4 n). Counted, not accumulated, so a step far below the span's precision cannot loop forever; a span that is not
+ * finite and positive gets the tick at 0 only. */
+static double tick_step(double span, int n, int *count) {
+    *count = 0;
+    if (!(span > 0) || !isfinite(span)) return 0;
+    double raw = span / n, p = 1; /* both loops end: p overflows to inf or underflows to 0 */
     while (p * 10 <= raw) p *= 10;
     while (p > raw) p /= 10;
-    return raw >= 5 * p ? 5 * p : raw >= 2 * p ? 2 * p : p;
+    double st = raw >= 5 * p ? 5 * p : raw >= 2 * p ? 2 * p : p;
+    if (!(st > 0)) return 0;
+    double k = floor(span / st * (1 + 1e-12)); /* the last tick may sit on the end */
+    *count = k < 4 * n ? (int)k : 4 * n;
+    return st;
 }
 
 static void xml_text(FILE *f, const char *s) {
@@ -39,16 +48,22 @@ bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, 
     if (bj_array_dtype(spikes) != BJ_BOOL || bj_array_rank(spikes) != 2)
         return bj_set_error(BJ_ERR_SHAPE, "bj_raster_svg: spikes must be a bool[T, N] array, not %s of rank %d",
                             bj_dtype_name(bj_array_dtype(spikes)), bj_array_rank(spikes));
-    if (!(dt_ms > 0)) return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: dt_ms must be positive, not %g", dt_ms);
+    if (!(dt_ms > 0) || !isfinite(dt_ms))
+        return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: dt_ms must be a finite number of milliseconds > 0, got %g",
+                            dt_ms);
     const int64_t *sh = bj_array_shape(spikes);
     int64_t T = sh[0], N = sh[1];
+    double t_end = (double)T * dt_ms; /* the time axis and its scale must both be finite */
+    if (!isfinite(t_end) || (T > 0 && !isfinite(W / t_end)))
+        return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: dt_ms = %g over %lld steps spans %g ms, which cannot be drawn "
+                            "to scale", dt_ms, (long long)T, t_end);
     if (n_exc < 0 || n_exc > N)
         return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: n_exc = %lld is outside [0, %lld]", (long long)n_exc,
                             (long long)N);
     FILE *f = fopen(path, "w");
     if (!f) return bj_set_error(BJ_ERR_IO, "bj_raster_svg: cannot write %s: %s", path, strerror(errno));
     const unsigned char *s = bj_array_data(spikes);
-    double t_end = (double)T * dt_ms, xs = W / (t_end > 0 ? t_end : 1), ys = H / (double)(N > 0 ? N : 1);
+    double xs = W / (t_end > 0 ? t_end : 1), ys = H / (double)(N > 0 ? N : 1);
     double mark_w = xs * dt_ms > 1.2 ? xs * dt_ms : 1.2, mark_h = ys > 1.0 ? ys : 1.0;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
                "font-family=\"sans-serif\" font-size=\"13\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
@@ -72,15 +87,20 @@ bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, 
     /* axes and ticks */
     fprintf(f, "<g stroke=\"black\" fill=\"none\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\"/></g>\n",
             ML, MT, W, H);
-    double st = tick_step(t_end, 8);
-    for (double x = 0; x <= t_end + 1e-9 && st > 0; x += st)
+    int nt;
+    double st = tick_step(t_end, 8, &nt);
+    for (int k = 0; k <= nt; k++) {
+        double x = k * st;
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"black\"/><text x=\"%.1f\" y=\"%.0f\" "
                    "text-anchor=\"middle\">%g</text>\n", ML + x * xs, MT + H, ML + x * xs, MT + H + 5, ML + x * xs,
                 MT + H + 20, x);
-    double sn = tick_step((double)N, 6);
-    for (double y = 0; y <= (double)N + 1e-9 && sn > 0; y += sn)
+    }
+    double sn = tick_step((double)N, 6, &nt);
+    for (int k = 0; k <= nt; k++) {
+        double y = k * sn;
         fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"black\"/><text x=\"%.0f\" y=\"%.1f\" "
                    "text-anchor=\"end\">%g</text>\n", ML - 5, MT + y * ys, ML, MT + y * ys, ML - 8, MT + y * ys + 4, y);
+    }
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">time (ms)</text>\n", ML + W / 2, MT + H + 42);
     fprintf(f, "<text transform=\"translate(18 %.0f) rotate(-90)\" text-anchor=\"middle\">neuron</text>\n", MT + H / 2);
     if (n_exc > 0 && n_exc < N)
