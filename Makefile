@@ -78,20 +78,51 @@ $(BUILD)/test_all_san: $(TEST_SRCS) tests/test.h $(BUILD)/libbrainjit-san.a
 	$(call msg,LD-SAN,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -Itests $(TEST_SRCS) $(BUILD)/libbrainjit-san.a $(LDLIBS) -o $@
 
-# The README's test command: the whole suite, then the whole suite again under ASan + UBSan (leaks are failures).
-test: test-plain test-san test-examples
-	@echo "make test: plain and sanitizer runs and the examples passed"
-# The examples check their own results (exit status) on both backends.
+# The README's test command: the whole suite, again under ASan + UBSan (leaks are failures), the examples, and the
+# threaded tests under TSan.
+test: test-plain test-san test-examples tsan
+	@echo "make test: plain, ASan+UBSan and TSan runs and the examples passed"
+# The examples check their own results (exit status) on both backends; cli_check.sh: bad command lines are refused.
 test-examples: examples
 	for b in cpu interp; do \
 	  $(abspath $(BUILD))/examples/hello $$b > /dev/null && $(abspath $(BUILD))/examples/selu $$b > /dev/null && \
 	  for m in coba cuba coba_hh; do $(abspath $(BUILD))/examples/$$m --backend $$b --n 400 --duration 0.05 --quiet \
 	    > /dev/null || exit 1; done || exit 1; done
 	$(abspath $(BUILD))/examples/lif_codegen > /dev/null
+	sh tests/cli_check.sh $(abspath $(BUILD))/examples
 test-plain: $(BUILD)/test_all
 	cd tests && $(abspath $(BUILD))/test_all
 test-san: $(BUILD)/test_all_san
 	cd tests && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 $(abspath $(BUILD))/test_all_san
+
+# `make tsan`: the threaded tests (tests/test_threads.c and the other tests that start threads, named in TSAN_TESTS)
+# under ThreadSanitizer, the library and the suite built with -fsanitize=thread into $(BUILD)/tsan. The compiled
+# kernels would run on OpenMP's threads, and libgomp is not instrumented (TSan reports false races on its
+# synchronisation): BJ_NUM_THREADS=1 keeps every kernel on its calling thread. The dlopen'd generated libraries are
+# not instrumented either, so their own memory accesses go unchecked.
+TSAN       := -fsanitize=thread -fno-omit-frame-pointer
+TSAN_OBJS  := $(SRCS:%.c=$(BUILD)/tsan/%.o) $(BUILD)/tsan/gen/prelude_text.o
+TSAN_TESTS := threads_ stale_threads test_array_refcount_threads test_core_errors_thread_local test_cc_concurrent_threads \
+              jit_threads_share_a_handle
+$(BUILD)/tsan/%.o: %.c $(HDRS) | $(XXHASH_H)
+	@mkdir -p $(dir $@)
+	$(call msg,CC-TSAN,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TSAN) -c $< -o $@
+$(BUILD)/tsan/gen/prelude_text.o: $(BUILD)/gen/prelude_text.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC-TSAN,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TSAN) -c $< -o $@
+$(BUILD)/tsan/libbrainjit.a: $(TSAN_OBJS)
+	@rm -f $@
+	$(call msg,AR,$@)
+	$(Q)ar rcs $@ $^
+$(BUILD)/tsan/test_all: $(TEST_SRCS) tests/test.h $(BUILD)/tsan/libbrainjit.a
+	$(call msg,LD-TSAN,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TSAN) -Itests $(TEST_SRCS) $(BUILD)/tsan/libbrainjit.a $(LDLIBS) -o $@
+.PHONY: tsan
+tsan: $(BUILD)/tsan/test_all
+	cd tests && BJ_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  $(abspath $(BUILD))/tsan/test_all $(TSAN_TESTS)
 
 # Differential fuzzing of the native backend against the interpreter: BJ_RGRAPH_COUNT random graphs (default
 # 20000) from seed BJ_RGRAPH_SEED (default: from the time, printed), BJ_RGRAPH_BATCH (default 50) per compile,

@@ -2,11 +2,13 @@
 #include "bench.h"
 #include "brainjit.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -738,6 +740,143 @@ static void run_compile(void) {
     printf("bench compile cold_ms=%.2f warm_ms=%.3f call_ns=%.1f\n", cold_ms, warm_ms, call_ns);
 }
 
+/* ---------------------------------------------------------------- compile time against graph size
+ * An elementwise chain of n ops over f32[1024] (x * y, + x, - 0.5, repeated: nothing folds), compiled without the
+ * disk cache: fusion splits it into kernels of at most 512 ops, so gcc's time per op stays flat (one kernel of
+ * 100,000 ops took minutes). Then 1,000 kernels (500 mean-and-subtract pairs), which the entry point runs through
+ * parts of 32 (gcc took 40 s when they were all called from one function). */
+static bj_graph *chain_graph(int n, bool pairs) {
+    bj_trace *t = bj_trace_new("compile_size");
+    int64_t len = 1024;
+    bj_val *x = bj_trace_arg(t, "x", BJ_F32, 1, &len), *y = bj_trace_arg(t, "y", BJ_F32, 1, &len), *v = x;
+    for (int i = 0; i < n; i += pairs ? 3 : 1) /* a pair: mean (a kernel), subtract and multiply (another) */
+        if (pairs) v = bj_mul(bj_sub(v, bj_mean(v, 0, NULL, false)), y);
+        else v = i % 3 == 0 ? bj_mul(v, y) : i % 3 == 1 ? bj_add(v, x) : bj_sub(v, 0.5);
+    return finish(t, &v, 1);
+}
+
+static void run_compile_size(void) {
+    if (only && !strstr("compile_size", only)) return;
+    if (strcmp(backend, "cpu")) return;
+    fprintf(stderr, "bench: compile_size\n");
+    static const int sizes[] = {1000, 10000, 100000, 1500};
+    char disk[8] = "", limit[64] = "";
+    bj_config_get("disk_cache", disk, sizeof disk);
+    bj_config_get("compile_timeout", limit, sizeof limit);
+    if (bj_config_set("disk_cache", "0") || bj_config_set("compile_timeout", "0")) /* measured, not limited */
+        fprintf(stderr, "bench: compile_size: %s\n", bj_last_error());
+    printf("\n%-28s %8s %9s %9s %8s %9s %9s  %s\n", "compile time by graph size", "ops", "wall s", "cc CPU s",
+           "kernels", "source KB", "us/op CPU", "(chains; last: 500 mean-subtract-multiply triples, 2 kernels each)");
+    for (int r = 0; r < 4; r++) {
+        int n = sizes[r];
+        bool pairs = r == 3;
+        if (small && n > 10000) continue;
+        bj_graph *g = chain_graph(n, pairs);
+        struct rusage r0, r1; /* the compiler's CPU time (a busy machine stretches its wall time) */
+        getrusage(RUSAGE_CHILDREN, &r0);
+        double t0 = now_ns();
+        bj_exec *e = g ? compile(g, "compile_size") : NULL;
+        double secs = (now_ns() - t0) / 1e9;
+        getrusage(RUSAGE_CHILDREN, &r1);
+        if (!e) {
+            warn("compile_size", "a graph did not compile");
+            continue;
+        }
+        double cpu = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+                     1e-6 * (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec -
+                                     r0.ru_stime.tv_usec);
+        int k = bj_exec_num_kernels(e);
+        size_t bytes = bj_exec_source(e) ? strlen(bj_exec_source(e)) : 0;
+        printf("%-28s %8d %9.2f %9.2f %8d %9.0f %9.1f\n", pairs ? "  1,000 kernels" : "  chain", n, secs, cpu, k,
+               (double)bytes / 1024.0, cpu * 1e6 / n);
+        printf("bench compile_size %s=%d wall_s=%.3f cc_cpu_s=%.3f kernels=%d source_bytes=%zu us_per_op=%.1f\n",
+               pairs ? "pair_ops" : "ops", n, secs, cpu, k, bytes, cpu * 1e6 / n);
+        bj_exec_release(e);
+    }
+    if (bj_config_set("disk_cache", disk[0] ? disk : NULL) || bj_config_set("compile_timeout", limit[0] ? limit : NULL))
+        fprintf(stderr, "bench: compile_size: %s\n", bj_last_error());
+}
+
+/* ---------------------------------------------------------------- disk cache size
+ * CACHE_GRAPHS distinct graphs compiled into a fresh disk cache (<cache-dir>-size) with the default bound, then its
+ * files and bytes counted. Real compiles of them all would take minutes, so the compiler is a stand-in script
+ * (<cache-dir>-size-cc/cc) that runs the real compiler once and then copies that library: the entries hold the real
+ * generated sources and real libraries of the size a small graph's gets. */
+#define CACHE_GRAPHS 5000
+
+static bool write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    bool ok = f && fputs(text, f) >= 0;
+    return f && !fclose(f) && ok;
+}
+
+static void run_cache_size(void) {
+    if ((only && !strstr("cache", only)) || strcmp(backend, "cpu")) return;
+    fprintf(stderr, "bench: cache\n");
+    char dir[4096], tool[4096], script[4200], template[4200], text[20000], cc[1024] = "", max[64] = "";
+    snprintf(dir, sizeof dir, "%s-size", cache_dir);
+    snprintf(tool, sizeof tool, "%s-size-cc", cache_dir);
+    snprintf(script, sizeof script, "%s/cc", tool);
+    snprintf(template, sizeof template, "%s/template.so", tool);
+    bj_config_get("cc", cc, sizeof cc);
+    bj_config_get("cache_max_bytes", max, sizeof max);
+    mkdir(tool, 0700);
+    unlink(template);
+    snprintf(text, sizeof text,
+             "#!/bin/sh\n# bench's stand-in C compiler: the real one (%s) once, then copies of its library\n"
+             "for a; do [ \"$prev\" = -o ] && out=$a; prev=$a; done\n"
+             "[ \"$1\" = --version ] && exec \"%s\" --version\n"
+             "[ -f \"%s\" ] && exec cp \"%s\" \"$out\"\n"
+             "\"%s\" \"$@\" && cp \"$out\" \"%s\"\n",
+             cc[0] ? cc : "cc", cc[0] ? cc : "cc", template, template, cc[0] ? cc : "cc", template);
+    if (!write_text(script, text) || chmod(script, 0700) || bj_config_set("cache_dir", dir) || bj_cache_clear() ||
+        bj_config_set("cc", script) || bj_config_set("cache_max_bytes", NULL)) {
+        fprintf(stderr, "bench: cache: cannot set up %s: %s\n", dir, bj_last_error());
+        warnings++;
+        return;
+    }
+    bj_cpu_stats before, after;
+    bj_cpu_stats_get(&before);
+    double t0 = now_ns();
+    int made = 0;
+    for (int k = 0; k < CACHE_GRAPHS; k++) { /* distinct constants: distinct sources */
+        bj_trace *t = bj_trace_new("cache_size");
+        int64_t n = 16;
+        bj_val *x = bj_trace_arg(t, "x", BJ_F32, 1, &n);
+        bj_val *y = bj_add(bj_mul(x, 1.0 + k / 8192.0), (double)k);
+        bj_exec *e = compile(finish(t, &y, 1), "cache");
+        made += e != NULL;
+        bj_exec_release(e);
+        if (!e) break;
+    }
+    double secs = (now_ns() - t0) / 1e9;
+    bj_cpu_stats_get(&after);
+    long long files = 0, bytes = 0, entries = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char p[8192];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, ".."))) continue;
+        if (lstat(p, &st)) continue;
+        files++, bytes += (long long)st.st_size;
+        entries += strlen(e->d_name) == 35 && !strcmp(e->d_name + 32, ".so");
+    }
+    if (d) closedir(d);
+    bj_cache_clear();
+    if (bj_config_set("cc", cc[0] ? cc : NULL) || bj_config_set("cache_dir", cache_dir) ||
+        bj_config_set("cache_max_bytes", max[0] ? max : NULL))
+        fprintf(stderr, "bench: cache: cannot restore the settings: %s\n", bj_last_error());
+    long long compiles = (long long)(after.compiles - before.compiles);
+    if (made < CACHE_GRAPHS || compiles != CACHE_GRAPHS) warn("cache", "not every graph compiled (distinctly)");
+    printf("\n%-28s %12s  %s\n", "disk cache", "measured", "target / info");
+    printf("%-28s %12lld  %d distinct compiles, default bound (cache_max_bytes 1G); before issue 10: 20,001 files\n",
+           "files", files, made);
+    printf("%-28s %12.1f  %lld entries, %.1f KiB each; stand-in compiler, %.1f s\n", "MiB", (double)bytes / 1048576.0,
+           entries, entries ? (double)bytes / 1024.0 / (double)entries : 0.0, secs);
+    printf("bench cache_size compiles=%d files=%lld bytes=%lld entries=%lld\n", made, files, bytes, entries);
+}
+
 /* ---------------------------------------------------------------- jit dispatch */
 /* The dispatch case: 3 array arguments and 2 Variables, u += x * y and w = w * z, one element each so the
  * kernels cost almost nothing and the jit call's own work (argument resolution, signature key and lookup, the
@@ -997,7 +1136,8 @@ static int usage(void) {
     fprintf(stderr, "usage: bench [--backend cpu|interp] [--cache-dir DIR] [--small] [--only SUBSTRING]\n"
                     "  --small: populations 10-100x smaller (for the interpreter)\n"
                     "  --only: run only the cases whose name contains SUBSTRING (\"compile\" for compile costs, \"dispatch\"\n"
-                    "          for the jit call overhead)\n");
+                    "          for the jit call overhead, \"cache\" for the disk cache's size after 5,000 compiles,\n"
+                    "          \"compile_size\" for compile time against graph size)\n");
     return 2;
 }
 
@@ -1045,6 +1185,8 @@ int main(int argc, char **argv) {
     run_lif_threads(1000000);
     print_table();
     run_compile();
+    run_compile_size();
+    run_cache_size();
     run_dispatch();
     printf("\nnetworks (1 s simulated, one thread; wall seconds per simulated second, median of 3)\n");
     run_net("coba", 4000, 1.0);

@@ -20,9 +20,24 @@
  *    "Borrowed": owned by something else, valid as long as that lives.
  *  - Traced values (bj_val *) live in their trace's arena: user code never frees them. An op whose operand is NULL
  *    (the result of an earlier failed op) returns NULL; the trace keeps the first error and reports it at finish.
+ *    A value lives as long as its trace, then as long as the graph the trace was finished into (a jit trace's graph
+ *    lives in its handle's signature cache). Using it later is detected, never a read of freed memory: every call
+ *    taking a value checks it before reading it and fails with BJ_ERR_HANDLE, "<op>: operand belongs to a freed
+ *    trace ..." (or, long after, "is not a traced value", as for a pointer that never was one). Ops refuse values
+ *    of a finished trace at once (BJ_ERR_TRACE); bj_val_dtype and the other queries answer while the graph lives.
+ *    Freed storage is reused by later traces only at shifted positions, so an old value could pass for a newer
+ *    trace's only once the same storage has been reused some 25 times.
  *  - C scalars are accepted where a value is expected by the binary ops (bj_add(x, 0.5)): they become weakly typed
- *    literals, so a float32 x stays float32. Semantics of every op: docs/ops.md.
- *  - Thread safety: arrays may be shared read-only between threads; a trace belongs to one thread at a time.
+ *    literals, so a float32 x stays float32. Semantics of every op: docs/ops.md. The backends give the same bits
+ *    for every result but NaN's: which results are NaN is defined, a NaN's sign and payload are not.
+ *  - Threads: every handle (array, graph, executable, jit handle, object, Variable) may be shared between threads.
+ *    Retain and release are atomic: the last release frees a handle exactly once, and a retain or release racing
+ *    with that free fails with BJ_ERR_HANDLE instead of touching freed memory. A thread uses handles it holds a
+ *    reference to: releasing the last one while another thread still uses the handle is the caller's error, which
+ *    the calls that hold their handles while they work (bj_compile, bj_graph_run, bj_exec_run, bj_exec_run_into and
+ *    the bj_jit_* calls) absorb by freeing it when they return, and other calls report only if the release came
+ *    first. Arrays may be read by several threads at once; writing one while another thread reads it is the
+ *    caller's race. A trace belongs to one thread at a time.
  */
 #ifndef BRAINJIT_H
 #define BRAINJIT_H
@@ -445,8 +460,11 @@ BJ_API bj_var *bj_object_var_at(const bj_object *o, int i, char *path, size_t n)
  *    updated in place after the run. Creating a Variable, or setting one with bj_var_set, while a jit function is
  *    being traced is an error (it would happen once, at trace time, not on every call).
  *  - A failed trace or compile returns its error and leaves every Variable as it was; the handle stays usable.
- *  - Thread safety: a handle may be called from several threads; calls of one handle are serialised by a lock.
- *    Two handles that write the same Variable must not run at the same time (the caller serialises them).
+ *  - Threads: a handle may be called from several threads; calls of one handle are serialised by its lock. Runs of
+ *    handles that share a Variable are serialised when one of them writes it (a run locks the Variables it uses),
+ *    and bj_var_set waits until no call is resolving, tracing or compiling (an open bj_jit_trace_begin included)
+ *    and no run uses the Variable, so every call sees whole values. The array bj_var_value returns is the caller's
+ *    to synchronise: runs write it in place, and bj_var_set replaces it.
  */
 typedef struct bj_jit bj_jit;
 /* The traced function: build the result with ops on t, return with bj_return (or any error status). */
@@ -466,7 +484,8 @@ typedef struct bj_jit_opts {
     bool keep_unused;            /* keep unused dynamic arguments in the compiled signature */
     const char *abstracted_axes; /* "x: n; y: n, _": per parameter, a name per axis (_: static); one executable
                                   * serves every size along the named axes */
-    const char *backend;         /* "cpu" (default), "interp"; "gpu" is an error until a GPU backend exists */
+    const char *backend;         /* "cpu" (default, NULL), "interp"; "" is an error, and "gpu" until a GPU
+                                  * backend exists */
     const char *device;          /* NULL, "cpu" or "cpu:0" (others: not available) */
     int cache_size;              /* compiled signatures kept, least recently used dropped first; default 64 */
 } bj_jit_opts;
@@ -537,8 +556,10 @@ BJ_API double bj_param_f64(bj_trace *t, int i);
 BJ_API int64_t bj_param_i64(bj_trace *t, int i);
 BJ_API bool bj_param_bool(bj_trace *t, int i);
 BJ_API const char *bj_param_str(bj_trace *t, int i); /* borrowed, lives with the trace */
-/* A value known while tracing (a literal, or an op on literals only), as a C double. Otherwise an error naming
- * the dynamic argument it depends on. */
+/* A value known while tracing (a literal, or an op on literals only), as a C double (also on a plain trace). Otherwise
+ * an error naming the dynamic parameter, Variable or argument it depends on (BJ_ERR_TRACE), or BJ_ERR_SHAPE for more
+ * than one element. A probe: its failure is not recorded in the trace, which stays usable (Python's bool(tracer)
+ * raises and the caller may catch it and go on); only the status and bj_last_error() report it. */
 BJ_API bj_status bj_val_to_f64(bj_val *v, double *out);
 /* The function's outputs (call once). Returns the trace's status, so `return bj_return(t, y);` works. */
 BJ_API bj_status bj_return(bj_trace *t, bj_val *v);
@@ -684,8 +705,12 @@ BJ_API bj_trace *bj_jit_trace_begin(bj_jit *f, const bj_arg *args, int nargs);
 BJ_API bj_status bj_jit_trace_end(bj_trace *t);
 
 /* A compiled graph. backend: "interp" (reference interpreter) or "cpu" (generated C, compiled by the system
- * compiler and loaded; identical graphs compile once per process and are cached on disk). If no C compiler is
- * found, "cpu" falls back to the interpreter with one warning on stderr (bj_exec_backend tells which ran). */
+ * compiler and loaded; identical graphs compile once per process and are cached on disk); there is no default:
+ * NULL is an error (BJ_ERR_ARG), as in bj_graph_run. If no C compiler is found, "cpu" falls back to the interpreter
+ * with one warning on stderr (bj_exec_backend tells which ran). That is the only fallback: a compiler that rejects
+ * the source, or runs longer than "compile_timeout" (then it and its children are killed), is an error, since the
+ * interpreter would run such a graph far slower than the user chose. Compile time grows linearly with the graph:
+ * fusion puts at most 512 ops in one kernel and the generated functions stay small, whatever the graph's size. */
 typedef struct bj_exec bj_exec;
 BJ_API bj_exec *bj_compile(bj_graph *g, const char *backend); /* new reference; retains g */
 BJ_API void bj_exec_release(bj_exec *e);
@@ -708,7 +733,12 @@ BJ_API const char *bj_exec_source(const bj_exec *e);
  *   "cc"          BJ_CC           C compiler (default "cc"), run without a shell
  *   "cflags"      BJ_CFLAGS       extra compiler flags, split at spaces
  *   "cache_dir"   BJ_CACHE_DIR    disk cache (default $XDG_CACHE_HOME/brainjit or ~/.cache/brainjit)
- *   "disk_cache"  BJ_DISK_CACHE   "1" (default) or "0": compile into a private temporary directory instead
+ *   "disk_cache"  BJ_DISK_CACHE   "1" (default) or "0": compile into a private temporary directory instead, and
+ *                                 leave the cache directory untouched (not even created)
+ *   "cache_max_bytes" BJ_CACHE_MAX_BYTES  bound of the disk cache: bytes, or with a K, M or G suffix (powers of
+ *                                 1024); default 1G. Past it, entries least recently used are removed
+ *   "compile_timeout" BJ_COMPILE_TIMEOUT  seconds one compiler run may take (default 60; "0.5" is fine; "0": no
+ *                                 limit); past it the compiler is stopped and the compile fails with BJ_ERR_IO
  *   "dump_dir"    BJ_DUMP_DIR     if set, every generated source is also written there
  *   "num_threads" BJ_NUM_THREADS  threads for large loops (default: the online CPUs)
  *   "test_fault"  BJ_TEST_FAULT   tests only: "compile_error" or "wrong_result" injects that failure
@@ -717,6 +747,19 @@ BJ_API const char *bj_exec_source(const bj_exec *e);
  * An empty or NULL value restores the default. bj_config_get copies the current value into buf. */
 BJ_API bj_status bj_config_set(const char *key, const char *value);
 BJ_API bj_status bj_config_get(const char *key, char *buf, size_t n);
+
+/* The disk cache (setting "cache_dir"): one file per compiled graph, <key>.so, holding the library, its source and
+ * a footer that binds both to the key; checked before every load, so a damaged, swapped or planted file (FIFO,
+ * symlink, device, directory) is rebuilt or replaced, never run or waited on. A directory that cannot be written
+ * (read-only, an unusable lock file, a full disk) still serves what it holds, and what it lacks is compiled in a
+ * private temporary directory (one warning); one that others can write is not used at all. Temporaries of a
+ * compile that was killed are removed by a later writer. After a write that takes the cache past
+ * "cache_max_bytes", the least recently used entries are removed down to 90% of it.
+ * bj_cache_clear removes every file brainjit keeps there (entries, kept failed sources, the compiler's identity,
+ * lock files, left-over temporaries; nothing else), also with "disk_cache" at "0"; libraries already loaded stay
+ * loaded. A missing directory is already clear. BJ_ERR_IO if the directory is not this user's or a file could
+ * not be removed (the message names it). */
+BJ_API bj_status bj_cache_clear(void);
 
 /* Counters of the native backend in this process. */
 typedef struct bj_cpu_stats {
@@ -780,19 +823,22 @@ BJ_API bj_status bj_random_state_seed(bj_var *state, uint64_t seed);
 BJ_API bj_val *bj_random_state_next(bj_trace *t, bj_var *state);
 
 /* ---------------------------------------------------------------- simulation helpers (src/sim/)
- * A spike raster as an SVG picture: spikes is bool[T, N] (step by neuron), dt_ms the step, neurons 0 .. n_exc-1
- * drawn in blue (excitatory) and the rest in red (inhibitory), time in ms across, neuron index down. */
+ * A spike raster as an SVG picture: spikes is bool[T, N] (step by neuron), dt_ms the step (finite, > 0, with
+ * T * dt_ms finite), neurons 0 .. n_exc-1 (n_exc in [0, N]) drawn in blue (excitatory) and the rest in red
+ * (inhibitory), time in ms across, neuron index down; about 8 ticks on each axis whatever the span. */
 BJ_API bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, int64_t n_exc,
                                const char *title);
-/* Progress of a long run on stderr, updated by the host between compiled chunks of steps: "[coba] 0.42 / 1.00 s
- * simulated, 18.3 Hz, 42%, about 1.2 s left", rewritten in place. Silent when quiet, when stderr is not a
- * terminal, when BJ_PROGRESS=0, and during the first 2 s of a run (BJ_PROGRESS_AFTER=<seconds> changes that); at
- * most 4 updates a second. free clears the line. */
-/* The standard networks (src/sim/): "coba" (BrainPy's COBA: LIF, exponential conductances), run as one
- * compiled loop per chunk of steps, with progress on stderr for long runs. Zero fields take the defaults. About 80
- * inputs per neuron (p = 80 / n); 80% excitatory neurons (the first ones). */
+/* The standard networks (src/sim/): "coba" (BrainPy's COBA: LIF, exponential conductances), "cuba", "coba_hh", run
+ * as one compiled loop per chunk of steps, with progress on stderr for long runs. Zero fields take the defaults;
+ * every other value is checked before any work (BJ_ERR_ARG naming the field): n in [10, BJ_NET_MAX_N]; duration_s
+ * finite in (0, BJ_NET_MAX_DURATION_S], rounded to the nearest whole number of the model's steps (0.1 ms), which
+ * must not be 0; steps x n within int64; chunk_steps >= 1; every seed is valid. A recording (steps x n bytes) larger
+ * than the machine's memory is BJ_ERR_NOMEM. About 80 inputs per neuron (p = 80 / n); 80% excitatory neurons (the
+ * first ones, n * 4 / 5 rounded down). */
+#define BJ_NET_MAX_N 2147483647      /* int32 indices of the connectivity */
+#define BJ_NET_MAX_DURATION_S 1e6    /* simulated seconds: 10^10 steps of 0.1 ms */
 typedef struct bj_net_opts {
-    const char *model;    /* "coba" (default) */
+    const char *model;    /* "coba" (default), "cuba" or "coba_hh" */
     int64_t n;            /* neurons (default 4000) */
     double duration_s;    /* simulated seconds (default 1) */
     uint64_t seed;        /* initial state and connectivity (default 42) */
@@ -812,9 +858,10 @@ typedef struct bj_net_result {
 } bj_net_result;
 BJ_API bj_status bj_net_run(const bj_net_opts *o, bj_net_result *r);
 
-/* A synaptic delay of a whole number of steps (>= 1): a ring buffer Variable [steps, n] and a head Variable. Inside a
- * jit trace (or a loop body), read returns the value pushed `steps` pushes ago (zeros at first); push stores this
- * step's value and advances. Read before you push within a step. */
+/* A synaptic delay of a whole number of steps in [1, 2^31 - 1] over n >= 0 neurons (steps x n within int64): a ring
+ * buffer Variable [steps, n] and a head Variable. Inside a jit trace (or a loop body), read returns the value pushed
+ * `steps` pushes ago (zeros at first); push stores this step's value (n elements) and advances. Read before you
+ * push within a step. The fields are read-only: read and push refuse a delay whose fields were changed. */
 typedef struct bj_delay {
     bj_var *buf, *head; /* owned */
     int64_t steps, n;
@@ -824,6 +871,12 @@ BJ_API bj_val *bj_delay_read(bj_trace *t, const bj_delay *dl);
 BJ_API bj_status bj_delay_push(bj_trace *t, const bj_delay *dl, bj_val *x);
 BJ_API void bj_delay_release(bj_delay *dl);
 
+/* Progress of a long run on stderr, updated by the host between compiled chunks of steps: "[coba] 0.42 / 1.00 s
+ * simulated, 18.3 Hz, 42%, about 1.2 s left", rewritten in place. Silent when quiet, when stderr is not a
+ * terminal, when BJ_PROGRESS=0, and during the first 2 s of a run (BJ_PROGRESS_AFTER=<seconds>, a finite number
+ * >= 0, changes that; another value is ignored with a warning); at most 4 updates a second. new: total_sim_s finite
+ * and >= 0 (NULL and an error otherwise). update ignores a time that is not finite and >= 0 or a rate that is not
+ * finite. free clears the line. */
 typedef struct bj_progress bj_progress;
 BJ_API bj_progress *bj_progress_new(const char *label, double total_sim_s, bool quiet);
 BJ_API void bj_progress_update(bj_progress *p, double done_sim_s, double rate_hz);

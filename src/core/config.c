@@ -7,7 +7,7 @@
 
 #define CFG_MAX 4096 /* longest value + 1: room for a path */
 
-typedef enum { CFG_ANY, CFG_POSITIVE, CFG_BOOL01, CFG_FAULT } cfg_check;
+typedef enum { CFG_ANY, CFG_POSITIVE, CFG_BOOL01, CFG_FAULT, CFG_BYTES, CFG_SECONDS } cfg_check;
 
 typedef struct {
     const char *key, *env;
@@ -19,6 +19,8 @@ static const cfg_key keys[] = {
     {"cflags", "BJ_CFLAGS", CFG_ANY},
     {"cache_dir", "BJ_CACHE_DIR", CFG_ANY},
     {"disk_cache", "BJ_DISK_CACHE", CFG_BOOL01},
+    {"cache_max_bytes", "BJ_CACHE_MAX_BYTES", CFG_BYTES},
+    {"compile_timeout", "BJ_COMPILE_TIMEOUT", CFG_SECONDS},
     {"dump_dir", "BJ_DUMP_DIR", CFG_ANY},
     {"num_threads", "BJ_NUM_THREADS", CFG_POSITIVE},
     {"test_fault", "BJ_TEST_FAULT", CFG_FAULT},
@@ -26,7 +28,8 @@ static const cfg_key keys[] = {
     {"log_compiles", "BJ_LOG_COMPILES", CFG_BOOL01},
 };
 #define NKEYS (int)(sizeof keys / sizeof keys[0])
-#define KNOWN_KEYS "cc, cflags, cache_dir, disk_cache, dump_dir, num_threads, test_fault"
+#define KNOWN_KEYS                                                                                                    \
+    "cc, cflags, cache_dir, disk_cache, cache_max_bytes, compile_timeout, dump_dir, num_threads, test_fault"
 
 /* Current values and the values the environment gave at first use (what NULL/"" restores). The environment is
  * read lazily so that a program may setenv before its first brainjit call. */
@@ -60,6 +63,24 @@ static const char *invalid(int i, const char *v) {
             n = n * 10 + (*p - '0');
         }
         return n < 1 || n > 65536 ? "must be a positive integer (1 to 65536)" : NULL;
+    }
+    case CFG_SECONDS: {
+        /* digits, optionally '.' and digits (no sign, exponent or suffix), 0 (no limit) .. 1000000 */
+        static const char why[] = "must be a number of seconds from 0 (no limit) to 1000000, such as 60 or 0.5";
+        size_t ni = strspn(v, "0123456789"), nf = v[ni] == '.' ? strspn(v + ni + 1, "0123456789") : 0;
+        if (!ni || ni > 7 || (v[ni] && (v[ni] != '.' || !nf || v[ni + 1 + nf]))) return why;
+        long whole = strtol(v, NULL, 10);
+        bool frac = nf && strspn(v + ni + 1, "0") < nf;
+        return whole > 1000000 || (whole == 1000000 && frac) ? why : NULL;
+    }
+    case CFG_BYTES: {
+        /* digits and an optional K, M or G (powers of 1024), 1 byte .. 2^60 */
+        static const char why[] = "must be a size in bytes (at least 1), optionally with a K, M or G suffix: 1G, 512M";
+        size_t nd = strspn(v, "0123456789");
+        int c = v[nd] | 0x20, shift = c == 'k' ? 10 : c == 'm' ? 20 : c == 'g' ? 30 : 0;
+        if (!nd || nd > 18 || (v[nd] && (!shift || v[nd + 1]))) return why;
+        long long n = strtoll(v, NULL, 10);
+        return n < 1 || n > (1LL << (60 - shift)) ? why : NULL;
     }
     }
     return NULL;
