@@ -1,8 +1,10 @@
 /* main.c — runs every test group (or those named on the command line) and prints `N passed, N failed`. */
 #include "test.h"
 
+#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int test_failed_checks;
 static int passed, failed;
@@ -174,6 +176,22 @@ bool test_bytes_eq(const bj_array *r, bj_dtype rd, int n, const void *want, cons
                    (long long)((const int64_t *)want)[i], i + 1 < n ? ", " : "\n");
     else printf("values differ\n");
     return false;
+}
+
+double test_now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f) {
+    (void)st, (void)flag, (void)f;
+    remove(p);
+    return 0;
+}
+void test_rm_rf(const char *p) {
+    chmod(p, 0700); /* a read-only directory left by a failed run */
+    nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(int argc, char **argv) {

@@ -56,6 +56,10 @@ bj_array *test_op(const char *name, const bj_attrs *attrs, int nin, bj_array *co
 bj_array *test_seq(bj_dtype d, int rank, const int64_t *shape); /* 0, 1, 2, ... (at most 256 elements) */
 bj_array *test_scalar(bj_dtype d, double v);
 void test_release_all(int n, bj_array *const *a);
+/* Seconds on the monotonic clock. */
+double test_now_s(void);
+/* Removes a file or a directory tree (not following links); a read-only directory left by a failed run too. */
+void test_rm_rf(const char *path);
 /* Runs op `name` through bj_op on ins (released here) and compares with the expectation (tolerance tol). */
 bool test_op_near(const char *name, const bj_attrs *at, int nin, bj_array *const *ins, bj_dtype d, int rank,
                   const int64_t *shape, const double *want, double tol);

@@ -30,13 +30,6 @@ typedef int (*fn1)(int);
 typedef int (*fn0)(void);
 
 /* ---------------------------------------------------------------- scratch directories and files */
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f) {
-    (void)st, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
 /* Entries of dir whose names start with prefix and end with suffix. */
 static int count_files(const char *dir, const char *prefix, const char *suffix) {
     DIR *d = opendir(dir);
@@ -91,7 +84,7 @@ static int64_t file_size(const char *path) {
 static char saved_cache[PATH_MAX];
 static void cache_begin(const char *dir) {
     CHECK(bj_config_get("cache_dir", saved_cache, sizeof saved_cache) == BJ_OK);
-    rm_rf(dir);
+    test_rm_rf(dir);
     CHECK(bj_config_set("cache_dir", dir) == BJ_OK);
 }
 static void cache_end(void) { CHECK(bj_config_set("cache_dir", saved_cache[0] ? saved_cache : NULL) == BJ_OK); }
@@ -458,7 +451,7 @@ static void test_cc_changed_source_rebuilt(void) {
 static void test_cc_private_dirs(void) {
     /* a cache directory others can write is never used: one warning, compile privately, write nothing there */
     cache_begin("tmp/cc-open");
-    rm_rf("tmp/cc-private");
+    test_rm_rf("tmp/cc-private");
     CHECK(mkdir("tmp/cc-open", 0700) == 0 && chmod("tmp/cc-open", 0777) == 0);
     CHECK(mkdir("tmp/cc-private", 0700) == 0);
     const char *old_tmp = getenv("TMPDIR");
@@ -608,7 +601,7 @@ static void test_cc_flags_in_key(void) {
 
 static void test_cc_dump_dir(void) {
     cache_begin("tmp/cc-dumpcache");
-    rm_rf("tmp/cc-dump");
+    test_rm_rf("tmp/cc-dump");
     CHECK(bj_config_set("dump_dir", "tmp/cc-dump/nested") == BJ_OK);
     cc_lib *lib;
     fn2 f = (fn2)build_sym(SRC_ADD, "my graph/1", "bj_t_add", &lib);

@@ -13,19 +13,6 @@
 
 #define TDIR "tmp/cclimit"
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f) {
-    (void)st, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
 /* Entries of dir (not . and ..) whose names start with prefix; -1 if dir cannot be read. */
 static int count_entries(const char *dir, const char *prefix) {
     DIR *d = opendir(dir);
@@ -113,7 +100,7 @@ static char saved_cc[PATH_MAX], saved_cache[PATH_MAX];
 static void settings_begin(const char *cache) {
     CHECK(bj_config_get("cc", saved_cc, sizeof saved_cc) == BJ_OK);
     CHECK(bj_config_get("cache_dir", saved_cache, sizeof saved_cache) == BJ_OK);
-    rm_rf(cache);
+    test_rm_rf(cache);
     CHECK(bj_config_set("cache_dir", cache) == BJ_OK);
 }
 static void settings_end(void) {
@@ -163,9 +150,9 @@ static void expect_stopped(const char *abs_dir, const char *cache, double limit)
     snprintf(pids, sizeof pids, "%s/pids", abs_dir);
     unlink(pids);
     bj_graph *g = chain(4, 8, false);
-    double t0 = now_s();
+    double t0 = test_now_s();
     bj_exec *e = g ? bj_compile(g, "cpu") : NULL;
-    double dt = now_s() - t0;
+    double dt = test_now_s() - t0;
     CHECK(g && !e && bj_last_status() == BJ_ERR_IO);
     CHECK_ERR_HAS("did not finish compiling 'chain'");
     CHECK_ERR_HAS("compile time limit of ");
@@ -227,9 +214,9 @@ static void test_cclimit_hanging_version(void) {
     CHECK(bj_config_set("cc", cc) == BJ_OK);
     CHECK(bj_config_set("compile_timeout", "0.5") == BJ_OK);
     bj_graph *g = chain(3, 8, false);
-    double t0 = now_s();
+    double t0 = test_now_s();
     bj_exec *e = g ? bj_compile(g, "cpu") : NULL;
-    double dt = now_s() - t0;
+    double dt = test_now_s() - t0;
     CHECK(!e && bj_last_status() == BJ_ERR_IO);
     CHECK_ERR_HAS("did not finish running --version");
     CHECK_ERR_HAS("compile_timeout");
@@ -267,9 +254,9 @@ static void test_cclimit_slow_compiler(void) {
     CHECK(bj_config_set("cc", cc) == BJ_OK);
     CHECK(bj_config_set("compile_timeout", "30") == BJ_OK);
     g = chain(6, 8, false);
-    double t0 = now_s();
+    double t0 = test_now_s();
     bj_exec_release(same_as_interp(g, 2, in));
-    CHECK_MSG(now_s() - t0 < 15, "took %.1f s", now_s() - t0);
+    CHECK_MSG(test_now_s() - t0 < 15, "took %.1f s", test_now_s() - t0);
     bj_graph_release(g);
     test_release_all(2, in);
     settings_end();
@@ -364,9 +351,9 @@ static void test_cclimit_20k_chain(void) {
     bj_array *in[2];
     inputs(64, in);
     bj_graph *g = chain(20000, 64, false);
-    double t0 = now_s();
+    double t0 = test_now_s();
     bj_exec *e = same_as_interp(g, 2, in);
-    double dt = now_s() - t0;
+    double dt = test_now_s() - t0;
     CHECK_MSG(dt < 60, "20,000 ops took %.1f s", dt);
     CHECK(e && bj_exec_num_kernels(e) >= 20000 / OPT_KERNEL_MAX_NODES);
     CHECK(e && kernels_within_bound(bj_exec_source(e)) == bj_exec_num_kernels(e));

@@ -25,27 +25,11 @@ static const char SRC_D[] = "int bj_d_f(int a);\nint bj_d_f(int a) { return a + 
 static const char SRC_E[] = "int bj_d_f(int a);\nint bj_d_f(int a) { return a + 5000; }\n";
 static const char SRC_BAD[] = "int bj_d_f(int a);\nint bj_d_f(int a) { return nothing_here; }\n";
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f) {
-    (void)st, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) {
-    chmod(p, 0700); /* a read-only directory left by a failed run */
-    nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* Each test gets a fresh cache directory and gives back the settings it found. */
 static char saved_cache[PATH_MAX];
 static void cache_begin(const char *dir) {
     CHECK(bj_config_get("cache_dir", saved_cache, sizeof saved_cache) == BJ_OK);
-    rm_rf(dir);
+    test_rm_rf(dir);
     CHECK(bj_config_set("cache_dir", dir) == BJ_OK);
 }
 static void cache_end(void) {
@@ -62,9 +46,9 @@ static bj_cpu_stats stats(void) {
 /* Builds src (through the disk cache) and returns bj_d_f(1), or -1; *secs: how long the build took. */
 static int call1(const char *src, double *secs) {
     cc_lib *lib = NULL;
-    double t0 = now_s();
+    double t0 = test_now_s();
     bj_status s = cc_build(src, "dc", &lib);
-    if (secs) *secs = now_s() - t0;
+    if (secs) *secs = test_now_s() - t0;
     if (s) printf("    cc_build: %s: %s\n", bj_status_name(s), bj_last_error());
     int (*f)(int) = s ? NULL : (int (*)(int))cc_sym(lib, "bj_d_f");
     int r = f ? f(1) : -1;
@@ -431,7 +415,7 @@ static void test_dc_readonly(void) {
     }
     cache_end();
     /* a path under a regular file: the directory cannot be made */
-    rm_rf("tmp/dc-file");
+    test_rm_rf("tmp/dc-file");
     FILE *f = fopen("tmp/dc-file", "w");
     CHECK(f != NULL);
     if (f) fclose(f);
