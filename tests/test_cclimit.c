@@ -129,7 +129,10 @@ static void test_cclimit_setting(void) {
     CHECK(bj_config_get("compile_timeout", buf, sizeof buf) == BJ_OK && !strcmp(buf, "1000000.000")); /* kept */
     CHECK(bj_config_set("compile_timeout", NULL) == BJ_OK);
     CHECK(bj_config_set("bogus", "1") == BJ_ERR_ARG);
-    CHECK_ERR_HAS("compile_timeout"); /* listed among the known keys */
+    CHECK_ERR_HAS("compile_timeout"); /* listed among the known keys, as every key is */
+    CHECK_ERR_HAS("cache_max_bytes");
+    CHECK_ERR_HAS("explain_cache_misses");
+    CHECK_ERR_HAS("log_compiles");
 }
 
 /* ---------------------------------------------------------------- the limit */

@@ -29,7 +29,8 @@ static const cfg_key keys[] = {
 };
 #define NKEYS (int)(sizeof keys / sizeof keys[0])
 #define KNOWN_KEYS                                                                                                    \
-    "cc, cflags, cache_dir, disk_cache, cache_max_bytes, compile_timeout, dump_dir, num_threads, test_fault"
+    "cc, cflags, cache_dir, disk_cache, cache_max_bytes, compile_timeout, dump_dir, num_threads, "                     \
+    "explain_cache_misses, log_compiles, test_fault"
 
 /* Current values and the values the environment gave at first use (what NULL/"" restores). The environment is
  * read lazily so that a program may setenv before its first brainjit call. */
