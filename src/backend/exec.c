@@ -49,8 +49,8 @@ bj_exec *exec_compile(bj_graph *g, const char *backend, const exec_opts *o) {
     bj_exec *e = calloc(1, sizeof *e);
     if (!e) return core_err(BJ_ERR_NOMEM, "bj_compile: out of memory"), NULL;
     /* the executable's reference, taken before compiling: g stays alive if the caller's goes on another thread */
-    if (!core_ref_retain(g, &g->refcount, CORE_H_GRAPH, "bj_compile")) return free(e), NULL;
-    atomic_init(&e->refcount, 1), e->vt = vt, e->g = g;
+    if (!(e->g = bj_graph_retain(g))) return free(e), NULL;
+    atomic_init(&e->refcount, 1), e->vt = vt;
     char msg[1024];
     if (!opts_copy(&e->opts, o, g)) {
         core_err(BJ_ERR_NOMEM, "bj_compile: out of memory");
@@ -205,9 +205,9 @@ static bj_status run_fresh(bj_exec *e, bj_array *const *ins, bj_array **outs, co
     return e->vt->run_into(e, ins, outs);
 }
 
+/* e is pinned by the caller (pin below), so it is live. */
 static bj_status check_inputs(bj_exec *e, bj_array *const *ins, int nin, int nout, bool have_outs, const char *fn) {
-    bj_status s = core_handle_check(e, CORE_H_EXEC, fn);
-    if (s) return s;
+    bj_status s;
     const ir_graph *g = e->g;
     if (nin != g->nin) return core_err(BJ_ERR_ARG, "%s: %d inputs given, the graph takes %d", fn, nin, g->nin);
     if (nout != g->nout) return core_err(BJ_ERR_ARG, "%s: room for %d outputs, the graph makes %d", fn, nout, g->nout);
