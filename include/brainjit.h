@@ -114,6 +114,12 @@ BJ_API bj_array *bj_array_arange(bj_dtype dtype, double start, double stop, doub
 /* num evenly spaced values from start to stop (inclusive if endpoint), as numpy.linspace. */
 BJ_API bj_array *bj_array_linspace(bj_dtype dtype, double start, double stop, int64_t num, bool endpoint);
 BJ_API bj_array *bj_array_copy(const bj_array *a); /* new reference: a deep copy */
+/* New reference over caller memory, without a copy (foreign callers: a NumPy array's buffer). data holds
+ * nelem(shape) C-contiguous elements, aligned to the element size, and must stay valid and unchanged by others until
+ * release(ctx) runs: exactly once, when the last reference goes (release may be NULL). On failure (NULL) release is
+ * not called. Donating a wrapped array (donate_argnums) moves its buffer and its release to the output. */
+BJ_API bj_array *bj_array_wrap(bj_dtype dtype, int rank, const int64_t *shape, void *data, void (*release)(void *ctx),
+                               void *ctx);
 
 BJ_API bj_array *bj_array_retain(bj_array *a); /* returns a, with one more reference */
 BJ_API void bj_array_release(bj_array *a);     /* NULL is a no-op; a freed or foreign pointer is reported, not freed */
@@ -701,6 +707,16 @@ BJ_API bj_status bj_jit_compile(bj_jit *f, const bj_arg *args, int nargs);
  *                too: it then returns that error and caches nothing).
  * Afterwards bj_jit_call with the same arguments runs it. */
 BJ_API int bj_jit_needs_trace(bj_jit *f, const bj_arg *args, int nargs);
+/* As bj_jit_call for callers that learn the number of outputs from the signature: outs has room for cap; on success
+ * *nout is the number of outputs and *tag the signature's tag (NULL if none). More outputs than cap: BJ_ERR_ARG
+ * without running, *nout the number needed. A miss of a handle without fn: BJ_ERR_TRACE with *nout = -1 (trace it,
+ * then call again); every other failure leaves *nout at 0. */
+BJ_API bj_status bj_jit_call_tagged(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs, int cap, int *nout,
+                                    void **tag);
+/* On a trace from bj_jit_trace_begin: attaches a caller's value to the signature being traced (a Python front end
+ * keeps the structure of the function's result there). free_tag(tag) (may be NULL) runs once when the signature
+ * is dropped (cache eviction, bj_jit_clear_cache, the handle's release), or at bj_jit_trace_end if it fails. */
+BJ_API bj_status bj_jit_trace_set_tag(bj_trace *t, void *tag, void (*free_tag)(void *tag));
 BJ_API bj_trace *bj_jit_trace_begin(bj_jit *f, const bj_arg *args, int nargs);
 BJ_API bj_status bj_jit_trace_end(bj_trace *t);
 

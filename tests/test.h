@@ -110,4 +110,5 @@ void tests_cclimit(void);
 void tests_diskcache(void);
 void tests_siminput(void);
 void tests_nan(void);
+void tests_foreign(void);
 #endif

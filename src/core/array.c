@@ -180,8 +180,35 @@ bj_array *bj_array_retain(bj_array *a) {
 /* A donated array is still released (core_ref_release does not refuse it); its buffer belongs to the output. */
 void bj_array_release(bj_array *a) {
     if (!core_ref_release(a, a ? &a->refcount : NULL, CORE_H_ARRAY, "bj_array_release")) return;
-    if (!a->donated) core_aligned_free(a->data);
+    if (!a->donated && a->external) {
+        if (a->release) a->release(a->release_ctx);
+    } else if (!a->donated) {
+        core_aligned_free(a->data);
+    }
     free(a);
+}
+
+bj_array *bj_array_wrap(bj_dtype dtype, int rank, const int64_t *shape, void *data, void (*release)(void *ctx),
+                        void *ctx) {
+    int64_t n;
+    if (!dtype_ok(dtype, "bj_array_wrap") || core_shape_check(rank, shape, "bj_array_wrap", &n)) return NULL;
+    size_t esize = bj_dtype_size(dtype);
+    if (!data) return core_err(BJ_ERR_ARG, "bj_array_wrap: data is NULL"), NULL;
+    if ((uintptr_t)data % esize)
+        return core_err(BJ_ERR_ARG, "bj_array_wrap: data %p is not aligned to the %zu-byte elements of %s", data,
+                        esize, bj_dtype_name(dtype)), NULL;
+    int64_t nbytes;
+    if (!core_mul_ok(n, (int64_t)esize, &nbytes)) return core_err(BJ_ERR_SHAPE, "bj_array_wrap: byte count overflows"), NULL;
+    bj_array *a = calloc(1, sizeof *a);
+    if (!a) return core_err(BJ_ERR_NOMEM, "bj_array_wrap: out of memory"), NULL;
+    a->size = n, a->nbytes = (size_t)nbytes, a->data = data;
+    a->external = true, a->release = release, a->release_ctx = ctx;
+    set_type(a, dtype, rank, shape);
+    if (!core_handle_add(a, CORE_H_ARRAY)) {
+        free(a);
+        return core_err(BJ_ERR_NOMEM, "bj_array_wrap: out of memory"), NULL;
+    }
+    return a;
 }
 
 /* A query, so it leaves the error alone: callers such as bj_exec_run word their own message. */
@@ -191,6 +218,7 @@ bj_array *core_array_take(bj_array *donor, bj_dtype dtype, int rank, const int64
     bj_array *a = calloc(1, sizeof *a);
     if (!a) return core_err(BJ_ERR_NOMEM, "donating a buffer: out of memory"), NULL;
     a->data = donor->data, a->nbytes = donor->nbytes, a->size = donor->size;
+    a->external = donor->external, a->release = donor->release, a->release_ctx = donor->release_ctx;
     set_type(a, dtype, rank, shape);
     if (!core_handle_add(a, CORE_H_ARRAY)) {
         free(a);

@@ -14,9 +14,12 @@ struct bj_array {
     int64_t strides[BJ_MAX_RANK]; /* bytes, C order; a 0 dimension counts as 1 (numpy 1.x's strides) */
     int64_t size;                 /* elements; 1 for rank 0, 0 when a dimension is 0 */
     size_t nbytes;                /* size * bj_dtype_size(dtype) */
-    void *data;                   /* BJ_ALIGN aligned, never NULL (at least one byte even when empty) */
+    void *data;                   /* BJ_ALIGN aligned (but wrapped arrays), never NULL (one byte even when empty) */
     _Atomic bool donated;         /* its buffer went to a jit output (donate_argnums): every use but release fails */
     _Atomic int var_owned;        /* > 0 while it is a Variable's value (such buffers are never donated) */
+    void (*release)(void *ctx);   /* bj_array_wrap: frees data instead of core_aligned_free (NULL: nothing to do) */
+    void *release_ctx;
+    bool external;                /* data is the caller's (bj_array_wrap): element-aligned, not BJ_ALIGN aligned */
 };
 
 /* A new array handle of the given type that takes over donor's buffer (same byte size); donor is marked donated

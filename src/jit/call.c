@@ -93,7 +93,7 @@ bj_status jit_compile_entry(bj_jit *f, jit_entry *e) {
 /* ---------------------------------------------------------------- lookup */
 /* The entry for sig (traced on a miss, and inserted); NULL with the error set. trace: whether a miss may run the
  * function (false for foreign handles, which get BJ_ERR_TRACE "needs a trace"). */
-static jit_entry *lookup(bj_jit *f, const jit_sig *sig, bool trace, const char *fn) {
+static jit_entry *lookup(bj_jit *f, const jit_sig *sig, bool trace, const char *fn, bool *missed) {
     jit_key k;
     if (!jit_key_make(sig, &k)) return core_err(BJ_ERR_NOMEM, "%s(%s): out of memory", fn, f->name), NULL;
     uint64_t h = jit_key_hash(&k);
@@ -108,6 +108,7 @@ static jit_entry *lookup(bj_jit *f, const jit_sig *sig, bool trace, const char *
     if (config_on("explain_cache_misses")) fprintf(stderr, "brainjit: cache miss in %s: %s\n", f->name, f->last_miss);
     if (!trace || !f->fn) {
         jit_key_free(&k);
+        if (missed) *missed = true;
         core_err(BJ_ERR_TRACE, "%s(%s): no compiled signature for these arguments and no function to trace (trace it "
                  "with bj_jit_trace_begin / bj_jit_trace_end)", fn, f->name);
         return NULL;
@@ -313,7 +314,10 @@ static void unhold_vars(var_hold *h, int n, const var_hold *stack) {
     if (h != stack) free(h);
 }
 
-bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs, int nout) {
+/* tagged: bj_jit_call_tagged (cap outputs at most; *nout and *tag receive the entry's; a foreign miss is
+ * *nout = -1). */
+static bj_status call_impl(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs, int nout, bool tagged,
+                           int *nout_got, void **tag) {
     bj_status s = enter(f, "bj_jit_call");
     if (s) return s;
     if (nout < 0 || (nout && !outs)) {
@@ -334,8 +338,20 @@ bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs,
         if (sig->p[i].kind == BJ_ARG_SPEC)
             s = core_err(BJ_ERR_ARG, "bj_jit_call(%s): argument %d is a shape spec (bj_arg_spec): it can be compiled "
                          "and inspected, not run", f->name, i);
-    jit_entry *e = s ? NULL : lookup(f, sig, true, "bj_jit_call");
+    bool missed = false;
+    jit_entry *e = s ? NULL : lookup(f, sig, true, "bj_jit_call", &missed);
     if (!s && !e) s = core_last_status() ? core_last_status() : BJ_ERR_INTERNAL;
+    if (tagged && missed) *nout_got = -1;
+    if (!s && tagged) {
+        if (e->nret > nout) {
+            *nout_got = e->nret;
+            s = core_err(BJ_ERR_ARG, "bj_jit_call_tagged(%s): the function returns %d outputs, room for %d given",
+                         f->name, e->nret, nout);
+        } else {
+            nout = *nout_got = e->nret;
+            *tag = e->tag;
+        }
+    }
     if (!s) s = jit_compile_entry(f, e);
     if (!s && (nheld = hold_vars(e, sig, &held, 64)) < 0)
         s = core_err(BJ_ERR_NOMEM, "bj_jit_call(%s): out of memory", f->name), nheld = 0;
@@ -347,13 +363,27 @@ bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs,
     return s;
 }
 
+bj_status bj_jit_call(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs, int nout) {
+    return call_impl(f, args, nargs, outs, nout, false, NULL, NULL);
+}
+
+bj_status bj_jit_call_tagged(bj_jit *f, const bj_arg *args, int nargs, bj_array **outs, int cap, int *nout,
+                             void **tag) {
+    if (!nout || !tag)
+        return core_err(BJ_ERR_ARG, "bj_jit_call_tagged: %s is NULL", nout ? "tag" : "nout");
+    *nout = 0, *tag = NULL;
+    if (cap < 0 || (cap && !outs))
+        return core_err(BJ_ERR_ARG, "bj_jit_call_tagged: room for %d outputs, outs %s", cap, outs ? "given" : "is NULL");
+    return call_impl(f, args, nargs, outs, cap, true, nout, tag);
+}
+
 /* Ahead of time: trace and compile for these arguments (which may be shape specs). Caller holds f->lock and
  * state_values. */
 static jit_entry *entry_for(bj_jit *f, const bj_arg *args, int nargs, bool compile, const char *fn) {
     jit_sig *sig = malloc(sizeof *sig);
     if (!sig) return core_err(BJ_ERR_NOMEM, "%s: out of memory", fn), NULL;
     bj_status s = jit_resolve(f, args, nargs, sig, fn);
-    jit_entry *e = s ? NULL : lookup(f, sig, true, fn);
+    jit_entry *e = s ? NULL : lookup(f, sig, true, fn, NULL);
     if (e && compile && jit_compile_entry(f, e)) e = NULL;
     free(sig);
     return e;
@@ -447,7 +477,11 @@ bj_status bj_jit_trace_end(bj_trace *t) {
     if (!jit_key_make(&c->sig, &k)) s = ir_fail(t, BJ_ERR_NOMEM, "bj_jit_trace_end: out of memory") ? 0 : BJ_ERR_NOMEM;
     uint64_t h = jit_key_hash(&k);
     jit_entry *old = s ? NULL : jit_cache_find(f, &k, h);
+    void *tag = c->tag;
+    void (*free_tag)(void *) = c->free_tag;
     jit_entry *e = jit_end(t, &k, h);
+    if (e) e->tag = tag, e->free_tag = free_tag;
+    else if (free_tag) free_tag(tag);
     if (e && old) { /* traced again: the new trace replaces the old one */
         jit_entry *x = f->head;
         while (x && x != old) x = x->next;
@@ -474,4 +508,14 @@ bj_status bj_jit_trace_end(bj_trace *t) {
     jit_unpin(f);
     if (s) core_err(s, "%s", msg);
     return s;
+}
+
+bj_status bj_jit_trace_set_tag(bj_trace *t, void *tag, void (*free_tag)(void *tag)) {
+    if (!trace_check(t, "bj_jit_trace_set_tag")) return BJ_ERR_HANDLE;
+    jit_ctx *c = t->owner;
+    if (!c || c->frame != &c->top || c->outer)
+        return core_err(BJ_ERR_TRACE, "bj_jit_trace_set_tag: trace '%s' was not begun with bj_jit_trace_begin", t->name);
+    if (c->free_tag && c->tag != tag) c->free_tag(c->tag);
+    c->tag = tag, c->free_tag = free_tag;
+    return BJ_OK;
 }

@@ -86,6 +86,8 @@ typedef struct jit_entry {
     int *donor_of;     /* per returned output: parameter index whose buffer it takes, or -1 */
     int nsym;
     int8_t *in_sym;    /* per graph input and axis: symbol or -1 */
+    void *tag;         /* bj_jit_trace_set_tag: the foreign caller's value, freed with free_tag */
+    void (*free_tag)(void *tag);
 } jit_entry;
 
 struct bj_jit {
@@ -170,6 +172,8 @@ typedef struct jit_ctx {
     double t0;
     const struct jit_ctx *outer; /* a non-inlined callee's body trace: the context of the trace calling it */
     jit_loop *loop;              /* the innermost loop or cond being traced, or NULL */
+    void *tag;                   /* bj_jit_trace_set_tag, moved to the entry by bj_jit_trace_end */
+    void (*free_tag)(void *tag);
 } jit_ctx;
 
 /* handle.c: an entry point that locks a handle holds a reference to it meanwhile, so that a release of the caller's

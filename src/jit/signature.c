@@ -116,6 +116,7 @@ void jit_entry_free(jit_entry *e) {
     bj_graph_release(e->graph);
     free(e->key), free(e->sig), free(e->in_src), free(e->write_var), free(e->out_alias), free(e->donor_of);
     free(e->in_sym);
+    if (e->free_tag) e->free_tag(e->tag);
     free(e);
 }
 
