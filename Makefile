@@ -24,7 +24,8 @@ HDRS      := $(shell find src include -name '*.h' -o -name '*.def')
 OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/prelude_text.o
 SAN_OBJS  := $(SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/prelude_text.o
 # The prelude of generated C (src/core/bjmath.h + src/backend/c/prelude.h) is compiled into the library as text.
-PRELUDE_HDRS := src/core/bjmath.h src/core/philox.h src/core/bjconn.h src/core/bjrand.h src/backend/c/prelude.h
+PRELUDE_HDRS := src/core/bjmath.h src/core/philox.h src/core/bjrand.h src/core/bjconn.h src/core/bjsort.h \
+                src/backend/c/prelude.h
 TEST_SRCS := $(sort $(wildcard tests/*.c))
 
 .PHONY: all lib test test-plain test-san test-examples demo bench stats install clean
@@ -194,3 +195,18 @@ install: lib
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- Python: the package brainjit (python/brainjit) and its C extension brainjit._core (setup.py links the library
+# built into build/py). `make py-build` builds the extension in place; `make py-test` runs the pytest suite;
+# `make py-install` installs the package (editable) without network access (--no-build-isolation).
+PYTHON ?= python3
+.PHONY: py-deps py-build py-test py-install
+py-deps:
+	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
+	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
+py-build: py-deps
+	$(PYTHON) setup.py -q build_ext --inplace
+py-test: py-build
+	$(PYTHON) -m pytest python/tests -q
+py-install: py-deps
+	$(PYTHON) -m pip install --no-build-isolation -e .

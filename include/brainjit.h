@@ -314,6 +314,11 @@ BJ_API bj_val *bj_argmax(bj_val *x, int axis, bool keepdims);
 BJ_API bj_val *bj_argmin(bj_val *x, int axis, bool keepdims);
 BJ_API bj_val *bj_cumsum(bj_val *x, int axis);
 BJ_API bj_val *bj_cumprod(bj_val *x, int axis);
+/* Sorting along one axis (rank >= 1; negative axes count from the end), as numpy/JAX: ascending and stable; NaN
+ * after every number; -0.0 and +0.0 equal (so they keep their order). sort keeps x's dtype; argsort gives the
+ * int32 positions along the axis that put x in that order. The axis may be at most 2^31 - 1 long. */
+BJ_API bj_val *bj_sort(bj_val *x, int axis);
+BJ_API bj_val *bj_argsort(bj_val *x, int axis);
 
 /* Linear algebra, as numpy: matmul with 1-d promotion and broadcast batch dims; dot of 1-d/2-d; outer. */
 BJ_API bj_val *bj_matmul(bj_val *a, bj_val *b);
@@ -346,6 +351,28 @@ BJ_API bj_val *bj_jitconn_event_mv_in(bj_val *spikes, bj_in weight, double p, ui
 #define bj_jitconn_mv(x, w, p, seed, n_post, allow_self) bj_jitconn_mv_in(x, BJ_IN(w), p, seed, n_post, allow_self)
 #define bj_jitconn_event_mv(spikes, w, p, seed, n_post, allow_self)                                                   \
     bj_jitconn_event_mv_in(spikes, BJ_IN(w), p, seed, n_post, allow_self)
+/* The same fixed-probability networks (same seed: the same synapses, bit for bit) with a weight per synapse drawn
+ * from the seed, as BrainPy's bm.jitconn.mv_prob_uniform / mv_prob_normal / event_mv_prob_*: uniform in
+ * [w_low, w_high), or normal with mean mu and standard deviation sigma. A synapse's weight depends only on (seed,
+ * pre, post), never on the backend, the thread count or which neurons spiked. w_low, w_high, mu, sigma: C numbers
+ * (finite; w_low <= w_high, sigma >= 0) or 0-d values; the result dtype is theirs promoted (with x's for the
+ * non-event ops), float32 unless float64. */
+BJ_API bj_val *bj_jitconn_mv_uniform_in(bj_val *x, bj_in w_low, bj_in w_high, double p, uint64_t seed, int64_t n_post,
+                                        bool allow_self);
+BJ_API bj_val *bj_jitconn_mv_normal_in(bj_val *x, bj_in mu, bj_in sigma, double p, uint64_t seed, int64_t n_post,
+                                       bool allow_self);
+BJ_API bj_val *bj_jitconn_event_mv_uniform_in(bj_val *spikes, bj_in w_low, bj_in w_high, double p, uint64_t seed,
+                                              int64_t n_post, bool allow_self);
+BJ_API bj_val *bj_jitconn_event_mv_normal_in(bj_val *spikes, bj_in mu, bj_in sigma, double p, uint64_t seed,
+                                             int64_t n_post, bool allow_self);
+#define bj_jitconn_mv_uniform(x, w_low, w_high, p, seed, n_post, allow_self)                                          \
+    bj_jitconn_mv_uniform_in(x, BJ_IN(w_low), BJ_IN(w_high), p, seed, n_post, allow_self)
+#define bj_jitconn_mv_normal(x, mu, sigma, p, seed, n_post, allow_self)                                               \
+    bj_jitconn_mv_normal_in(x, BJ_IN(mu), BJ_IN(sigma), p, seed, n_post, allow_self)
+#define bj_jitconn_event_mv_uniform(spikes, w_low, w_high, p, seed, n_post, allow_self)                               \
+    bj_jitconn_event_mv_uniform_in(spikes, BJ_IN(w_low), BJ_IN(w_high), p, seed, n_post, allow_self)
+#define bj_jitconn_event_mv_normal(spikes, mu, sigma, p, seed, n_post, allow_self)                                    \
+    bj_jitconn_event_mv_normal_in(spikes, BJ_IN(mu), BJ_IN(sigma), p, seed, n_post, allow_self)
 
 /* Building CSR matrices on the host (int32 indptr and indices; new references; n_pre, n_post <= 2^31 - 1).
  * fixed_prob: each pair connected with probability p in [0, 1], independently, from the seed (rows sorted; the
@@ -374,7 +401,7 @@ BJ_API bj_val *bj_eye(bj_trace *t, bj_dtype dtype, int64_t n, int64_t m, int64_t
 typedef struct bj_attrs {
     int naxes;                     /* reductions, transpose (perm), flip, squeeze */
     int axes[BJ_MAX_RANK];
-    int axis;                      /* concatenate, take, scatter, argmax, cumsum, iota, expand_dims, repeat */
+    int axis;                      /* concatenate, take, scatter, argmax, cumsum, sort, iota, expand_dims, repeat */
     bool keepdims;
     int rank;                      /* reshape, broadcast_to, full, iota, slice, dynamic_slice (sizes), tile */
     int64_t shape[BJ_MAX_RANK];    /* ... their shape / sizes / reps */
@@ -382,7 +409,7 @@ typedef struct bj_attrs {
     bj_dtype dtype;                /* astype, full, iota, arange, eye */
     double value, stop_value, step_value; /* full (value), arange (value = start) */
     int64_t n, m, k;               /* eye, repeat (n = repeats); sparse ops (n = n_post) */
-    uint64_t seed;                 /* jitconn_mv, jitconn_event_mv (with value = p, allow_self) */
+    uint64_t seed;                 /* jitconn_* (with value = p, allow_self) */
     bool allow_self;
 } bj_attrs;
 /* ins: operand values (for creation ops, none: pass t). Unused attrs are ignored. Borrowed result. */

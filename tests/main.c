@@ -234,6 +234,8 @@ int main(int argc, char **argv) {
     tests_diskcache();
     tests_siminput();
     tests_nan();
+    tests_sort();
+    tests_jitconn_w();
     tests_foreign();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

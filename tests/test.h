@@ -110,5 +110,7 @@ void tests_cclimit(void);
 void tests_diskcache(void);
 void tests_siminput(void);
 void tests_nan(void);
+void tests_sort(void);
+void tests_jitconn_w(void);
 void tests_foreign(void);
 #endif

@@ -273,6 +273,11 @@ static const char *const OTHER_OPS[] = {"where", "clip", "astype", "reshape", "b
                                         "iota",
                                         /* sparse ops: differential tests in test_sparse.c */
                                         "csrmv", "event_csrmv", "jitconn_mv", "jitconn_event_mv",
+                                        /* random-weight procedural ops: differential tests in test_jitconn_w.c */
+                                        "jitconn_mv_uniform", "jitconn_mv_normal", "jitconn_event_mv_uniform",
+                                        "jitconn_event_mv_normal",
+                                        /* sorting: differential tests in test_sort.c */
+                                        "sort", "argsort",
                                         /* random numbers: differential tests in test_random.c */
                                         "random"};
 /* Built by the trace itself rather than by bj_op: arguments, constants and literals appear in every test here;

@@ -1,7 +1,7 @@
 /* bjconn.h — the one generator of fixed-probability connectivity: the post-synaptic targets of presynaptic neuron
  * `pre` for (seed, p, n_post, allow_self). Used by the host CSR builder (bj_conn_fixed_prob), by the interpreter's
- * procedural ops (jitconn_mv, jitconn_event_mv), and pasted into every generated source (PRELUDE_HDRS in the
- * Makefile, after bjmath.h and philox.h), so a stored network and a procedural one of the same seed are the same
+ * procedural ops (jitconn_*), and pasted into every generated source (PRELUDE_HDRS in the Makefile, after bjmath.h,
+ * philox.h and bjrand.h), so a stored network and a procedural one of the same seed are the same
  * network, bit for bit, on every backend.
  *
  * Each pair (pre, post) is a synapse with probability p, independently. A row is walked by geometric skipping: the
@@ -21,16 +21,27 @@
  * pre and post are one population. With populations of different sizes the flag still drops the pairs whose
  * indices are equal, which is meaningful only when one population is a prefix of the other.
  * Edge cases: p <= 0 or n_post <= 0: empty rows; p >= 1: every post (minus the diagonal when excluded).
- * Sizes: pre and post indices up to 2^31 - 1 (checked by the callers). */
+ * Sizes: pre and post indices up to 2^31 - 1 (checked by the callers).
+ *
+ * Random weights (jitconn_*_uniform, jitconn_*_normal): synapse pre -> post reads the Philox block of counter (post,
+ * 0, pre, tag) under the same key, tag "WUNI" for uniform and "WNRM" for normal weights, so a weight depends on
+ * (seed, pre, post) alone: not on the walk that found the synapse, on allow_self, on which rows are made or on the
+ * backend. The draws are those of bjrand.h: a uniform u in [0, 1) from 23 (float32) or 52 (float64) bits gives
+ * lo + u * (hi - lo) (in [lo, hi]; rounding can reach hi), a Box-Muller normal z (float64, rounded once for float32)
+ * gives mu + sigma * z, each product and sum rounded in the result's dtype. A row's synapses are taken
+ * BJ_CONN_BATCH at a time and their weights computed in a loop of their own, which the compiler vectorizes. */
 #ifndef BJ_CONN_H
 #define BJ_CONN_H
 
-/* In a generated source both headers are pasted above this one, and the includes are skipped. */
+/* In a generated source these headers are pasted above this one, and the includes are skipped. */
 #ifndef BJ_MATH_H
 #include "core/bjmath.h"
 #endif
 #ifndef BJ_PHILOX_H
 #include "core/philox.h"
+#endif
+#ifndef BJ_RAND_H
+#include "core/bjrand.h"
 #endif
 #include <math.h>
 #include <stdint.h>
@@ -122,6 +133,65 @@ BJ_M_FN int64_t bj_conn_row_next(const bj_conn_rule *r, bj_conn_row *w) {
         if (w->pos != w->self) return w->pos;
     }
 }
+
+/* The next at most BJ_CONN_BATCH posts of the row, in ascending order, into post[]; how many (0 at the row's end). */
+BJ_M_FN int bj_conn_row_take(const bj_conn_rule *r, bj_conn_row *w, int64_t post[BJ_CONN_BATCH]) {
+    int m = 0;
+    for (int64_t j; m < BJ_CONN_BATCH && (j = bj_conn_row_next(r, w)) >= 0;) post[m++] = j;
+    return m;
+}
+
+#define BJ_CONN_TAG_UNIFORM 0x57554E49u /* "WUNI" */
+#define BJ_CONN_TAG_NORMAL 0x574E524Du  /* "WNRM" */
+
+/* The weight block of synapse pre -> post for a tag. */
+BJ_M_FN void bj_conn_weight_block(const bj_conn_rule *r, int64_t pre, int64_t post, uint32_t tag, uint32_t out[4]) {
+    const uint32_t ctr[4] = {(uint32_t)post, 0u, (uint32_t)pre, tag};
+    bj_philox4x32(ctr, r->key, out);
+}
+
+/* The weight of synapse pre -> post: uniform in [lo, hi) or normal (mu = lo, sigma = hi), in dtype T. */
+#define BJ_CONN_WEIGHT_DEF(D, T)                                                                                      \
+    BJ_M_FN T bj_conn_weight_uniform_##D(const bj_conn_rule *r, int64_t pre, int64_t post, T lo, T hi) {               \
+        uint32_t b[4];                                                                                                \
+        bj_conn_weight_block(r, pre, post, BJ_CONN_TAG_UNIFORM, b);                                                   \
+        T u = BJ_CONN_UNIT_##D(b);                                                                                    \
+        T width = hi - lo;                                                                                            \
+        T t = u * width;                                                                                              \
+        return t + lo;                                                                                                \
+    }                                                                                                                 \
+    BJ_M_FN T bj_conn_weight_normal_##D(const bj_conn_rule *r, int64_t pre, int64_t post, T mu, T sigma) {             \
+        uint32_t b[4];                                                                                                \
+        bj_conn_weight_block(r, pre, post, BJ_CONN_TAG_NORMAL, b);                                                    \
+        T z = (T)bj_rand_box_muller(b);                                                                               \
+        T t = sigma * z;                                                                                              \
+        return mu + t;                                                                                                \
+    }
+#define BJ_CONN_UNIT_f32(b) bj_bits_to_unit_f32(b[0])
+#define BJ_CONN_UNIT_f64(b) bj_bits_to_unit_f64(b[0], b[1])
+BJ_CONN_WEIGHT_DEF(f32, float)
+BJ_CONN_WEIGHT_DEF(f64, double)
+
+/* Row pre of a random-weight op: y[post] += w(pre, post) * xi for each of its synapses in ascending post order (the
+ * event ops pass xi = 1, and w * 1 is w exactly). (a, b) are (lo, hi) or (mu, sigma). The kernels of both backends. */
+#define BJ_CONN_ROW_ADD_DEF(DIST, D, T)                                                                               \
+    BJ_M_FN void bj_conn_row_add_##DIST##_##D(const bj_conn_rule *r, int64_t pre, T xi, T a, T b, T *y) {             \
+        bj_conn_row row;                                                                                              \
+        int64_t post[BJ_CONN_BATCH];                                                                                  \
+        T wv[BJ_CONN_BATCH];                                                                                          \
+        bj_conn_row_begin(r, pre, &row);                                                                              \
+        for (int m; (m = bj_conn_row_take(r, &row, post)) > 0;) {                                                     \
+            for (int k = 0; k < m; k++) wv[k] = bj_conn_weight_##DIST##_##D(r, pre, post[k], a, b);                  \
+            for (int k = 0; k < m; k++) {                                                                             \
+                T c = wv[k] * xi;                                                                                     \
+                y[post[k]] += c;                                                                                      \
+            }                                                                                                         \
+        }                                                                                                             \
+    }
+BJ_CONN_ROW_ADD_DEF(uniform, f32, float)
+BJ_CONN_ROW_ADD_DEF(uniform, f64, double)
+BJ_CONN_ROW_ADD_DEF(normal, f32, float)
+BJ_CONN_ROW_ADD_DEF(normal, f64, double)
 
 /* The first index i in [from, n) with s[i] != 0, or n: spike vectors are mostly zeros, so whole 8-byte words of
  * them are skipped at once. */

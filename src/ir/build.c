@@ -524,6 +524,16 @@ ir_node *ir_scan(ir_trace *t, ir_op op, ir_node *x, int axis) {
     return node(t, op, x->dtype, x->rank, x->shape, false, 1, &x, 1, &a);
 }
 
+ir_node *ir_sort(ir_trace *t, ir_op op, ir_node *x, int axis) {
+    if (t->status || !ir_norm_axis(t, opname(op), &axis, x->rank)) return NULL;
+    if (x->shape[axis] > INT32_MAX) /* positions are int32 */
+        return ir_fail(t, BJ_ERR_SHAPE, "%s: axis %d has %lld elements; at most %d are supported", opname(op), axis,
+                       (long long)x->shape[axis], INT32_MAX);
+    int64_t a = axis;
+    bool arg = op == IR_ARGSORT;
+    return node(t, op, arg ? BJ_I32 : x->dtype, x->rank, x->shape, !arg && x->weak, 1, &x, 1, &a);
+}
+
 ir_node *ir_matmul(ir_trace *t, ir_node *a, ir_node *b) {
     if (t->status) return NULL;
     char ta[96], tb[96];

@@ -35,6 +35,8 @@ BJ_HIDDEN ir_node *ir_scatter(ir_trace *t, ir_op op, ir_node *x, ir_node *idx, i
 BJ_HIDDEN ir_node *ir_reduce(ir_trace *t, ir_op op, ir_node *x, int naxes, const int *axes, bool keepdims);
 BJ_HIDDEN ir_node *ir_argreduce(ir_trace *t, ir_op op, ir_node *x, int axis, bool keepdims);
 BJ_HIDDEN ir_node *ir_scan(ir_trace *t, ir_op op, ir_node *x, int axis);
+/* SORT (x's dtype) or ARGSORT (int32) along axis: rank >= 1, the axis at most INT32_MAX long. */
+BJ_HIDDEN ir_node *ir_sort(ir_trace *t, ir_op op, ir_node *x, int axis);
 BJ_HIDDEN ir_node *ir_matmul(ir_trace *t, ir_node *a, ir_node *b); /* both rank >= 2 */
 
 /* Normalises axis (negative counts from the end) against rank; false (error recorded) if out of range. */

@@ -7,6 +7,8 @@
 #include "ir/build.h"
 #include "ir/build_sparse.h"
 
+#include <math.h>
+
 #define TYPE(buf, n) core_fmt_type(buf, sizeof buf, (bj_dtype)(n)->dtype, (n)->rank, (n)->shape)
 static const char *opname(ir_op op) { return ir_ops[op].name; }
 
@@ -92,30 +94,79 @@ ir_node *ir_csrmv(ir_trace *t, ir_op op, ir_node *indptr, ir_node *indices, ir_n
     return ir_intern(t, &(ir_proto){.op = op, .dtype = d, .rank = 1, .shape = &n_post, .nin = 4, .in = in});
 }
 
-ir_node *ir_jitconn(ir_trace *t, ir_op op, ir_node *x, ir_node *w, double p, uint64_t seed, int64_t n_post,
-                    bool allow_self) {
-    if (t->status) return NULL;
-    bool event = op == IR_JITCONN_EVENT_MV;
+/* The checks every procedural op shares: x (spikes) a vector (bool for the event ops) of at most IR_CONN_MAX_N
+ * neurons, n_post in [0, IR_CONN_MAX_N], p in [0, 1]. */
+static bool jitconn_ok(ir_trace *t, ir_op op, ir_node *x, double p, int64_t n_post) {
+    bool event = ir_jitconn_is_event(op);
     char a[96];
     const char *xname = event ? "spikes" : "x";
     if (!is_vector(x) || (event && x->dtype != BJ_BOOL))
         return ir_fail(t, event ? BJ_ERR_DTYPE : BJ_ERR_SHAPE, "%s: %s must be a %svector, got %s", opname(op), xname,
-                       event ? "bool " : "", TYPE(a, x));
+                       event ? "bool " : "", TYPE(a, x)), false;
     if (x->shape[0] > IR_CONN_MAX_N)
         return ir_fail(t, BJ_ERR_SHAPE, "%s: %s has %lld neurons; at most %lld are supported", opname(op), xname,
-                       (long long)x->shape[0], (long long)IR_CONN_MAX_N);
-    if (!n_post_ok(t, op, n_post, IR_CONN_MAX_N)) return NULL;
-    if (!(p >= 0 && p <= 1)) return ir_fail(t, BJ_ERR_ARG, "%s: p = %g is outside [0, 1]", opname(op), p);
+                       (long long)x->shape[0], (long long)IR_CONN_MAX_N), false;
+    if (!n_post_ok(t, op, n_post, IR_CONN_MAX_N)) return false;
+    if (!(p >= 0 && p <= 1)) return ir_fail(t, BJ_ERR_ARG, "%s: p = %g is outside [0, 1]", opname(op), p), false;
+    return true;
+}
+
+static ir_node *jitconn_node(ir_trace *t, ir_op op, bj_dtype d, ir_node *const *in, int nin, double p, uint64_t seed,
+                             int64_t n_post, bool allow_self) {
+    for (int i = 0; i < nin; i++)
+        if (!in[i]) return NULL;
+    if (p == 0) p = 0; /* -0.0 is 0 */
+    int64_t attr[3] = {0, 0, allow_self};
+    memcpy(&attr[0], &seed, sizeof seed);
+    memcpy(&attr[1], &p, sizeof p);
+    return ir_intern(t, &(ir_proto){.op = op, .dtype = d, .rank = 1, .shape = &n_post, .nin = nin, .in = in,
+                                    .nattr = 3, .attr = attr});
+}
+
+ir_node *ir_jitconn(ir_trace *t, ir_op op, ir_node *x, ir_node *w, double p, uint64_t seed, int64_t n_post,
+                    bool allow_self) {
+    if (t->status || !jitconn_ok(t, op, x, p, n_post)) return NULL;
+    bool event = ir_jitconn_is_event(op);
+    char a[96];
     if (w->rank != 0)
         return ir_fail(t, BJ_ERR_SHAPE, "%s: weight must be a scalar (one weight for every synapse), got %s", opname(op),
                        TYPE(a, w));
     bj_dtype d = result_dtype(w, x, event);
     ir_node *in[2] = {event ? x : as_dtype(t, x, d), as_dtype(t, w, d)};
-    if (!in[0] || !in[1]) return NULL;
-    if (p == 0) p = 0; /* -0.0 is 0 */
-    int64_t attr[3] = {0, 0, allow_self};
-    memcpy(&attr[0], &seed, sizeof seed);
-    memcpy(&attr[1], &p, sizeof p);
-    return ir_intern(t, &(ir_proto){.op = op, .dtype = d, .rank = 1, .shape = &n_post, .nin = 2, .in = in, .nattr = 3,
-                                    .attr = attr});
+    return jitconn_node(t, op, d, in, 2, p, seed, n_post, allow_self);
+}
+
+/* The value of a literal operand (C number), for the checks made when a parameter is known at trace time. */
+static double lit_value(const ir_node *n) { return ir_is_float((bj_dtype)n->dtype) ? n->fval : (double)n->ival; }
+
+ir_node *ir_jitconn_w(ir_trace *t, ir_op op, ir_node *x, ir_node *wa, ir_node *wb, double p, uint64_t seed,
+                      int64_t n_post, bool allow_self) {
+    if (t->status || !jitconn_ok(t, op, x, p, n_post)) return NULL;
+    int dist = ir_jitconn_dist(op);
+    bool event = ir_jitconn_is_event(op);
+    const char *na = dist == IR_JITCONN_UNIFORM ? "w_low" : "mu", *nb = dist == IR_JITCONN_UNIFORM ? "w_high" : "sigma";
+    char a[96];
+    if (dist == IR_JITCONN_HOMOGENEOUS) return ir_fail(t, BJ_ERR_INTERNAL, "%s: not a random-weight op", opname(op));
+    if (wa->rank != 0 || wb->rank != 0)
+        return ir_fail(t, BJ_ERR_SHAPE, "%s: %s must be a scalar (the weights' distribution is shared by every synapse), "
+                       "got %s", opname(op), wa->rank ? na : nb, TYPE(a, wa->rank ? wa : wb));
+    if (wa->dtype == BJ_BOOL || wb->dtype == BJ_BOOL)
+        return ir_fail(t, BJ_ERR_DTYPE, "%s: %s must be a number, got bool", opname(op), wa->dtype == BJ_BOOL ? na : nb);
+    bool weak;
+    bj_dtype d = bj_promote((bj_dtype)wa->dtype, wa->weak, (bj_dtype)wb->dtype, wb->weak, &weak);
+    if (!event) d = bj_promote(d, weak, (bj_dtype)x->dtype, x->weak, &weak);
+    if (!ir_is_float(d)) d = BJ_F32;
+    ir_node *in[3] = {event ? x : as_dtype(t, x, d), as_dtype(t, wa, d), as_dtype(t, wb, d)};
+    if (!in[0] || !in[1] || !in[2]) return NULL;
+    /* C numbers are checked as the kernel will see them: converted to the result's dtype (1e300 is inf in float32) */
+    bool ka = in[1]->op == IR_LIT, kb = in[2]->op == IR_LIT;
+    double va = ka ? lit_value(in[1]) : 0, vb = kb ? lit_value(in[2]) : 0;
+    if ((ka && !isfinite(va)) || (kb && !isfinite(vb)))
+        return ir_fail(t, BJ_ERR_ARG, "%s: %s = %g must be finite in %s", opname(op), ka && !isfinite(va) ? na : nb,
+                       ka && !isfinite(va) ? va : vb, bj_dtype_name(d));
+    if (dist == IR_JITCONN_UNIFORM && ka && kb && va > vb)
+        return ir_fail(t, BJ_ERR_ARG, "%s: w_low = %g is above w_high = %g", opname(op), va, vb);
+    if (dist == IR_JITCONN_NORMAL && kb && vb < 0)
+        return ir_fail(t, BJ_ERR_ARG, "%s: sigma = %g is negative", opname(op), vb);
+    return jitconn_node(t, op, d, in, 3, p, seed, n_post, allow_self);
 }

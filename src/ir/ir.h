@@ -8,7 +8,8 @@ typedef enum {
     IR_K_ARG, IR_K_CONST, IR_K_CALL, IR_K_UNARY, IR_K_BINARY, IR_K_TERNARY, IR_K_SHAPE, IR_K_INDEX, IR_K_REDUCE,
     IR_K_SCAN, IR_K_LINALG, IR_K_CREATE,
     IR_K_SPARSE, /* CSR and procedural connectivity (build_sparse.c) */
-    IR_K_RANDOM  /* counter-based random numbers, elementwise in the flat index (build_random.c) */
+    IR_K_RANDOM, /* counter-based random numbers, elementwise in the flat index (build_random.c) */
+    IR_K_SORT    /* sort and argsort along one axis (build.c: ir_sort) */
 } ir_kind;
 
 enum { F_FLOAT = 1, F_NOBOOL = 2, F_INTONLY = 4, F_CMP = 8, F_NOFLOAT = 16 };

@@ -83,7 +83,8 @@ static void print_attrs(core_str *b, const ir_node *n) {
             core_str_printf(b, " n=%lld every=%lld result=%lld", (long long)n->attr[IR_FOR_N],
                             (long long)n->attr[IR_FOR_EVERY], (long long)n->attr[IR_FOR_WHICH]);
         return;
-    case IR_JITCONN_MV: case IR_JITCONN_EVENT_MV: {
+    case IR_JITCONN_MV: case IR_JITCONN_EVENT_MV: case IR_JITCONN_MV_UNIFORM: case IR_JITCONN_MV_NORMAL:
+    case IR_JITCONN_EVENT_MV_UNIFORM: case IR_JITCONN_EVENT_MV_NORMAL: {
         uint64_t seed;
         double p;
         bool self;

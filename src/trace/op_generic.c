@@ -43,6 +43,18 @@ static bj_val *composite(bj_trace *t, const char *name, bj_val *const *in, int n
     if (IS("jitconn_mv") || IS("jitconn_event_mv")) /* operands x, weight (0-d); n = n_post, value = p */
         return arity(t, name, nin, 2) ? (IS("jitconn_mv") ? bj_jitconn_mv_in : bj_jitconn_event_mv_in)(
                                             in[0], bj_in_val(in[1]), a->value, a->seed, a->n, a->allow_self) : NULL;
+    if (IS("jitconn_mv_uniform") || IS("jitconn_mv_normal") || IS("jitconn_event_mv_uniform") ||
+        IS("jitconn_event_mv_normal")) { /* operands x or spikes, then w_low, w_high or mu, sigma (0-d) */
+        if (!arity(t, name, nin, 3)) return NULL;
+        bj_in w0 = bj_in_val(in[1]), w1 = bj_in_val(in[2]);
+        if (IS("jitconn_mv_uniform"))
+            return bj_jitconn_mv_uniform_in(in[0], w0, w1, a->value, a->seed, a->n, a->allow_self);
+        if (IS("jitconn_mv_normal"))
+            return bj_jitconn_mv_normal_in(in[0], w0, w1, a->value, a->seed, a->n, a->allow_self);
+        if (IS("jitconn_event_mv_uniform"))
+            return bj_jitconn_event_mv_uniform_in(in[0], w0, w1, a->value, a->seed, a->n, a->allow_self);
+        return bj_jitconn_event_mv_normal_in(in[0], w0, w1, a->value, a->seed, a->n, a->allow_self);
+    }
     if (!arity(t, name, nin, 1)) return NULL; /* the rest take one operand */
     bj_val *x = in[0];
     if (IS("astype")) return bj_astype(x, a->dtype);
@@ -59,6 +71,8 @@ static bj_val *composite(bj_trace *t, const char *name, bj_val *const *in, int n
     if (IS("argmin")) return bj_argmin(x, a->axis, a->keepdims);
     if (IS("cumsum")) return bj_cumsum(x, a->axis);
     if (IS("cumprod")) return bj_cumprod(x, a->axis);
+    if (IS("sort")) return bj_sort(x, a->axis);
+    if (IS("argsort")) return bj_argsort(x, a->axis);
     int op = ir_op_lookup(name);
     if (op >= 0 && ir_ops[op].kind == IR_K_REDUCE) return ir_reduce(t, (ir_op)op, x, a->naxes, a->axes, a->keepdims);
 #undef IS

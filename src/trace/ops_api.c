@@ -275,6 +275,14 @@ bj_val *bj_cumprod(bj_val *x, int axis) {
     ENTER(x, "cumprod");
     return ir_scan(t, IR_CUMPROD, x, axis);
 }
+bj_val *bj_sort(bj_val *x, int axis) {
+    ENTER(x, "sort");
+    return ir_sort(t, IR_SORT, x, axis);
+}
+bj_val *bj_argsort(bj_val *x, int axis) {
+    ENTER(x, "argsort");
+    return ir_sort(t, IR_ARGSORT, x, axis);
+}
 
 /* ---------------------------------------------------------------- linear algebra */
 static ir_trace *trace_of_pair(bj_val *a, bj_val *b, const char *op) {

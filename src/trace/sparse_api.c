@@ -1,5 +1,6 @@
 /* sparse_api.c — the public sparse connectivity ops: csrmv and event_csrmv over a stored CSR matrix, and the
- * procedural (just-in-time connectivity) jitconn_mv and jitconn_event_mv. Rules and checks: src/ir/build_sparse.c. */
+ * procedural (just-in-time connectivity) jitconn_mv and jitconn_event_mv, with one weight or (the _uniform and
+ * _normal variants) a weight per synapse drawn from the seed. Rules and checks: src/ir/build_sparse.c. */
 #include "ir/build_sparse.h"
 #include "trace/trace.h"
 
@@ -42,7 +43,7 @@ bj_val *bj_event_csrmv_in(bj_val *indptr, bj_val *indices, bj_in weights, bj_val
 
 static bj_val *jitconn(ir_op op, bj_val *x, bj_in w, double p, uint64_t seed, int64_t n_post, bool allow_self) {
     const char *name = ir_ops[op].name;
-    ir_trace *t = trace_of_val(x, name, op == IR_JITCONN_EVENT_MV ? "spikes" : "x");
+    ir_trace *t = trace_of_val(x, name, ir_jitconn_is_event(op) ? "spikes" : "x");
     if (!t || t->status) return NULL;
     ir_node *wn = weight_of(t, w, name);
     return wn ? ir_jitconn(t, op, x, wn, p, seed, n_post, allow_self) : NULL;
@@ -55,4 +56,33 @@ bj_val *bj_jitconn_mv_in(bj_val *x, bj_in weight, double p, uint64_t seed, int64
 bj_val *bj_jitconn_event_mv_in(bj_val *spikes, bj_in weight, double p, uint64_t seed, int64_t n_post,
                                bool allow_self) {
     return jitconn(IR_JITCONN_EVENT_MV, spikes, weight, p, seed, n_post, allow_self);
+}
+
+static bj_val *jitconn_w(ir_op op, bj_val *x, bj_in a, bj_in b, double p, uint64_t seed, int64_t n_post,
+                         bool allow_self) {
+    const char *name = ir_ops[op].name;
+    ir_trace *t = trace_of_val(x, name, ir_jitconn_is_event(op) ? "spikes" : "x");
+    if (!t || t->status) return NULL;
+    ir_node *an = weight_of(t, a, name), *bn = an ? weight_of(t, b, name) : NULL;
+    return bn ? ir_jitconn_w(t, op, x, an, bn, p, seed, n_post, allow_self) : NULL;
+}
+
+bj_val *bj_jitconn_mv_uniform_in(bj_val *x, bj_in w_low, bj_in w_high, double p, uint64_t seed, int64_t n_post,
+                                 bool allow_self) {
+    return jitconn_w(IR_JITCONN_MV_UNIFORM, x, w_low, w_high, p, seed, n_post, allow_self);
+}
+
+bj_val *bj_jitconn_mv_normal_in(bj_val *x, bj_in mu, bj_in sigma, double p, uint64_t seed, int64_t n_post,
+                                bool allow_self) {
+    return jitconn_w(IR_JITCONN_MV_NORMAL, x, mu, sigma, p, seed, n_post, allow_self);
+}
+
+bj_val *bj_jitconn_event_mv_uniform_in(bj_val *spikes, bj_in w_low, bj_in w_high, double p, uint64_t seed,
+                                       int64_t n_post, bool allow_self) {
+    return jitconn_w(IR_JITCONN_EVENT_MV_UNIFORM, spikes, w_low, w_high, p, seed, n_post, allow_self);
+}
+
+bj_val *bj_jitconn_event_mv_normal_in(bj_val *spikes, bj_in mu, bj_in sigma, double p, uint64_t seed, int64_t n_post,
+                                      bool allow_self) {
+    return jitconn_w(IR_JITCONN_EVENT_MV_NORMAL, spikes, mu, sigma, p, seed, n_post, allow_self);
 }

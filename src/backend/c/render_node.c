@@ -1,5 +1,6 @@
 /* render_node.c — the C renderer's NODE kernels: take, scatter, concatenate, dynamic slices and scans (matmul is in
- * render_matmul.c), each a loop nest of its own over whole operand buffers, computing what the interpreter computes.
+ * render_matmul.c, sort in render_sort.c), each a loop nest of its own over whole operand buffers, computing what
+ * the interpreter computes.
  *
  * Design note. Shapes are static, so every extent and stride is printed as a constant and index expressions are
  * affine in a few loop variables. Each body splits a range [lo, hi) of independent units over threads, chosen so
@@ -412,6 +413,7 @@ int64_t cgen_node(cgen *c, const opt_kernel *k) {
     case IR_DYNAMIC_SLICE: return dynamic_slice(c, n);
     case IR_DYNAMIC_UPDATE_SLICE: return dynamic_update_slice(c, n);
     case IR_CUMSUM: case IR_CUMPROD: return scan(c, n);
+    case IR_SORT: case IR_ARGSORT: return cgen_sort(c, n);
     case IR_MATMUL: return cgen_matmul(c, n);
     default: return bad(c, n, "not an op with a loop nest of its own");
     }

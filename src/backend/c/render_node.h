@@ -119,6 +119,8 @@ static inline int axis_of(const ir_node *n, int rank) {
 
 /* render_matmul.c: a matmul kernel (see its design note). */
 BJ_HIDDEN int64_t cgen_matmul(cgen *c, const ir_node *n);
-/* render_sparse.c: csrmv, event_csrmv, jitconn_mv, jitconn_event_mv (a literal weight operand has no buffer). */
+/* render_sparse.c: csrmv, event_csrmv and the jitconn_* ops (a literal weight operand has no buffer). */
 BJ_HIDDEN int64_t cgen_sparse(cgen *c, const ir_node *n);
+/* render_sort.c: sort and argsort (lines along the axis through the prelude's bj_sort_line_*). */
+BJ_HIDDEN int64_t cgen_sort(cgen *c, const ir_node *n);
 #endif

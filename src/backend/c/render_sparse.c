@@ -1,5 +1,5 @@
-/* render_sparse.c — the C renderer's sparse connectivity kernels: csrmv, event_csrmv, jitconn_mv and
- * jitconn_event_mv, each one loop nest over the presynaptic neurons computing exactly what the interpreter computes
+/* render_sparse.c — the C renderer's sparse connectivity kernels: csrmv, event_csrmv and the procedural jitconn_*
+ * ops, each one loop nest over the presynaptic neurons computing exactly what the interpreter computes
  * (src/backend/interp/sparse.c states the order and the handling of out-of-range CSR contents).
  *
  * Design note. The kernels scatter into y (a row adds to the posts it targets), so results stay deterministic only
@@ -116,10 +116,54 @@ static int64_t jitconn(cgen *c, const ir_node *n) {
     return 1;
 }
 
+/* The random-weight variants: each row by the prelude's bj_conn_row_add_<dist>_<dtype> (src/core/bjconn.h), the
+ * function the interpreter runs; the event kernels pass x[pre] = 1. */
+static int64_t jitconn_w(cgen *c, const ir_node *n) {
+    const ir_node *x = n->in[0], *a = n->in[1], *b = n->in[2];
+    bool event = ir_jitconn_is_event((ir_op)n->op), normal = ir_jitconn_dist((ir_op)n->op) == IR_JITCONN_NORMAL;
+    bj_dtype d = (bj_dtype)n->dtype;
+    uint64_t seed;
+    double p;
+    bool allow_self;
+    if (!ir_jitconn_attrs(n, &seed, &p, &allow_self) || n->rank != 1 || !ir_is_float(d) || x->rank != 1 ||
+        a->rank != 0 || b->rank != 0 || a->dtype != d || b->dtype != d || (event ? x->dtype != BJ_BOOL : x->dtype != d) ||
+        (a->op != IR_LIT && c->p->buf_of[a->id] < 0) || (b->op != IR_LIT && c->p->buf_of[b->id] < 0))
+        return bad(c, n, "operands do not fit");
+    int64_t n_pre = x->shape[0], n_post = n->shape[0];
+    if (n_post == 0) return empty(c);
+    cgen_declare_buf(c, x, false), declare_weight(c, a), declare_weight(c, b), cgen_declare_buf(c, n, true);
+    nm X = buf_name(c, x), Y = buf_name(c, n);
+    char av[600], bv[600], pv[64], xi[64];
+    weight_text(c, a, "0", av, sizeof av);
+    weight_text(c, b, "0", bv, sizeof bv);
+    cgen_literal(pv, sizeof pv, BJ_F64, p, 0);
+    cgen_line(c, "/* %s: y[post] += w(pre, post)%s for every synapse pre -> post of %s, rows generated from the seed "
+              "(fixed probability %s%s), w drawn per synapse (%s), pre ascending, posts ascending; %lld pre, %lld "
+              "post */", ir_ops[n->op].name, event ? "" : " * x[pre]", event ? "the spiking neurons" : "every row", pv,
+              allow_self ? "" : ", no self connections",
+              normal ? "normal, mean wa, deviation wb" : "uniform in [wa, wb)", LL(n_pre), LL(n_post));
+    cgen_line(c, "(void)lo, (void)hi;");
+    cgen_line(c, "memset(%s, 0, %lld * sizeof *%s);", Y.s, LL(n_post), Y.s);
+    if (n_pre == 0) return 1;
+    cgen_line(c, "bj_conn_rule rule;");
+    cgen_line(c, "bj_conn_rule_init(&rule, UINT64_C(%llu), %s, %lld, %d);", (unsigned long long)seed, pv, LL(n_post),
+              allow_self);
+    cgen_line(c, "const %s wa = %s, wb = %s;", cgen_ctype(d), av, bv);
+    if (event) snprintf(xi, sizeof xi, "%s", d == BJ_F32 ? "1.0f" : "1.0");
+    else snprintf(xi, sizeof xi, "%s[i]", X.s);
+    open_pre_loop(c, event, X.s, n_pre);
+    cgen_line(c, "bj_conn_row_add_%s_%s(&rule, i, %s, wa, wb, %s);", normal ? "normal" : "uniform", cgen_dtag(d), xi,
+              Y.s);
+    close_block(c);
+    return 1;
+}
+
 int64_t cgen_sparse(cgen *c, const ir_node *n) {
     switch ((ir_op)n->op) {
     case IR_CSRMV: case IR_EVENT_CSRMV: return csr(c, n);
     case IR_JITCONN_MV: case IR_JITCONN_EVENT_MV: return jitconn(c, n);
+    case IR_JITCONN_MV_UNIFORM: case IR_JITCONN_MV_NORMAL: case IR_JITCONN_EVENT_MV_UNIFORM:
+    case IR_JITCONN_EVENT_MV_NORMAL: return jitconn_w(c, n);
     default: return bad(c, n, "not a sparse op");
     }
 }

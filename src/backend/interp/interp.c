@@ -51,6 +51,7 @@ bj_status interp_eval(const ir_node *n, bj_array *const *in, bj_array **out) {
     case IR_K_REDUCE: case IR_K_SCAN: case IR_K_LINALG: s = interp_reduce(n, in, r); break;
     case IR_K_SPARSE: s = interp_sparse(n, in, r); break;
     case IR_K_RANDOM: s = interp_random(n, in, r); break;
+    case IR_K_SORT: s = interp_sort(n, in, r); break;
     default: s = interp_eltwise(n, in, r); break;
     }
     if (s) {

@@ -19,6 +19,7 @@ BJ_HIDDEN bj_status interp_shape(const ir_node *n, bj_array *const *in, bj_array
 BJ_HIDDEN bj_status interp_reduce(const ir_node *n, bj_array *const *in, bj_array *out);  /* reduce.c */
 BJ_HIDDEN bj_status interp_sparse(const ir_node *n, bj_array *const *in, bj_array *out);  /* sparse.c */
 BJ_HIDDEN bj_status interp_random(const ir_node *n, bj_array *const *in, bj_array *out);  /* random.c */
+BJ_HIDDEN bj_status interp_sort(const ir_node *n, bj_array *const *in, bj_array *out);    /* sort.c */
 
 /* Abstracted axes (interp_sym.c): the executable replays its graph at each run's sizes. */
 BJ_HIDDEN bj_status interp_sym_compile(bj_exec *e);

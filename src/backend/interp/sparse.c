@@ -3,7 +3,8 @@
  * stored (or generated) order, and every contribution is one add into y[post] in the result's dtype (csrmv and
  * jitconn_mv first round the product w * x[pre] in that dtype). A row's range [indptr[i], indptr[i + 1]) is clamped
  * into [0, nnz] (its end to no less than its start) and synapses whose target lies outside [0, n_post) are dropped,
- * so any CSR contents give a defined result. */
+ * so any CSR contents give a defined result. The random-weight jitconn ops run bjconn.h's row functions, the code
+ * the generated kernels call. */
 #include "backend/interp/interp.h"
 #include "core/bjconn.h"
 #include "ir/build_sparse.h"
@@ -73,11 +74,39 @@ static bj_status jitconn(const ir_node *n, bj_array *const *in, bj_array *y) {
     return BJ_OK;
 }
 
+/* The random-weight variants: each row through bjconn.h's bj_conn_row_add_*, the generated kernels' code. */
+static bj_status jitconn_w(const ir_node *n, bj_array *const *in, bj_array *y) {
+    const bj_array *x = in[0], *a = in[1], *b = in[2];
+    bool event = ir_jitconn_is_event((ir_op)n->op), normal = ir_jitconn_dist((ir_op)n->op) == IR_JITCONN_NORMAL;
+    uint64_t seed;
+    double p;
+    bool allow_self;
+    if (!ir_jitconn_attrs(n, &seed, &p, &allow_self) || x->rank != 1 || a->rank != 0 || b->rank != 0 ||
+        a->dtype != y->dtype || b->dtype != y->dtype || (event ? x->dtype != BJ_BOOL : x->dtype != y->dtype))
+        return interp_fail(n, "operands do not fit");
+    bj_conn_rule rule;
+    bj_conn_rule_init(&rule, seed, p, y->size, allow_self);
+    bool f32 = y->dtype == BJ_F32;
+    for (int64_t i = event ? bj_next_spike(x->data, 0, x->size) : 0; i < x->size;
+         i = event ? bj_next_spike(x->data, i + 1, x->size) : i + 1) {
+        if (f32) {
+            float xi = event ? 1.0f : INTERP_F32P(x)[i], wa = INTERP_F32P(a)[0], wb = INTERP_F32P(b)[0];
+            (normal ? bj_conn_row_add_normal_f32 : bj_conn_row_add_uniform_f32)(&rule, i, xi, wa, wb, INTERP_F32P(y));
+        } else {
+            double xi = event ? 1.0 : INTERP_F64P(x)[i], wa = INTERP_F64P(a)[0], wb = INTERP_F64P(b)[0];
+            (normal ? bj_conn_row_add_normal_f64 : bj_conn_row_add_uniform_f64)(&rule, i, xi, wa, wb, INTERP_F64P(y));
+        }
+    }
+    return BJ_OK;
+}
+
 bj_status interp_sparse(const ir_node *n, bj_array *const *in, bj_array *out) {
     if (out->rank != 1 || !ir_is_float(out->dtype)) return interp_fail(n, "the result is not a float vector");
     switch ((ir_op)n->op) {
     case IR_CSRMV: case IR_EVENT_CSRMV: return csr(n, in, out);
     case IR_JITCONN_MV: case IR_JITCONN_EVENT_MV: return jitconn(n, in, out);
+    case IR_JITCONN_MV_UNIFORM: case IR_JITCONN_MV_NORMAL: case IR_JITCONN_EVENT_MV_UNIFORM:
+    case IR_JITCONN_EVENT_MV_NORMAL: return jitconn_w(n, in, out);
     default: return interp_fail(n, "not a sparse op");
     }
 }

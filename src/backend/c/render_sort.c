@@ -1,0 +1,41 @@
+/* render_sort.c — the C renderer's sort and argsort kernels: one call of the prelude's bj_sort_line_<dtype>
+ * (src/core/bjsort.h, the interpreter's helper too) per line along the axis.
+ *
+ * Design note. The units split over threads are the lines, (outer, inner) pairs of x seen as (outer, axis, inner):
+ * a line is read and written with stride `inner`, so no transpose is needed whichever axis is sorted. Each call of
+ * the kernel body takes one scratch block for the merge sort and reuses it for its lines; a kernel cannot report
+ * an error, so if the allocation fails the helper sorts in place by insertion instead, which is slower but gives
+ * the same bits (a stable sort's result is unique). */
+#include "backend/c/render_node.h"
+
+int64_t cgen_sort(cgen *c, const ir_node *n) {
+    const ir_node *x = n->in[0];
+    bool arg = n->op == IR_ARGSORT;
+    int axis = axis_of(n, x->rank);
+    if (axis < 0 || n->dtype != (arg ? BJ_I32 : x->dtype) || ir_nelem(n) != ir_nelem(x))
+        return bad(c, n, "operands do not fit");
+    if (ir_nelem(n) == 0) return empty(c);
+    int64_t O = prod(x->shape, 0, axis), D = x->shape[axis], I = prod(x->shape, axis + 1, x->rank);
+    bj_dtype d = (bj_dtype)x->dtype;
+    declare(c, n, NULL);
+    nm X = buf_name(c, x), Y = buf_name(c, n);
+    cgen_line(c, "/* %s along the axis of (outer, axis, inner) = (%lld, %lld, %lld): line by line, stable, ascending, "
+              "NaN last */", ir_ops[n->op].name, LL(O), LL(D), LL(I));
+    char at[160];
+    if (I == 1) snprintf(at, sizeof at, "l * %lld", LL(D));
+    else if (O == 1) snprintf(at, sizeof at, "l");
+    else snprintf(at, sizeof at, "l / %lld * %lld + l %% %lld", LL(I), LL(D * I), LL(I));
+    cgen_line(c, "void *scratch = bj_sort_scratch_new(%lld, sizeof(%s)); /* NULL: sorted in place, same result */",
+              LL(D), cgen_ctype(d));
+    cgen_line(c, "for (int64_t l = lo; l < hi; l++) {");
+    cgen_line(c, "    const int64_t at = %s;", at);
+    if (arg)
+        cgen_line(c, "    bj_sort_line_%s(%s + at, %lld, NULL, %s + at, %lld, %lld, scratch);", cgen_dtag(d), X.s, LL(I),
+                  Y.s, LL(I), LL(D));
+    else
+        cgen_line(c, "    bj_sort_line_%s(%s + at, %lld, %s + at, NULL, %lld, %lld, scratch);", cgen_dtag(d), X.s, LL(I),
+                  Y.s, LL(I), LL(D));
+    cgen_line(c, "}");
+    cgen_line(c, "bj_sort_scratch_free(scratch);");
+    return O * I;
+}
