@@ -160,6 +160,7 @@ BJ_API bj_val *bj_trace_const(bj_trace *t, const bj_array *a);
 /* Scalar literals. weak: behaves as a C scalar (adopts the other operand's dtype); else strongly typed. */
 BJ_API bj_val *bj_lit_f64(bj_trace *t, double v, bool weak);   /* weak: float32 weak; strong: float64 */
 BJ_API bj_val *bj_lit_i64(bj_trace *t, int64_t v, bool weak);  /* weak: int32 weak (int64 if it does not fit) */
+/* With the "x64" setting (read when the trace was made), weak literals and C scalars are float64 / int64. */
 BJ_API bj_val *bj_lit_bool(bj_trace *t, bool v);                /* strong bool */
 BJ_API bj_val *bj_lit(bj_trace *t, bj_dtype dtype, double v);   /* strong scalar of dtype */
 
@@ -200,7 +201,8 @@ static inline bj_in bj_in_ptr(void *p) { return (bj_in){0, (bj_val *)p, 0, 0}; }
              long long: bj_in_i64, unsigned: bj_in_u64, unsigned long: bj_in_u64, unsigned long long: bj_in_u64,      \
              _Bool: bj_in_bool, void *: bj_in_ptr)(x)
 
-/* Elementwise unary. Float-only math (exp .. sigmoid, rsqrt, reciprocal) promotes ints and bool to float32. */
+/* Elementwise unary. Float-only math (exp .. sigmoid, rsqrt, reciprocal) promotes ints and bool to float32 (int64 to
+ * float64 with "x64"). */
 BJ_API bj_val *bj_neg(bj_val *x);
 BJ_API bj_val *bj_abs(bj_val *x);
 BJ_API bj_val *bj_sign(bj_val *x);
@@ -301,7 +303,8 @@ BJ_API bj_val *bj_take(bj_val *x, bj_val *indices, int axis);
 BJ_API bj_val *bj_scatter_set(bj_val *x, bj_val *indices, bj_val *updates, int axis);
 BJ_API bj_val *bj_scatter_add(bj_val *x, bj_val *indices, bj_val *updates, int axis);
 
-/* Reductions over axes (naxes 0: all axes), keepdims as numpy. sum/prod of bool give int32, mean of ints float32. */
+/* Reductions over axes (naxes 0: all axes), keepdims as numpy. sum/prod of bool give int32, mean of ints float32
+ * ("x64": int64 for sum/prod of bool and int32, float64 for mean of int64). */
 BJ_API bj_val *bj_sum(bj_val *x, int naxes, const int *axes, bool keepdims);
 BJ_API bj_val *bj_prod(bj_val *x, int naxes, const int *axes, bool keepdims);
 BJ_API bj_val *bj_mean(bj_val *x, int naxes, const int *axes, bool keepdims);
@@ -309,14 +312,15 @@ BJ_API bj_val *bj_max(bj_val *x, int naxes, const int *axes, bool keepdims);
 BJ_API bj_val *bj_min(bj_val *x, int naxes, const int *axes, bool keepdims);
 BJ_API bj_val *bj_any(bj_val *x, int naxes, const int *axes, bool keepdims);
 BJ_API bj_val *bj_all(bj_val *x, int naxes, const int *axes, bool keepdims);
-/* One axis; int32 indices of the first extreme (a NaN counts as the extreme, as numpy). */
+/* One axis; int32 indices of the first extreme (a NaN counts as the extreme, as numpy); int64 with "x64". */
 BJ_API bj_val *bj_argmax(bj_val *x, int axis, bool keepdims);
 BJ_API bj_val *bj_argmin(bj_val *x, int axis, bool keepdims);
 BJ_API bj_val *bj_cumsum(bj_val *x, int axis);
 BJ_API bj_val *bj_cumprod(bj_val *x, int axis);
 /* Sorting along one axis (rank >= 1; negative axes count from the end), as numpy/JAX: ascending and stable; NaN
  * after every number; -0.0 and +0.0 equal (so they keep their order). sort keeps x's dtype; argsort gives the
- * int32 positions along the axis that put x in that order. The axis may be at most 2^31 - 1 long. */
+ * int32 positions along the axis that put x in that order (int64 with "x64"). The axis may be at most 2^31 - 1
+ * long. */
 BJ_API bj_val *bj_sort(bj_val *x, int axis);
 BJ_API bj_val *bj_argsort(bj_val *x, int axis);
 
@@ -482,8 +486,8 @@ BJ_API bj_var *bj_object_var_at(const bj_object *o, int i, char *path, size_t n)
  * Semantics (docs/architecture.md, "The jit"):
  *  - Arguments: arrays, Variables (passed as their current value: a dynamic argument; write Variables through
  *    bj_var_write, not through a parameter), C numbers and bools (static, or else weakly typed dynamic scalars as
- *    Python scalars are in JAX: a double is a weak float32), strings (static only), and shape specs (bj_arg_spec:
- *    for bj_jit_compile and introspection, not for running).
+ *    Python scalars are in JAX: a double is a weak float32, float64 with "x64"), strings (static only), and shape
+ *    specs (bj_arg_spec: for bj_jit_compile and introspection, not for running).
  *  - Static parameters (static_argnums / static_argnames) are compile-time constants: part of the signature (int 1
  *    and float 1.0 differ) and folded into the code; read them as C values with bj_param_f64 and friends (steering
  *    host control flow while tracing) or as weak literals with bj_param. Asking for a dynamic parameter's value
@@ -787,6 +791,11 @@ BJ_API const char *bj_exec_source(const bj_exec *e);
  *   "test_fault"  BJ_TEST_FAULT   tests only: "compile_error" or "wrong_result" injects that failure
  *   "explain_cache_misses"  BJ_EXPLAIN_CACHE_MISSES  "1": a jit handle prints one line on stderr per cache miss
  *   "log_compiles"          BJ_LOG_COMPILES          "1": a jit handle prints one line per compile, with its time
+ *   "x64"         BJ_X64          "0" (default) or "1": JAX's x64 mode. Weak C scalars (bj_lit_f64/i64 weak, C
+ *                                 operands, dynamic BJ_ARG_F64/I64 jit arguments) are float64 / int64 instead of
+ *                                 float32 / int32; sum/prod of bool and int32 give int64, argmax/argmin/argsort
+ *                                 int64 (docs/ops.md section 2). Each trace reads it once, when made; jit
+ *                                 signatures include it, so flipping it retraces
  * An empty or NULL value restores the default. bj_config_get copies the current value into buf. */
 BJ_API bj_status bj_config_set(const char *key, const char *value);
 BJ_API bj_status bj_config_get(const char *key, char *buf, size_t n);

@@ -237,6 +237,7 @@ int main(int argc, char **argv) {
     tests_sort();
     tests_jitconn_w();
     tests_foreign();
+    tests_x64();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -113,4 +113,5 @@ void tests_nan(void);
 void tests_sort(void);
 void tests_jitconn_w(void);
 void tests_foreign(void);
+void tests_x64(void);
 #endif

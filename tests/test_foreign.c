@@ -129,8 +129,37 @@ static void call_tagged_misses_traces_and_frees_tags(void) {
     bj_array_release(x);
 }
 
+static bj_status fn_mode(bj_trace *t, void *ud) {
+    (void)ud;
+    const char *m = bj_param_str(t, 1);
+    return bj_return(t, m && m[0] == 'a' ? bj_add(bj_param(t, 0), 1.0) : bj_sub(bj_param(t, 0), 1.0));
+}
+
+/* A static string argument is the caller's: freed after its call, the cached signature must not read it when a
+ * later call misses and explains why (ASan reported a use after free here). */
+static void static_string_outlives_the_caller(void) {
+    bj_jit *f = bj_jit_new(fn_mode, NULL, &(bj_jit_opts){.static_argnums = "1", .backend = "interp"});
+    bj_array *x = test_arr(BJ_F32, 1, SH(2), V(1, 2)), *out = NULL;
+    char *m = strdup("add");
+    CHECK(bj_jit_call(f, BJ_ARGS(bj_arg_array(x), bj_arg_str(m)), &out, 1) == BJ_OK);
+    CHECK(test_arr_eq(out, BJ_F32, 1, SH(2), V(2, 3), 0));
+    bj_array_release(out);
+    memset(m, 'z', 3);
+    free(m);
+    m = strdup("sub");
+    CHECK(bj_jit_call(f, BJ_ARGS(bj_arg_array(x), bj_arg_str(m)), &out, 1) == BJ_OK);
+    CHECK(test_arr_eq(out, BJ_F32, 1, SH(2), V(0, 1), 0));
+    char why[256];
+    CHECK(bj_jit_last_miss(f, why, sizeof why) == BJ_OK && strstr(why, "\"add\""));
+    bj_array_release(out);
+    free(m);
+    bj_array_release(x);
+    bj_jit_release(f);
+}
+
 void tests_foreign(void) {
     RUN(wrap_reads_in_place_and_releases_once);
     RUN(wrap_donated_moves_release);
     RUN(call_tagged_misses_traces_and_frees_tags);
+    RUN(static_string_outlives_the_caller);
 }

@@ -302,3 +302,12 @@ def test_varargs_and_jit_of_a_jitted_function():
     np.testing.assert_array_equal(np_of(total(bm.ones(2), bm.ones(2), 1.)), [3., 3.])
     twice = bm.jit(total)
     np.testing.assert_array_equal(np_of(twice(bm.ones(2), 2.)), [3., 3.])
+
+
+def test_static_argument_before_dynamic_ones():
+    # trace.param numbers only the dynamic leaves: a static first argument must not shift them
+    f = bm.jit(lambda n, x, y: x * n + y, static_argnums=0)
+    out = f(3, bm.ones(2), bm.arange(2))
+    assert np.allclose(np.asarray(out), [3.0, 4.0])
+    out = f(2, bm.ones(2), bm.arange(2))
+    assert np.allclose(np.asarray(out), [2.0, 3.0])

@@ -250,8 +250,8 @@ typedef struct last_call {
     int nin, nout;
     const bj_array *a[LAST_MAX];
 } last_call;
-static _Thread_local __attribute__((tls_model("initial-exec"))) last_call last[LAST_WAYS];
-static _Thread_local __attribute__((tls_model("initial-exec"))) unsigned last_next;
+static _Thread_local BJ_TLS_FAST last_call last[LAST_WAYS];
+static _Thread_local BJ_TLS_FAST unsigned last_next;
 
 static bool same_call(const last_call *l, const bj_exec *e, bj_array *const *ins, int nin, bj_array *const *outs,
                       int nout, uint64_t gen) {

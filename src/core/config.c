@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,17 +27,22 @@ static const cfg_key keys[] = {
     {"test_fault", "BJ_TEST_FAULT", CFG_FAULT},
     {"explain_cache_misses", "BJ_EXPLAIN_CACHE_MISSES", CFG_BOOL01},
     {"log_compiles", "BJ_LOG_COMPILES", CFG_BOOL01},
+    {"x64", "BJ_X64", CFG_BOOL01}, /* last: KEY_X64 */
 };
 #define NKEYS (int)(sizeof keys / sizeof keys[0])
 #define KNOWN_KEYS                                                                                                    \
     "cc, cflags, cache_dir, disk_cache, cache_max_bytes, compile_timeout, dump_dir, num_threads, "                     \
-    "explain_cache_misses, log_compiles, test_fault"
+    "explain_cache_misses, log_compiles, test_fault, x64"
 
 /* Current values and the values the environment gave at first use (what NULL/"" restores). The environment is
  * read lazily so that a program may setenv before its first brainjit call. */
 static pthread_mutex_t cfg_mu = PTHREAD_MUTEX_INITIALIZER;
 static bool cfg_loaded;
 static char cfg_val[NKEYS][CFG_MAX], cfg_env[NKEYS][CFG_MAX];
+/* "x64" is read by every trace and every jit call: mirrored in a flag (-1 until the environment is read) so that
+ * reading it takes no lock. Written under cfg_mu. */
+#define KEY_X64 (NKEYS - 1)
+static atomic_int cfg_x64 = -1;
 
 static int find_key(const char *key) {
     for (int i = 0; i < NKEYS; i++)
@@ -102,6 +108,7 @@ static void load_env(void) {
         snprintf(cfg_env[i], CFG_MAX, "%s", v);
         snprintf(cfg_val[i], CFG_MAX, "%s", v);
     }
+    atomic_store(&cfg_x64, cfg_val[KEY_X64][0] == '1');
 }
 
 bj_status bj_config_set(const char *key, const char *value) {
@@ -115,6 +122,7 @@ bj_status bj_config_set(const char *key, const char *value) {
     pthread_mutex_lock(&cfg_mu);
     load_env();
     snprintf(cfg_val[i], CFG_MAX, "%s", value && *value ? value : cfg_env[i]);
+    if (i == KEY_X64) atomic_store(&cfg_x64, cfg_val[i][0] == '1');
     pthread_mutex_unlock(&cfg_mu);
     return BJ_OK;
 }
@@ -145,6 +153,17 @@ void core_config(const char *key, char *buf, size_t n) {
     load_env();
     snprintf(buf, n, "%s", cfg_val[i]);
     pthread_mutex_unlock(&cfg_mu);
+}
+
+bool core_x64(void) {
+    int v = atomic_load(&cfg_x64);
+    if (v < 0) {
+        pthread_mutex_lock(&cfg_mu);
+        load_env();
+        pthread_mutex_unlock(&cfg_mu);
+        v = atomic_load(&cfg_x64);
+    }
+    return v == 1;
 }
 
 /* ---------------------------------------------------------------- counters */

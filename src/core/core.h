@@ -10,6 +10,14 @@
 #include <stdlib.h>
 
 #define BJ_HIDDEN __attribute__((visibility("hidden")))
+/* Thread-locals on hot paths use the initial-exec model (a plain %fs-relative load). A library that is dlopen'ed
+ * into a process (the Python extension, ctypes) is built with -DBJ_TLS_DYNAMIC instead: the loader's small static
+ * TLS reserve may be spent already ("cannot allocate memory in static TLS block"). */
+#ifdef BJ_TLS_DYNAMIC
+#define BJ_TLS_FAST
+#else
+#define BJ_TLS_FAST __attribute__((tls_model("initial-exec")))
+#endif
 #define BJ_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define BJ_ALIGN 64
 
@@ -98,6 +106,8 @@ BJ_HIDDEN void core_fmt_shortest(char *buf, size_t n, double v, bool f32);
 /* config.c: the current value of a bj_config_* key into buf ("" if unset: the caller applies the default).
  * Thread-safe. Counters behind bj_cpu_stats_get (thread-safe). */
 BJ_HIDDEN void core_config(const char *key, char *buf, size_t n);
+/* The "x64" setting (JAX's x64 mode: weak Python scalars are 64-bit), without taking a lock once read. */
+BJ_HIDDEN bool core_x64(void);
 typedef enum { CORE_STAT_COMPILES, CORE_STAT_DISK_HITS, CORE_STAT_MEMORY_HITS, CORE_STAT_REBUILDS, CORE_STAT_FAILURES } core_stat;
 BJ_HIDDEN void core_stat_add(core_stat s, int64_t n);
 BJ_HIDDEN void core_stat_time(bool compile, double seconds); /* adds to compile_s (true) or load_s (false) */

@@ -11,12 +11,12 @@
 static atomic_uint_fast64_t removals;
 #define TCACHE 8
 /* initial-exec: a plain %fs-relative load instead of a __tls_get_addr call (the cache is 200 bytes) */
-static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
+static _Thread_local BJ_TLS_FAST struct {
     uintptr_t p;
     int kind;
     uint_fast64_t gen;
 } tcache[TCACHE];
-static _Thread_local __attribute__((tls_model("initial-exec"))) unsigned tnext;
+static _Thread_local BJ_TLS_FAST unsigned tnext;
 
 typedef struct {
     uintptr_t p; /* 0 empty, 1 tombstone */
@@ -140,7 +140,7 @@ typedef struct guard_slot {
     struct guard_slot *next;
 } guard_slot;
 static _Atomic(guard_slot *) guards; /* every slot ever made (never freed; a thread's slot is reused after it exits) */
-static _Thread_local __attribute__((tls_model("initial-exec"))) guard_slot *mine;
+static _Thread_local BJ_TLS_FAST guard_slot *mine;
 static pthread_key_t guard_key;
 static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
 static bool guard_key_ok;

@@ -147,7 +147,7 @@ ir_node *ir_cast(ir_trace *t, ir_node *x, bj_dtype d) {
 }
 
 static ir_node *to_float(ir_trace *t, const char *op, ir_node *x) {
-    return ir_is_float(x->dtype) ? x : convert(t, op, x, BJ_F32, x->weak);
+    return ir_is_float(x->dtype) ? x : convert(t, op, x, ir_inexact(t, x->dtype), x->weak);
 }
 
 /* Whether op accepts compute dtype d; the message names the operands' types (b NULL: one operand), formatted only
@@ -202,7 +202,7 @@ ir_node *ir_binary(ir_trace *t, ir_op op, ir_node *a, ir_node *b) {
     bj_dtype d = bj_promote(a->dtype, a->weak, b->dtype, b->weak, &weak);
     if (op == IR_LOGICAL_AND || op == IR_LOGICAL_OR || op == IR_LOGICAL_XOR) d = BJ_BOOL, weak = false;
     if (!check_flags(t, op, d, a, b)) return NULL;
-    if ((fl & F_FLOAT) && !ir_is_float(d)) d = BJ_F32;
+    if (fl & F_FLOAT) d = ir_inexact(t, d);
     a = convert(t, opname(op), a, d, weak);
     b = convert(t, opname(op), b, d, weak);
     if (!a || !b) return NULL;
@@ -499,10 +499,16 @@ ir_node *ir_reduce(ir_trace *t, ir_op op, ir_node *x, int naxes, const int *axes
         else if (keepdims) s[rank++] = 1;
     }
     if (op == IR_ANY || op == IR_ALL) x = convert(t, opname(op), x, BJ_BOOL, false);
-    else if (op == IR_MEAN && !ir_is_float(x->dtype)) x = convert(t, opname(op), x, BJ_F32, false);
-    else if ((op == IR_SUM || op == IR_PROD) && x->dtype == BJ_BOOL) x = convert(t, opname(op), x, BJ_I32, false);
+    else if (op == IR_MEAN && !ir_is_float(x->dtype)) x = convert(t, opname(op), x, ir_inexact(t, x->dtype), false);
+    else if ((op == IR_SUM || op == IR_PROD) && (x->dtype == BJ_BOOL || (t->x64 && x->dtype == BJ_I32)))
+        x = convert(t, opname(op), x, ir_default_int(t), false); /* JAX's promote_integers (no uint64 here) */
     if (!x) return NULL;
     return node(t, op, x->dtype, rank, s, false, 1, &x, 1 + n, attr);
+}
+
+/* Positions (argmax, argmin, argsort) are computed in int32 and given in the default int, as JAX's int_. */
+static ir_node *positions(ir_trace *t, ir_node *r) {
+    return r ? convert(t, "positions", r, ir_default_int(t), false) : NULL;
 }
 
 ir_node *ir_argreduce(ir_trace *t, ir_op op, ir_node *x, int axis, bool keepdims) {
@@ -513,12 +519,12 @@ ir_node *ir_argreduce(ir_trace *t, ir_op op, ir_node *x, int axis, bool keepdims
     for (int i = 0; i < x->rank; i++)
         if (i != axis) s[rank++] = x->shape[i];
         else if (keepdims) s[rank++] = 1;
-    return node(t, op, BJ_I32, rank, s, false, 1, &x, 2, attr);
+    return positions(t, node(t, op, BJ_I32, rank, s, false, 1, &x, 2, attr));
 }
 
 ir_node *ir_scan(ir_trace *t, ir_op op, ir_node *x, int axis) {
     if (t->status || !ir_norm_axis(t, opname(op), &axis, x->rank)) return NULL;
-    if (x->dtype == BJ_BOOL) x = convert(t, opname(op), x, BJ_I32, false);
+    if (x->dtype == BJ_BOOL) x = convert(t, opname(op), x, ir_default_int(t), false);
     if (!x) return NULL;
     int64_t a = axis;
     return node(t, op, x->dtype, x->rank, x->shape, false, 1, &x, 1, &a);
@@ -531,7 +537,8 @@ ir_node *ir_sort(ir_trace *t, ir_op op, ir_node *x, int axis) {
                        (long long)x->shape[axis], INT32_MAX);
     int64_t a = axis;
     bool arg = op == IR_ARGSORT;
-    return node(t, op, arg ? BJ_I32 : x->dtype, x->rank, x->shape, !arg && x->weak, 1, &x, 1, &a);
+    ir_node *r = node(t, op, arg ? BJ_I32 : x->dtype, x->rank, x->shape, !arg && x->weak, 1, &x, 1, &a);
+    return arg ? positions(t, r) : r;
 }
 
 ir_node *ir_matmul(ir_trace *t, ir_node *a, ir_node *b) {

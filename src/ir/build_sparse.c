@@ -58,11 +58,11 @@ static bool n_post_ok(ir_trace *t, ir_op op, int64_t n_post, int64_t max) {
                    (long long)n_post, (long long)max), false;
 }
 
-/* The result dtype from the weights (and x for the non-event ops): promoted, then float32 unless float. */
-static bj_dtype result_dtype(ir_node *w, ir_node *x, bool event) {
+/* The result dtype from the weights (and x for the non-event ops): promoted, then made a float (ir_inexact). */
+static bj_dtype result_dtype(const ir_trace *t, ir_node *w, ir_node *x, bool event) {
     bool weak;
     bj_dtype d = event ? (bj_dtype)w->dtype : bj_promote((bj_dtype)w->dtype, w->weak, (bj_dtype)x->dtype, x->weak, &weak);
-    return ir_is_float(d) ? d : BJ_F32;
+    return ir_inexact(t, d);
 }
 
 ir_node *ir_csrmv(ir_trace *t, ir_op op, ir_node *indptr, ir_node *indices, ir_node *w, ir_node *x, int64_t n_post) {
@@ -88,7 +88,7 @@ ir_node *ir_csrmv(ir_trace *t, ir_op op, ir_node *indptr, ir_node *indices, ir_n
         return ir_fail(t, BJ_ERR_SHAPE, "%s: weights must be a scalar or one per synapse ([%lld], as indices %s), got %s",
                        opname(op), (long long)nnz, TYPE(b, indices), TYPE(a, w));
     if (!csr_contents_ok(t, op, indptr, indices, n_post)) return NULL;
-    bj_dtype d = result_dtype(w, x, event);
+    bj_dtype d = result_dtype(t, w, x, event);
     ir_node *in[4] = {indptr, indices, as_dtype(t, w, d), event ? x : as_dtype(t, x, d)};
     if (!in[2] || !in[3]) return NULL;
     return ir_intern(t, &(ir_proto){.op = op, .dtype = d, .rank = 1, .shape = &n_post, .nin = 4, .in = in});
@@ -131,7 +131,7 @@ ir_node *ir_jitconn(ir_trace *t, ir_op op, ir_node *x, ir_node *w, double p, uin
     if (w->rank != 0)
         return ir_fail(t, BJ_ERR_SHAPE, "%s: weight must be a scalar (one weight for every synapse), got %s", opname(op),
                        TYPE(a, w));
-    bj_dtype d = result_dtype(w, x, event);
+    bj_dtype d = result_dtype(t, w, x, event);
     ir_node *in[2] = {event ? x : as_dtype(t, x, d), as_dtype(t, w, d)};
     return jitconn_node(t, op, d, in, 2, p, seed, n_post, allow_self);
 }
@@ -155,7 +155,7 @@ ir_node *ir_jitconn_w(ir_trace *t, ir_op op, ir_node *x, ir_node *wa, ir_node *w
     bool weak;
     bj_dtype d = bj_promote((bj_dtype)wa->dtype, wa->weak, (bj_dtype)wb->dtype, wb->weak, &weak);
     if (!event) d = bj_promote(d, weak, (bj_dtype)x->dtype, x->weak, &weak);
-    if (!ir_is_float(d)) d = BJ_F32;
+    d = ir_inexact(t, d);
     ir_node *in[3] = {event ? x : as_dtype(t, x, d), as_dtype(t, wa, d), as_dtype(t, wb, d)};
     if (!in[0] || !in[1] || !in[2]) return NULL;
     /* C numbers are checked as the kernel will see them: converted to the result's dtype (1e300 is inf in float32) */

@@ -92,6 +92,7 @@ struct bj_trace {
     ir_node **args;
     int nargs, args_cap;
     void *owner; /* the jit context tracing into this trace (src/jit), or NULL for a plain trace */
+    bool x64;    /* the "x64" setting when the trace was made: the defaults of the dtype rules (rules.c) */
 };
 
 typedef struct bj_graph {
@@ -211,6 +212,14 @@ BJ_HIDDEN void ir_print_graph(core_str *b, const ir_graph *g);
 BJ_HIDDEN bool ir_broadcast_shapes(int ra, const int64_t *a, int rb, const int64_t *b, int *rout, int64_t *out);
 BJ_HIDDEN bool ir_is_float(bj_dtype d);
 BJ_HIDDEN bool ir_is_int(bj_dtype d); /* int32, int64, uint32 */
+/* The defaults of the dtype rules, by the trace's x64 flag (JAX's jax_enable_x64): float32 / int32, or float64 /
+ * int64. Weak C scalars (literals, dynamic jit scalars) take them; ir_weak_int_dtype: a C integer (int64 if it does
+ * not fit in int32). ir_inexact: the float dtype a bool or integer becomes for float-only ops and mean (JAX's
+ * to_inexact_dtype: float64 for int64 with x64, else float32); floats stay. */
+BJ_HIDDEN bj_dtype ir_default_float(const ir_trace *t);
+BJ_HIDDEN bj_dtype ir_default_int(const ir_trace *t);
+BJ_HIDDEN bj_dtype ir_weak_int_dtype(bool x64, int64_t v);
+BJ_HIDDEN bj_dtype ir_inexact(const ir_trace *t, bj_dtype d);
 BJ_HIDDEN int64_t ir_nelem(const ir_node *n);
 
 #endif

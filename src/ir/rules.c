@@ -3,11 +3,18 @@
  * Promotion (docs/ops.md has the table): bool < ints < floats. Two strong dtypes join as in JAX with 64-bit types
  * enabled: int32|uint32 -> int64, any int|float32 -> float32, float32|float64 -> float64. A weak operand (a C
  * scalar) takes the strong operand's dtype when its class is not higher (x * 2 keeps int32, x * 0.5 keeps float32);
- * otherwise the result is the weak class's default (int32 x * 0.5 -> weak float32). */
+ * otherwise the result is the weak class's default (int32 x * 0.5 -> weak float32). The defaults are a trace's:
+ * 64-bit in x64 mode, where C scalars are weak float64 / int64 (int32 x * 0.5 -> weak float64). */
 #include "ir/ir.h"
 
 bool ir_is_float(bj_dtype d) { return d == BJ_F32 || d == BJ_F64; }
 bool ir_is_int(bj_dtype d) { return d == BJ_I32 || d == BJ_I64 || d == BJ_U32; }
+bj_dtype ir_default_float(const ir_trace *t) { return t->x64 ? BJ_F64 : BJ_F32; }
+bj_dtype ir_default_int(const ir_trace *t) { return t->x64 ? BJ_I64 : BJ_I32; }
+bj_dtype ir_weak_int_dtype(bool x64, int64_t v) { return !x64 && v >= INT32_MIN && v <= INT32_MAX ? BJ_I32 : BJ_I64; }
+bj_dtype ir_inexact(const ir_trace *t, bj_dtype d) {
+    return ir_is_float(d) ? d : t->x64 && d == BJ_I64 ? BJ_F64 : BJ_F32;
+}
 static int dclass(bj_dtype d) { return d == BJ_BOOL ? 0 : ir_is_float(d) ? 2 : 1; }
 
 static bj_dtype join_strong(bj_dtype a, bj_dtype b) {

@@ -137,6 +137,7 @@ static bj_array *scalar_array(const jit_param *p) {
     if (!a) return NULL;
     switch (p->dtype) {
     case BJ_F32: *(float *)a->data = (float)p->f; break;
+    case BJ_F64: *(double *)a->data = p->f; break;
     case BJ_I32: *(int32_t *)a->data = (int32_t)p->i; break;
     case BJ_I64: *(int64_t *)a->data = p->i; break;
     case BJ_BOOL: *(bool *)a->data = p->i != 0; break;
@@ -333,7 +334,7 @@ static bj_status call_impl(bj_jit *f, const bj_arg *args, int nargs, bj_array **
     pthread_rwlock_rdlock(&state_values); /* until the run holds its Variables (state.h) */
     pthread_mutex_lock(&f->lock);
     f->st.calls++;
-    s = jit_resolve(f, args, nargs, sig, "bj_jit_call");
+    s = jit_resolve(f, args, nargs, core_x64(), sig, "bj_jit_call");
     for (int i = 0; !s && i < sig->n; i++)
         if (sig->p[i].kind == BJ_ARG_SPEC)
             s = core_err(BJ_ERR_ARG, "bj_jit_call(%s): argument %d is a shape spec (bj_arg_spec): it can be compiled "
@@ -382,7 +383,7 @@ bj_status bj_jit_call_tagged(bj_jit *f, const bj_arg *args, int nargs, bj_array 
 static jit_entry *entry_for(bj_jit *f, const bj_arg *args, int nargs, bool compile, const char *fn) {
     jit_sig *sig = malloc(sizeof *sig);
     if (!sig) return core_err(BJ_ERR_NOMEM, "%s: out of memory", fn), NULL;
-    bj_status s = jit_resolve(f, args, nargs, sig, fn);
+    bj_status s = jit_resolve(f, args, nargs, core_x64(), sig, fn);
     jit_entry *e = s ? NULL : lookup(f, sig, true, fn, NULL);
     if (e && compile && jit_compile_entry(f, e)) e = NULL;
     free(sig);
@@ -441,7 +442,7 @@ int bj_jit_needs_trace(bj_jit *f, const bj_arg *args, int nargs) {
     lock_handle(f);
     int r = -1;
     jit_key k;
-    if (!jit_resolve(f, args, nargs, sig, "bj_jit_needs_trace")) {
+    if (!jit_resolve(f, args, nargs, core_x64(), sig, "bj_jit_needs_trace")) {
         if (jit_key_make(sig, &k)) {
             r = jit_cache_find(f, &k, jit_key_hash(&k)) ? 0 : 1;
             jit_key_free(&k);
@@ -460,7 +461,7 @@ bj_trace *bj_jit_trace_begin(bj_jit *f, const bj_arg *args, int nargs) {
     jit_sig *sig = malloc(sizeof *sig);
     if (!sig) return core_err(BJ_ERR_NOMEM, "bj_jit_trace_begin: out of memory"), jit_unpin(f), NULL;
     lock_handle(f); /* held until bj_jit_trace_end: the trace belongs to this thread */
-    bj_trace *t = jit_resolve(f, args, nargs, sig, "bj_jit_trace_begin") ? NULL : jit_begin(f, sig);
+    bj_trace *t = jit_resolve(f, args, nargs, core_x64(), sig, "bj_jit_trace_begin") ? NULL : jit_begin(f, sig);
     free(sig);
     if (!t) unlock_handle(f), jit_unpin(f);
     return t;

@@ -46,6 +46,7 @@ typedef struct jit_param {
     double f;
     int64_t i;
     const char *s;
+    bool owned;        /* s is a copy this entry frees (jit_entry_free) */
     bj_dtype dtype;    /* dynamic parameters: their type */
     int rank;
     int64_t shape[BJ_MAX_RANK];
@@ -54,6 +55,7 @@ typedef struct jit_param {
 
 typedef struct jit_sig {
     int n;
+    bool x64; /* the "x64" setting it was resolved with: the trace's, and part of the key */
     jit_param p[JIT_MAX_PARAMS];
 } jit_sig;
 
@@ -185,8 +187,10 @@ BJ_HIDDEN void jit_unpin(const bj_jit *f);
 /* options.c */
 BJ_HIDDEN bj_status jit_options_parse(jit_options *o, const bj_jit_opts *u, const char *fname);
 BJ_HIDDEN void jit_options_free(jit_options *o);
-/* Resolves a call's arguments against the declaration (keywords, defaults, statics, kinds) into sig. */
-BJ_HIDDEN bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, jit_sig *sig, const char *fn);
+/* Resolves a call's arguments against the declaration (keywords, defaults, statics, kinds) into sig; x64: the
+ * setting to trace with (dynamic C scalars are weak float64 / int64 with it). */
+BJ_HIDDEN bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, bool x64, jit_sig *sig,
+                                const char *fn);
 BJ_HIDDEN const char *jit_param_name(const bj_jit *f, int i, char *buf, size_t n);
 
 /* signature.c */

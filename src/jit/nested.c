@@ -36,7 +36,7 @@ static bool caller_values(ir_trace *t, const jit_sig *sig, ir_node **v) {
                 break;
             }
             v[i] = ir_const(t, p->array->dtype, p->array->rank, p->array->shape, p->array->data); break;
-        case BJ_ARG_F64: v[i] = ir_lit(t, BJ_F32, true, p->f, 0); break;
+        case BJ_ARG_F64: v[i] = ir_lit(t, p->dtype, true, p->f, 0); break;
         case BJ_ARG_I64: v[i] = ir_lit(t, p->dtype, true, 0, p->i); break;
         case BJ_ARG_BOOL: v[i] = ir_lit(t, BJ_BOOL, false, 0, p->i); break;
         default: ir_fail(t, BJ_ERR_ARG, "bj_jit_call_traced: argument %d cannot be used while tracing", i); break;
@@ -146,7 +146,7 @@ static bj_status call_traced(bj_jit *g, bj_trace *t, const bj_arg *args, int nar
                            ir_node_why(args[i].val)), BJ_ERR_HANDLE;
     jit_sig *sig = malloc(sizeof *sig);
     if (!sig) return ir_fail(t, BJ_ERR_NOMEM, "bj_jit_call_traced: out of memory"), BJ_ERR_NOMEM;
-    s = jit_resolve(g, args, nargs, sig, "bj_jit_call_traced");
+    s = jit_resolve(g, args, nargs, t->x64, sig, "bj_jit_call_traced"); /* the caller's trace decides */
     for (int i = 0; !s && i < sig->n; i++)
         if (sig->p[i].kind == BJ_ARG_VAL && sig->p[i].val->trace != t)
             s = core_err(BJ_ERR_TRACE, "bj_jit_call_traced(%s): argument %d belongs to another trace", g->name, i);

@@ -272,7 +272,8 @@ static const char *kind_name(bj_arg_kind k) {
 }
 
 /* One argument into parameter slot p. */
-static bj_status resolve_one(const bj_jit *f, const bj_arg *a, int i, int n, jit_param *p, const char *fn) {
+static bj_status resolve_one(const bj_jit *f, const bj_arg *a, int i, int n, bool x64, jit_param *p,
+                             const char *fn) {
     char nm[80]; /* filled only for messages: formatting it on every call would cost more than the rest */
 #define NM jit_param_name(f, i, nm, sizeof nm)
     p->kind = a->kind, p->is_static = is_static(&f->o, i, n), p->weak = false;
@@ -328,8 +329,8 @@ static bj_status resolve_one(const bj_jit *f, const bj_arg *a, int i, int n, jit
         return core_err(BJ_ERR_ARG, "%s(%s): argument %d (%s) is a string; strings must be static (static_argnums=\"%d\"%s%s%s)",
                         fn, f->name, i, NM, i, i < f->o.ndecl ? " or static_argnames=\"" : "", i < f->o.ndecl ? NM : "",
                         i < f->o.ndecl ? "\"" : "");
-    case BJ_ARG_F64: p->dtype = BJ_F32, p->weak = true; break;
-    case BJ_ARG_I64: p->dtype = a->i >= INT32_MIN && a->i <= INT32_MAX ? BJ_I32 : BJ_I64, p->weak = true; break;
+    case BJ_ARG_F64: p->dtype = x64 ? BJ_F64 : BJ_F32, p->weak = true; break;
+    case BJ_ARG_I64: p->dtype = ir_weak_int_dtype(x64, a->i), p->weak = true; break;
     case BJ_ARG_BOOL: p->dtype = BJ_BOOL; break;
     case BJ_ARG_ARRAY:
         p->dtype = p->array->dtype, p->rank = p->array->rank;
@@ -357,7 +358,7 @@ static bj_status resolve_one(const bj_jit *f, const bj_arg *a, int i, int n, jit
 }
 #undef NM
 
-bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, jit_sig *sig, const char *fn) {
+bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, bool x64, jit_sig *sig, const char *fn) {
     if (nargs < 0 || (nargs > 0 && !args))
         return core_err(BJ_ERR_ARG, "%s(%s): %d arguments, args %s", fn, f->name, nargs, args ? "given" : "is NULL");
     int npos = 0;
@@ -384,12 +385,13 @@ bj_status jit_resolve(const bj_jit *f, const bj_arg *args, int nargs, jit_sig *s
         by_pos[k] = &args[i];
     }
     sig->n = n;
+    sig->x64 = x64;
     for (int i = 0; i < n; i++) {
         if (!by_pos[i]) {
             if (i < f->o.ndecl && f->o.decl[i].has_default) by_pos[i] = &f->o.decl[i].def;
             else return core_err(BJ_ERR_ARG, "%s(%s): missing argument %d (%s)", fn, f->name, i, f->o.decl[i].name);
         }
-        bj_status s = resolve_one(f, by_pos[i], i, n, &sig->p[i], fn);
+        bj_status s = resolve_one(f, by_pos[i], i, n, x64, &sig->p[i], fn);
         if (s) return s;
     }
     /* without argnames, a negative static position is only known now: it cannot be donated either */

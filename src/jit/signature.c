@@ -1,8 +1,9 @@
 /* signature.c — the per-handle signature cache: keys (static values and dynamic argument types), LRU lookup with
  * the Variables' types checked per entry, and the one-line explanation of a miss.
  *
- * Design note. A key holds what makes two calls trace differently: each static value with its type (int 1 and
- * float 1.0 differ) and each dynamic argument's dtype, shape and weak flag (abstracted axes by symbol, not size).
+ * Design note. A key holds what makes two calls trace differently: the "x64" setting, each static value with its
+ * type (int 1 and float 1.0 differ) and each dynamic argument's dtype, shape and weak flag (abstracted axes by
+ * symbol, not size).
  * The Variables a function touches are only known after tracing it, so they are not in the key: each entry keeps
  * the types they had and is served only while they still have them (a Variable whose batch axis changed size
  * misses). Keys hash to 64 bits; a hit compares the whole key. */
@@ -35,7 +36,8 @@ uint64_t jit_key_hash(const jit_key *k) { return XXH3_64bits(k->p, k->n); }
 
 bool jit_key_make(const jit_sig *sig, jit_key *k) {
     k->p = k->inl, k->n = 0, k->cap = sizeof k->inl;
-    bool ok = true;
+    unsigned char x64 = sig->x64; /* toggling the setting retraces: it changes every default dtype */
+    bool ok = put(k, &x64, 1);
     for (int i = 0; i < sig->n && ok; i++) {
         const jit_param *p = &sig->p[i];
         unsigned char h[4] = {(unsigned char)p->kind, p->is_static, p->weak, (unsigned char)p->dtype};
@@ -114,6 +116,8 @@ void jit_entry_free(jit_entry *e) {
     free(e->vars);
     bj_exec_release(e->exec);
     bj_graph_release(e->graph);
+    for (int i = 0; e->sig && i < e->sig->n; i++)
+        if (e->sig->p[i].owned) free((char *)e->sig->p[i].s);
     free(e->key), free(e->sig), free(e->in_src), free(e->write_var), free(e->out_alias), free(e->donor_of);
     free(e->in_sym);
     if (e->free_tag) e->free_tag(e->tag);
@@ -155,6 +159,10 @@ void jit_explain_miss(bj_jit *f, const jit_sig *sig, const jit_key *k) {
         return;
     }
     const jit_sig *old = e->sig;
+    if (old->x64 != sig->x64) {
+        snprintf(m, n, "the \"x64\" setting: now %d, before %d", sig->x64, old->x64);
+        return;
+    }
     if (old->n != sig->n) {
         snprintf(m, n, "now %d arguments, before %d", sig->n, old->n);
         return;

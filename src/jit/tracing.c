@@ -38,8 +38,8 @@ static jit_ctx *ctx_of(bj_trace *t, const char *fn) {
 
 static ir_node *static_lit(ir_trace *t, const jit_param *p, const char *fn, const char *nm, int i) {
     switch (p->kind) {
-    case BJ_ARG_F64: return ir_lit(t, BJ_F32, true, p->f, 0);
-    case BJ_ARG_I64: return ir_lit(t, p->i >= INT32_MIN && p->i <= INT32_MAX ? BJ_I32 : BJ_I64, true, 0, p->i);
+    case BJ_ARG_F64: return ir_lit(t, ir_default_float(t), true, p->f, 0);
+    case BJ_ARG_I64: return ir_lit(t, ir_weak_int_dtype(t->x64, p->i), true, 0, p->i);
     case BJ_ARG_BOOL: return ir_lit(t, BJ_BOOL, false, 0, p->i);
     default:
         return ir_fail(t, BJ_ERR_ARG, "%s: parameter %d (%s) is a static string; read it with bj_param_str", fn, i, nm);
@@ -61,6 +61,7 @@ bj_trace *jit_begin(bj_jit *f, const jit_sig *sig) {
     if (ntracing == (int)(sizeof tracing / sizeof tracing[0]))
         return core_err(BJ_ERR_TRACE, "tracing %s: jit calls nested more than %d deep", f->name, ntracing), NULL;
     bj_trace *t = bj_trace_new(f->name);
+    if (t) t->x64 = sig->x64; /* the setting the signature was resolved (and keyed) with */
     jit_ctx *c = t ? calloc(1, sizeof *c) : NULL;
     if (!c) {
         bj_trace_free(t);
@@ -408,7 +409,7 @@ jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h) {
     ir_node **outs = malloc(sizeof *outs * (size_t)(nout_max + 1)), **ins = malloc(sizeof *ins * (size_t)(nin_max + 1));
     unsigned char *live = calloc((size_t)t->next_id + 1, 1);
     if (e) {
-        e->sig = malloc(sizeof *e->sig);
+        e->sig = calloc(1, sizeof *e->sig);
         e->key = malloc(k->n + 1);
         e->vars = calloc((size_t)c->nvars + 1, sizeof *e->vars);
         e->in_src = malloc(sizeof(int) * (size_t)(nin_max + 1));
@@ -424,6 +425,14 @@ jit_entry *jit_end(bj_trace *t, const jit_key *k, uint64_t h) {
     }
     *e->sig = c->sig;
     for (int i = 0; i < n; i++) e->sig->p[i].array = NULL, e->sig->p[i].var = NULL, e->sig->p[i].val = NULL;
+    /* static strings are the caller's (a foreign caller's may be gone by the next call): the entry keeps copies
+     * for its miss explanations */
+    for (int i = 0; i < n; i++)
+        if ((e->sig->p[i].owned = false), e->sig->p[i].kind == BJ_ARG_STR && e->sig->p[i].s) {
+            char *d = strdup(e->sig->p[i].s);
+            e->sig->p[i].s = d ? d : "?";
+            if (d) e->sig->p[i].owned = true;
+        }
     memcpy(e->key, k->p, k->n), e->keylen = k->n, e->hash = h;
     int nout = 0;
     for (int i = 0; i < nret; i++) outs[nout++] = c->top.rets[i];

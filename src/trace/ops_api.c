@@ -49,8 +49,8 @@ static ir_trace *trace_among(const bj_in *ins, int n, const char *op) {
 static ir_node *operand(ir_trace *t, bj_in in, const char *op) {
     switch (in.kind) {
     case 0: return val_of(t, in.v, op);
-    case 1: return ir_lit(t, BJ_F32, true, in.f, 0);
-    case 2: return ir_lit(t, in.i >= INT32_MIN && in.i <= INT32_MAX ? BJ_I32 : BJ_I64, true, 0, in.i);
+    case 1: return ir_lit(t, ir_default_float(t), true, in.f, 0);
+    case 2: return ir_lit(t, ir_weak_int_dtype(t->x64, in.i), true, 0, in.i);
     default: return ir_lit(t, BJ_BOOL, false, 0, in.i != 0);
     }
 }

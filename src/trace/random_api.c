@@ -131,6 +131,7 @@ bj_val *bj_random_bernoulli_in(bj_val *key, bj_in p, int rank, const int64_t *sh
         double v;
         if (!c_number(t, op, "p", p, &v)) return NULL;
         if (!(v >= 0 && v <= 1)) return ir_fail(t, BJ_ERR_ARG, "%s: p (%g) must be in [0, 1]", op, v);
+        d = ir_default_float(t); /* a C p is a weak float: float64 in x64 mode */
         if (!(pn = ir_lit(t, d, false, v, 0))) return NULL;
     }
     ir_node *u = ir_random(t, op, IR_RAND_UNIFORM, d, k0, k1, NULL, rank, shape);

@@ -17,8 +17,8 @@ static ir_trace *trace_of_val(const bj_val *v, const char *op, const char *what)
 static ir_node *weight_of(ir_trace *t, bj_in w, const char *op) {
     switch (w.kind) {
     case 0: return val_of(t, w.v, op);
-    case 1: return ir_lit(t, BJ_F32, true, w.f, 0);
-    case 2: return ir_lit(t, w.i >= INT32_MIN && w.i <= INT32_MAX ? BJ_I32 : BJ_I64, true, 0, w.i);
+    case 1: return ir_lit(t, ir_default_float(t), true, w.f, 0);
+    case 2: return ir_lit(t, ir_weak_int_dtype(t->x64, w.i), true, 0, w.i);
     case 3: return ir_fail(t, BJ_ERR_DTYPE, "%s: a weight must be a number or a traced value, got a C bool", op);
     default: return ir_fail(t, BJ_ERR_ARG, "%s: the weight operand has an invalid kind %d", op, w.kind);
     }

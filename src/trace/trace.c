@@ -10,6 +10,7 @@ bool trace_check(const bj_trace *t, const char *what) {
 
 bj_trace *bj_trace_new(const char *name) {
     ir_trace *t = ir_trace_create(name);
+    if (t) t->x64 = core_x64(); /* fixed for the trace's life: its dtypes do not change midway */
     if (!t || !core_handle_add(t, CORE_H_TRACE)) {
         ir_trace_destroy(t);
         core_err(BJ_ERR_NOMEM, "bj_trace_new: out of memory");
@@ -45,12 +46,12 @@ bj_val *bj_trace_const(bj_trace *t, const bj_array *a) {
 
 bj_val *bj_lit_f64(bj_trace *t, double v, bool weak) {
     if (!trace_check(t, "bj_lit_f64")) return NULL;
-    return ir_lit(t, weak ? BJ_F32 : BJ_F64, weak, v, 0);
+    return ir_lit(t, weak ? ir_default_float(t) : BJ_F64, weak, v, 0);
 }
 
 bj_val *bj_lit_i64(bj_trace *t, int64_t v, bool weak) {
     if (!trace_check(t, "bj_lit_i64")) return NULL;
-    return ir_lit(t, weak && v >= INT32_MIN && v <= INT32_MAX ? BJ_I32 : BJ_I64, weak, 0, v);
+    return ir_lit(t, weak ? ir_weak_int_dtype(t->x64, v) : BJ_I64, weak, 0, v);
 }
 
 bj_val *bj_lit_bool(bj_trace *t, bool v) {

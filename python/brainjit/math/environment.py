@@ -110,6 +110,7 @@ def enable_x64(x64=None):
         return
     X64 = True
     _core.set_x64(True)
+    _core.config_set("x64", "1")  # the C core's dtype rules: weak Python scalars become float64 / int64
     set_int(np.int64)
     set_float(np.float64)
 
@@ -119,6 +120,7 @@ def disable_x64():
     global X64
     X64 = False
     _core.set_x64(False)
+    _core.config_set("x64", "0")
     set_int(np.int32)
     set_float(np.float32)
 
@@ -216,6 +218,7 @@ class environment:
         dt, mode, x64, float_, int_, bool_ = self._saved.pop()
         X64 = x64
         _core.set_x64(x64)
+        _core.config_set("x64", "1" if x64 else "0")
         _put('dt', dt)
         _put('mode', mode)
         _put('float_', float_)

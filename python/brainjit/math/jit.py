@@ -18,7 +18,7 @@ _P = inspect.Parameter
 
 # Whether a static argument occupies one parameter slot of the C trace (trace.param numbering counts every
 # argument _core.Jit converted, statics included).
-_STATIC_TAKES_SLOT = True
+_STATIC_TAKES_SLOT = False
 
 
 def _seq_of_int(x, what):
