@@ -1,6 +1,7 @@
 # Makefile — builds libbrainjit (static and shared), the test suite (plain and under ASan+UBSan), the examples and
 # the demo (the COBA network).
 CC      ?= cc
+PYTHON  ?= python3
 PREFIX  ?= /usr/local
 BUILD   ?= build
 OPT     ?= -O2 -g
@@ -28,7 +29,7 @@ PRELUDE_HDRS := src/core/bjmath.h src/core/philox.h src/core/bjrand.h src/core/b
                 src/backend/c/prelude.h
 TEST_SRCS := $(sort $(wildcard tests/*.c))
 
-.PHONY: all lib test test-plain test-san test-examples demo bench stats install clean
+.PHONY: all lib test test-plain test-san test-examples demo bench bench-py stats install clean
 all: lib $(BUILD)/test_all examples
 lib: $(BUILD)/libbrainjit.a $(BUILD)/libbrainjit.so
 
@@ -79,10 +80,10 @@ $(BUILD)/test_all_san: $(TEST_SRCS) tests/test.h $(BUILD)/libbrainjit-san.a
 	$(call msg,LD-SAN,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -Itests $(TEST_SRCS) $(BUILD)/libbrainjit-san.a $(LDLIBS) -o $@
 
-# The README's test command: the whole suite, again under ASan + UBSan (leaks are failures), the examples, and the
-# threaded tests under TSan.
-test: test-plain test-san test-examples tsan
-	@echo "make test: plain, ASan+UBSan and TSan runs and the examples passed"
+# The README's test command: the whole suite, again under ASan + UBSan (leaks are failures), the examples, the
+# threaded tests under TSan, and the Python package's pytest suite (py-test, below).
+test: test-plain test-san test-examples tsan py-test
+	@echo "make test: plain, ASan+UBSan and TSan runs, the examples and the Python tests passed"
 # The examples check their own results (exit status) on both backends; cli_check.sh: bad command lines are refused.
 test-examples: examples
 	for b in cpu interp; do \
@@ -179,6 +180,13 @@ $(BUILD)/bench/bench: bench/bench.c bench/bench.h $(BENCH_OBJS) $(BUILD)/libbrai
 	$(Q)$(CC) $(CFLAGS_ALL) bench/bench.c $(BENCH_OBJS) $(BUILD)/libbrainjit.a $(LDLIBS) -o $@
 bench: $(BUILD)/bench/bench
 	BJ_CC="$(CC)" $(abspath $(BUILD))/bench/bench --cache-dir $(abspath $(BUILD))/bench-cache $(BENCH_ARGS)
+	@[ -n "$(BENCH_ARGS)" ] || $(MAKE) --no-print-directory bench-py
+# The Python front end's rows (bench/py_bench.py): call overhead of a jitted function (3 arrays, 2 Variables), eager
+# bm.exp, the COBA step's trace time and COBA written in Python against build/examples/coba. `make bench` runs them
+# after the C rows (not when BENCH_ARGS picks C rows); PY_BENCH_ARGS="--venv-compare" adds jax.jit and BrainPy from
+# a venv that has them (see the script).
+bench-py: py-build $(BUILD)/examples/coba
+	$(PYTHON) bench/py_bench.py --c-coba $(abspath $(BUILD))/examples/coba $(PY_BENCH_ARGS)
 
 stats:
 	@echo "src/ line count by stage:"
@@ -199,7 +207,6 @@ clean:
 # ---- Python: the package brainjit (python/brainjit) and its C extension brainjit._core (setup.py links the library
 # built into build/py). `make py-build` builds the extension in place; `make py-test` runs the pytest suite;
 # `make py-install` installs the package (editable) without network access (--no-build-isolation).
-PYTHON ?= python3
 .PHONY: py-deps py-build py-test py-install
 py-deps:
 	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
