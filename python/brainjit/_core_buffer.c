@@ -254,7 +254,7 @@ static bj_array *from_exporter(PyObject *obj, int dtype, bool copy, bool canon, 
             pybj_raise(bj_last_status());
             goto done;
         }
-        *donatable = !v->readonly;
+        *donatable = false; /* the exporter's memory (a numpy array the user still holds): a donation copies */
         return a; /* h now belongs to a */
     }
     if (v->suboffsets) {

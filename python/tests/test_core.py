@@ -649,3 +649,4 @@ def test_variable_arguments_are_part_of_the_signature():
     np.testing.assert_array_equal(val(_core.var_read(a)), [2, 2])
     np.testing.assert_array_equal(val(_core.var_read(b)), [5, 5])
     assert f.stats()['traces'] == 2
+

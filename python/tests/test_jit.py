@@ -311,3 +311,12 @@ def test_static_argument_before_dynamic_ones():
     assert np.allclose(np.asarray(out), [3.0, 4.0])
     out = f(2, bm.ones(2), bm.arange(2))
     assert np.allclose(np.asarray(out), [2.0, 3.0])
+
+
+def test_donating_an_array_over_numpy_memory_leaves_the_numpy_array_alone():
+    # bm.asarray(x) shares x's memory; donating it must not let the output be written into x
+    x = np.arange(4, dtype=np.float32)
+    f = bm.jit(lambda a: a * 2, donate_argnums=0)
+    out = f(bm.asarray(x))
+    assert np.array_equal(np.asarray(out), [0, 2, 4, 6])
+    assert np.array_equal(x, [0, 1, 2, 3])
