@@ -335,6 +335,9 @@ bj_array *pybj_array_from(PyObject *obj, int dtype, bool copy, bool canon) {
         return copy_from(&s, (bj_dtype)dtype);
     }
     if (Py_TYPE(o) == &pybj_ValType) {
+        TraceObject *cur = pybj_current(); /* a leaked tracer (its trace ended, or another's): say so */
+        if (!((ValObject *)o)->trace->alive || !cur || cur->t != ((ValObject *)o)->trace->t)
+            return (bj_array *)pybj_raise_stale((ValObject *)o, cur);
         bj_set_error(BJ_ERR_TRACE, "a traced value (%s%s) has no concrete value while tracing; it cannot become a "
                      "concrete array (use static_argnums/static_argnames for values needed at trace time)",
                      bj_dtype_name(((ValObject *)o)->dtype), ((ValObject *)o)->weak ? ", weak" : "");

@@ -124,7 +124,11 @@ static const char *pool_str(flat *fl, const char *s, size_t k) {
 static long long static_id(flat *fl, PyObject *o, const char *fn_what) {
     JitObject *j = fl->j;
     PyObject *id = PyDict_GetItemWithError(j->static_ids, o);
-    if (id) return PyLong_AsLongLong(id);
+    if (id) { /* (static_ids is the caller's dict: its values may be anything) */
+        long long r = PyLong_AsLongLong(id);
+        if (r < 0 && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "static_ids: ids must be ints >= 0");
+        return r < 0 ? -1 : r;
+    }
     if (PyErr_Occurred()) {
         if (PyErr_ExceptionMatches(PyExc_TypeError)) {
             PyObject *et, *ev, *tb;
@@ -254,9 +258,16 @@ static int walk(flat *fl, PyObject *o, int depth);
 static int walk_seq(flat *fl, PyObject *o, char open, char close, int depth) {
     if (sb_c(&fl->td, open) < 0) return -1;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
-    PyObject **items = PySequence_Fast_ITEMS(o);
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (walk(fl, items[i], depth + 1) < 0) return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PySequence_Fast_GET_SIZE(o) != n) { /* a leaf's __hash__ changed the list: its items may be gone */
+            PyErr_SetString(PyExc_RuntimeError, "a list changed size while flattening jit arguments");
+            return -1;
+        }
+        PyObject *it = Py_NewRef(PySequence_Fast_ITEMS(o)[i]);
+        int r = walk(fl, it, depth + 1);
+        Py_DECREF(it);
+        if (r < 0) return -1;
+    }
     return sb_c(&fl->td, close);
 }
 
@@ -281,7 +292,10 @@ static int walk_dict(flat *fl, PyObject *o, int depth) {
             if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "dict changed while flattening");
             goto done;
         }
-        if (walk(fl, v, depth + 1) < 0) goto done;
+        Py_INCREF(v); /* (a leaf's __hash__ may change the dict) */
+        int wr = walk(fl, v, depth + 1);
+        Py_DECREF(v);
+        if (wr < 0) goto done;
     }
     r = sb_c(&fl->td, '}');
 done:
@@ -485,7 +499,8 @@ static int parse_answer(JitObject *j, PyObject *res, PyObject **leaves, PyObject
                      Py_TYPE(res)->tp_name);
         return -1;
     }
-    *leaves = PySequence_Fast(PyTuple_GET_ITEM(res, 0), "trace_cb: out_leaves must be a list");
+    PyObject *l = PyTuple_GET_ITEM(res, 0); /* a list copied: converting its items may run code that changes it */
+    *leaves = PyList_CheckExact(l) ? PyList_AsTuple(l) : PySequence_Fast(l, "trace_cb: out_leaves must be a list");
     *tag = PyTuple_GET_ITEM(res, 1);
     return *leaves ? 0 : -1;
 }
@@ -727,13 +742,18 @@ static int parse_positions(PyObject *seq, int *dst, int *n, int nparams, PyObjec
     for (Py_ssize_t i = 0; i < m; i++) {
         long p = PyLong_AsLong(PySequence_Fast_GET_ITEM(f, i));
         if (p == -1 && PyErr_Occurred()) goto bad;
+        long p0 = p;
         if (nparams >= 0 && p < 0) p += nparams;
         if ((nparams >= 0 && (p < 0 || p >= nparams)) || p >= PYBJ_MAX_PARAMS || p < -PYBJ_MAX_PARAMS) {
-            PyErr_Format(PyExc_ValueError, "%U: %s: %ld is out of range for %d parameters", name, what, p, nparams);
+            PyErr_Format(PyExc_ValueError, "%U: %s: %ld is out of range for %d parameters", name, what, p0, nparams);
             goto bad;
         }
         bool dup = false;
         for (int k = 0; k < *n; k++) dup |= dst[k] == (int)p;
+        if (!dup && *n == PYBJ_MAX_PARAMS) { /* (negative and positive positions can name 128 distinct ones) */
+            PyErr_Format(PyExc_ValueError, "%U: %s names more than %d arguments", name, what, PYBJ_MAX_PARAMS);
+            goto bad;
+        }
         if (!dup) dst[(*n)++] = (int)p;
     }
     Py_DECREF(f);
@@ -745,13 +765,15 @@ bad:
 
 static PyObject *Jit_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"pyfunc", "name", "static_argnums", "donate_argnums", "backend", "nparams", "defaults",
-                             "static_ids", "trace_cb", "unflatten_cb", "cache_size", NULL};
+                             "static_ids", "trace_cb", "unflatten_cb", "cache_size", "keep_unused",
+                             "abstracted_axes", NULL};
     PyObject *pyfunc, *name, *sargs = NULL, *dargs = NULL, *defaults = NULL, *static_ids = NULL, *trace_cb = NULL,
              *unflatten_cb = NULL;
-    const char *backend = "cpu";
-    int nparams = -1, cache_size = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OU|OOziOOOOi:Jit", kwlist, &pyfunc, &name, &sargs, &dargs, &backend,
-                                     &nparams, &defaults, &static_ids, &trace_cb, &unflatten_cb, &cache_size))
+    const char *backend = "cpu", *axes = NULL;
+    int nparams = -1, cache_size = 0, keep_unused = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OU|OOziOOOOipz:Jit", kwlist, &pyfunc, &name, &sargs, &dargs,
+                                     &backend, &nparams, &defaults, &static_ids, &trace_cb, &unflatten_cb,
+                                     &cache_size, &keep_unused, &axes))
         return NULL;
     if (!trace_cb || !PyCallable_Check(trace_cb))
         return PyErr_Format(PyExc_TypeError, "Jit: trace_cb must be a callable");
@@ -798,8 +820,11 @@ static PyObject *Jit_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
         k += (size_t)snprintf(dbuf + k, sizeof dbuf - k, i ? ",%d" : "%d", j->nstatic + 1 + i);
     const char *nm = PyUnicode_AsUTF8(name);
     if (!nm) goto fail;
+    /* abstracted_axes name C parameter positions ("3: n, _"): the caller maps its arguments' leaves to them
+     * with leaf_slots() */
     bj_jit_opts o = {.name = nm, .static_argnums = sbuf_, .donate_argnums = j->ndonate ? dbuf : NULL,
-                     .backend = backend, .cache_size = cache_size};
+                     .backend = backend, .cache_size = cache_size, .keep_unused = keep_unused != 0,
+                     .abstracted_axes = axes && *axes ? axes : NULL};
     if (!(j->f = bj_jit_new(NULL, NULL, &o))) {
         pybj_raise(bj_last_status());
         goto fail;
@@ -914,6 +939,31 @@ static PyObject *Jit_compile(JitObject *j, PyObject *const *args, Py_ssize_t nar
     return r;
 }
 
+/* The C parameter of each leaf of these arguments, in flattening order (-1: a static leaf, which has none): how
+ * a caller names leaves in abstracted_axes. */
+static PyObject *Jit_leaf_slots(JitObject *j, PyObject *const *args, Py_ssize_t nargs) {
+    PyObject *argv[PYBJ_MAX_PARAMS];
+    Py_ssize_t n = fill_args(j, args, nargs, argv);
+    if (n < 0) return NULL;
+    flat *flp = PyMem_Malloc(sizeof *flp);
+    if (!flp) return PyErr_NoMemory();
+    flat_init(flp, j, true, NULL);
+    PyObject *r = NULL;
+    if (flatten(flp, argv, n) == 0 && (r = PyList_New(flp->nleaves))) {
+        for (int i = 0; i < flp->nleaves; i++) {
+            PyObject *x = PyLong_FromLong(flp->leaf_param[i]);
+            if (!x) {
+                Py_CLEAR(r);
+                break;
+            }
+            PyList_SET_ITEM(r, i, x);
+        }
+    }
+    flat_free(flp);
+    PyMem_Free(flp);
+    return r;
+}
+
 static PyObject *Jit_stats(JitObject *j, PyObject *unused) {
     (void)unused;
     if (busy_here(j, "stats") < 0) return NULL;
@@ -989,6 +1039,8 @@ static PyMethodDef Jit_methods[] = {
     {"source", (PyCFunction)(void (*)(void))Jit_source, METH_FASTCALL, "source(*args) -> str: the generated C"},
     {"compile", (PyCFunction)(void (*)(void))Jit_compile, METH_FASTCALL, "compile(*args): trace and compile ahead"},
     {"stats", (PyCFunction)Jit_stats, METH_NOARGS, "stats() -> dict (bj_jit_stats)"},
+    {"leaf_slots", (PyCFunction)(void (*)(void))Jit_leaf_slots, METH_FASTCALL,
+     "leaf_slots(*args) -> [int]: the C parameter of each flattened leaf (-1: static)"},
     {"last_miss", (PyCFunction)Jit_last_miss, METH_NOARGS, "last_miss() -> str: why the last call missed the cache"},
     {"clear_cache", (PyCFunction)Jit_clear_cache, METH_NOARGS, "clear_cache(): drop every traced signature"},
     {"vars", (PyCFunction)Jit_vars, METH_NOARGS, "vars() -> [(path, Variable name)] found by tracing"},
@@ -1012,7 +1064,8 @@ PyTypeObject pybj_JitType = {
     .tp_repr = (reprfunc)Jit_repr,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = "Jit(pyfunc, name, static_argnums=(), donate_argnums=(), backend='cpu', nparams=-1, defaults=(), "
-              "static_ids=None, trace_cb=..., unflatten_cb=None, cache_size=0): a jit handle driven from Python",
+              "static_ids=None, trace_cb=..., unflatten_cb=None, cache_size=0, keep_unused=False, "
+              "abstracted_axes=None): a jit handle driven from Python",
     .tp_traverse = (traverseproc)Jit_traverse,
     .tp_clear = (inquiry)Jit_clear,
     .tp_weaklistoffset = offsetof(JitObject, weakreflist),

@@ -57,7 +57,8 @@ bj_val *pybj_to_val(TraceObject *tr, PyObject *obj) {
 static Py_ssize_t vals_of(TraceObject *tr, PyObject *seq, bj_val **buf, Py_ssize_t cap, bj_val ***out, const char *what) {
     *out = buf;
     if (seq == Py_None || !seq) return 0;
-    PyObject *f = PySequence_Fast(seq, what);
+    /* a list is copied: converting an item (its __array__) may change the list and free the others */
+    PyObject *f = PyList_CheckExact(seq) ? PyList_AsTuple(seq) : PySequence_Fast(seq, what);
     if (!f) return -1;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(f);
     if (n > cap && !(*out = PyMem_Malloc(sizeof(bj_val *) * (size_t)n))) {
@@ -415,7 +416,8 @@ PyObject *pybj_op_fn(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"name", "ins", "attrs", NULL};
     PyObject *name, *ins, *attrs = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "UO|O:op", kwlist, &name, &ins, &attrs)) return NULL;
-    PyObject *f = PySequence_Fast(ins, "op: ins must be a sequence");
+    /* a list is copied: converting an operand (its __array__) may change the list and free the others */
+    PyObject *f = PyList_CheckExact(ins) ? PyList_AsTuple(ins) : PySequence_Fast(ins, "op: ins must be a sequence");
     if (!f) return NULL;
     PyObject *const *items = PySequence_Fast_ITEMS(f);
     Py_ssize_t n = PySequence_Fast_GET_SIZE(f);

@@ -4,7 +4,8 @@ __all__ = [
     'BrainPyError', 'APIChangedError', 'RunningError', 'IntegratorError', 'DiffEqError', 'CodeError',
     'AnalyzerError', 'PackageMissingError', 'BackendNotInstalled', 'UniqueNameError', 'UnsupportedError',
     'NoImplementationError', 'NoLongerSupportError', 'ConnectorError', 'MonitorError', 'MathError',
-    'JaxTracerError', 'ConcretizationTypeError', 'SharedArgError',
+    'JaxTracerError', 'ConcretizationTypeError', 'TracerBoolConversionError', 'TracerIntegerConversionError',
+    'TracerArrayConversionError', 'SharedArgError',
     'BrainJitError', 'ArgumentError', 'ShapeError', 'DtypeError', 'HandleError', 'TraceError',
     'OutOfMemoryError', 'BrainJitIOError', 'InternalError', 'STATUS_CLASSES', 'error_class',
 ]
@@ -108,6 +109,18 @@ class TraceError(BrainJitError, TypeError):
 class ConcretizationTypeError(TraceError):
     """A traced value was used where Python needs a concrete one (``if``, ``while``, ``bool()``, ``float()``):
     a TypeError, as JAX's."""
+
+
+class TracerBoolConversionError(ConcretizationTypeError):
+    """bool() of a traced value (a Python ``if`` / ``while`` on it): JAX's name for it."""
+
+
+class TracerIntegerConversionError(ConcretizationTypeError):
+    """int() or an index from a traced value: JAX's name for it."""
+
+
+class TracerArrayConversionError(ConcretizationTypeError):
+    """A traced value converted to a numpy array: JAX's name for it."""
 
 
 class OutOfMemoryError(BrainJitError, MemoryError):

@@ -1,5 +1,6 @@
 """bp.BrainPyObject: default names, vars() keys (absolute, relative, level), nodes(), nested objects in attributes,
-lists and dicts, VarList/VarDict keys, attribute assignment into Variables, collectors."""
+NodeList/NodeDict (plain lists and dicts are not searched, as in BrainPy), VarList/VarDict keys, attribute assignment
+into Variables, collectors."""
 
 import os
 import sys
@@ -65,8 +66,8 @@ class Net(bp.BrainPyObject):
         super().__init__()
         self.pre = HHLike(3)
         self.post = HHLike(2)
-        self.pops = [HHLike(1)]
-        self.named = {'x': HHLike(1)}
+        self.pops = bm.NodeList([HHLike(1)])
+        self.named = bm.NodeDict({'x': HHLike(1)})
         self.w = bm.Variable(bm.ones(2))
 
 
@@ -76,7 +77,7 @@ def test_hh_like_objects_list_their_variables():
     assert hh.name.startswith('HHLike')
 
 
-def test_nested_objects_in_attributes_lists_and_dicts_are_found():
+def test_nested_objects_in_attributes_nodelists_and_nodedicts_are_found():
     net = Net()
     nodes = net.nodes()
     names = [net.name, net.pre.name, net.post.name, net.pops[0].name, net.named['x'].name]
@@ -90,6 +91,42 @@ def test_nested_objects_in_attributes_lists_and_dicts_are_found():
     assert 'w' in rel and 'pre.V' in rel and 'post.h' in rel and 'pops-0.V' in rel and 'named.x.V' in rel
     rel_nodes = net.nodes(method='relative')
     assert '' in rel_nodes and 'pre' in rel_nodes
+
+
+def test_objects_in_plain_containers_are_found_variables_are_not():
+    # issue 11: objects nested in lists/dicts are found (BrainPy 2.6.1/2.8.2 skip them: a deliberate divergence);
+    # Variables held directly in a plain list stay unlisted, as BrainPy's base_and_collector tutorial documents
+    class ATest(bp.BrainPyObject):
+        def __init__(self):
+            super().__init__()
+            self.all_vars = [bm.Variable(bm.zeros(5)), bm.Variable(bm.ones(6))]
+            self.sub_nodes = {'a': HHLike(10), 'b': HHLike(5)}
+
+        def step(self):
+            self.all_vars[0].value += 1.
+            self.sub_nodes['a'].V.value += 2.
+
+    t = ATest()
+    a0, b0 = t.sub_nodes['a'].name, t.sub_nodes['b'].name
+    assert list(t.nodes().keys()) == [t.name, a0, b0]
+    assert f'{a0}.V' in t.vars() and f'{b0}.V' in t.vars() and len(t.vars()) == 2 * 5
+    assert not any('all_vars' in k for k in t.vars())
+    bm.jit(t.step)()
+    assert float(t.all_vars[0][0]) == 1. and float(t.sub_nodes['a'].V[0]) == 2.
+
+    class AnotherTest(ATest):
+        def __init__(self):
+            super().__init__()
+            self.register_implicit_vars({f'v{i}': v for i, v in enumerate(self.all_vars)})
+            self.register_implicit_nodes({k: v for k, v in self.sub_nodes.items()})
+
+    t2 = AnotherTest()
+    a, b = t2.sub_nodes['a'].name, t2.sub_nodes['b'].name
+    assert list(t2.nodes().keys()) == [t2.name, a, b]
+    assert list(t2.vars().keys())[:3] == [f'{t2.name}.v0', f'{t2.name}.v1', f'{a}.V']
+    assert len(t2.vars()) == 2 + 2 * 5
+    with pytest.raises(ValueError, match='Must be instance of'):
+        t2.register_implicit_vars({'bad': bm.ones(2)})
 
 
 def test_levels_and_include_self():

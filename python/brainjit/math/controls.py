@@ -7,7 +7,7 @@ from . import pytree
 from .jit import _Compiled, _deprecations
 from .ndarray import ArrayBase, Var, _new, _value_v, _buffer, _op
 
-__all__ = ['for_loop', 'while_loop', 'cond', 'ifelse', 'make_loop', 'make_while', 'make_cond']
+__all__ = ['ProgressBar', 'for_loop', 'scan', 'while_loop', 'cond', 'ifelse', 'make_loop', 'make_while', 'make_cond']
 
 _tracing = _core.tracing
 
@@ -78,6 +78,14 @@ def _check_f(f):
 
 def _key_of(f):
     return f if callable(f) else (type(f), f)
+
+
+class ProgressBar:
+    """Accepted as for_loop's / scan's progress_bar (BrainPy's): brainjit's loops run as one compiled C loop and
+    show no progress."""
+
+    def __init__(self, freq=None, count=None, desc=None, **kwargs):
+        self.freq, self.count, self.desc = freq, count, desc
 
 
 # ---------------------------------------------------------------------------------------------------- for_loop
@@ -162,6 +170,52 @@ def _for_eager(body_fun, operands, reverse, kw):
         raise ValueError('for_loop with jit=False needs at least one step.')
     stacked = [_op('stack', [r[j] for r in results], {'axis': 0}) for j in range(len(results[0]))]
     return pytree.unflatten(ydef, stacked)
+
+
+# ---------------------------------------------------------------------------------------------------- scan
+def scan(body_fun, init, operands, reverse=False, unroll=1, remat=False, progress_bar=False):
+    """``carry, y = body_fun(carry, x)`` over the leading axis of operands (brainpy.math.scan, jax.lax.scan's
+    form): returns ``(final_carry, stacked_ys)``. Variables the body writes are updated; one compiled loop.
+
+    >>> bm.scan(lambda c, x: (c + x, c * x), 0., bm.arange(4.))      # (6.0, [0., 0., 2., 9.])
+    """
+    if not callable(body_fun):
+        raise TypeError(f'scan: body_fun must be callable, but we got {type(body_fun).__name__}.')
+    if not isinstance(unroll, int) or unroll < 1:
+        raise ValueError(f'scan: unroll must be a positive int, but we got {unroll!r}.')
+    if _tracing():
+        return _scan_traced(body_fun, init, operands, reverse)
+    key = ('scan', body_fun, bool(reverse))
+    return _run_implicit(key, lambda c, ops: _scan_traced(body_fun, c, ops, reverse), 'scan', (init, operands))
+
+
+def _scan_traced(body_fun, init, operands, reverse):
+    xs, xdef, n = _loop_operands(operands, 'scan')
+    if reverse:
+        xs = [_flip0(x) for x in xs]
+    cl, cdef = pytree.flatten(init)
+    cinit = [_arr(x) for x in cl]
+    _core.for_begin(n, 1, cinit, xs)
+    try:
+        carry = pytree.unflatten(cdef, [_wrap(_core.loop_carry(i)) for i in range(len(cinit))])
+        x = pytree.unflatten(xdef, [_wrap(_core.loop_x(i)) for i in range(len(xs))])
+        res = body_fun(carry, x)
+        if not (isinstance(res, (tuple, list)) and len(res) == 2):
+            raise TypeError('scan: body_fun must return a pair (new_carry, y).')
+        nl, nd = pytree.flatten(res[0])
+        if nd != cdef:
+            raise TypeError(f'scan: body_fun must return a carry of the structure of init {cdef}, but it returned '
+                            f'{nd}.')
+        nl = [_carry_leaf(v, cinit[i]) for i, v in enumerate(nl)]
+        ys, ydef = _flat_out(res[1], keep_scalars=False)
+    except BaseException:
+        _end_quietly(_core.for_end, [], [])
+        raise
+    final, stacked = _core.for_end(nl, ys)
+    out = [_wrap(v) for v in stacked]
+    if reverse:
+        out = [_flip0(v) for v in out]
+    return pytree.unflatten(cdef, [_wrap(f) for f in final]), pytree.unflatten(ydef, out)
 
 
 # ---------------------------------------------------------------------------------------------------- while_loop

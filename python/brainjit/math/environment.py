@@ -11,8 +11,86 @@ __all__ = [
     'environment', 'set_environment', 'set', 'set_dt', 'get_dt', 'set_mode', 'get_mode',
     'enable_x64', 'disable_x64', 'set_x64', 'x64_enabled', 'set_platform', 'get_platform',
     'set_float', 'get_float', 'set_int', 'get_int', 'set_bool', 'get_bool', 'dftype', 'ditype',
-    'set_host_device_count', 'clear_buffer_memory',
+    'set_host_device_count', 'clear_buffer_memory', 'set_complex', 'get_complex',
+    'disable_gpu_memory_preallocation', 'enable_gpu_memory_preallocation',
+    'Mode', 'NonBatchingMode', 'BatchingMode', 'TrainingMode', 'nonbatching_mode', 'batching_mode', 'training_mode',
 ]
+
+
+# ---- computing modes (BrainPy's): the modelling layer reads them; bm keeps the default one
+class Mode:
+    """Base class of computing modes; modes of one class are equal."""
+
+    def __repr__(self):
+        return self.__class__.__name__
+
+    def __eq__(self, other):
+        return isinstance(other, Mode) and other.__class__ == self.__class__
+
+    def __hash__(self):
+        return hash(self.__class__)
+
+    def is_one_of(self, *modes):
+        for m in modes:
+            if not isinstance(m, type):
+                raise TypeError(f'The supported type must be a tuple/list of type. But we got {m}')
+        return self.__class__ in modes
+
+    def is_a(self, mode):
+        if not isinstance(mode, type):
+            raise TypeError('Must be a type.')
+        return self.__class__ == mode
+
+    def is_parent_of(self, *modes):
+        for m in modes:
+            if not isinstance(m, type):
+                raise TypeError(f'The supported type must be a tuple/list of type. But we got {m}')
+        return any(issubclass(m, self.__class__) for m in modes)
+
+    def is_child_of(self, *modes):
+        for m in modes:
+            if not isinstance(m, type):
+                raise TypeError(f'The supported type must be a tuple/list of type. But we got {m}')
+        return isinstance(self, modes)
+
+    def is_batch_mode(self):
+        return isinstance(self, BatchingMode)
+
+    def is_train_mode(self):
+        return isinstance(self, TrainingMode)
+
+    def is_nonbatch_mode(self):
+        return isinstance(self, NonBatchingMode)
+
+
+class NonBatchingMode(Mode):
+    """The mode of traditional computational-neuroscience models: no batch axis."""
+
+    @property
+    def batch_size(self):
+        return tuple()
+
+
+class BatchingMode(Mode):
+    """Data with a leading batch axis."""
+
+    def __init__(self, batch_size=1):
+        self.batch_size = batch_size
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}(batch_size={self.batch_size})'
+
+
+class TrainingMode(BatchingMode):
+    """Training (batched data)."""
+
+    def to_batch_mode(self):
+        return BatchingMode(self.batch_size)
+
+
+nonbatching_mode = NonBatchingMode()
+batching_mode = BatchingMode()
+training_mode = TrainingMode()
 
 # Read by ndarray.py on every conversion: a module global is the cheapest flag to test.
 X64 = False
@@ -32,7 +110,7 @@ def _put(name, value):
 
 
 _dt = 0.1
-_mode = None
+_mode = nonbatching_mode
 _float_ = np.float32
 _int_ = np.int32
 _bool_ = np.bool_
@@ -51,7 +129,9 @@ def get_dt():
 
 
 def set_mode(mode):
-    """Sets the default computing mode (kept for BrainPy scripts; the modelling layer reads it)."""
+    """Sets the default computing mode (a bm.Mode instance; the modelling layer reads it)."""
+    if not isinstance(mode, Mode):
+        raise TypeError(f'Must be instance of brainpy.math.Mode. But we got {type(mode)}: {mode}')
     _put('mode', mode)
 
 
@@ -82,6 +162,26 @@ def set_int(dtype):
 
 def get_int():
     return _int_
+
+
+_complex_ = np.complex64
+
+
+def set_complex(dtype):
+    """Accepted for BrainPy scripts (brainjit computes no complex numbers)."""
+    _put('complex_', dtype)
+
+
+def get_complex():
+    return _complex_
+
+
+def disable_gpu_memory_preallocation(release_memory=True):
+    """Accepted for BrainPy scripts: brainjit runs on the CPU."""
+
+
+def enable_gpu_memory_preallocation():
+    """Accepted for BrainPy scripts: brainjit runs on the CPU."""
 
 
 def set_bool(dtype):
@@ -179,6 +279,20 @@ def set(mode=None, dt=None, x64=None, float_=None, int_=None, bool_=None, **kwar
 set_environment = set
 
 
+def _x64_at_import():
+    # The C core may start with x64 on (environment variable BJ_X64=1): bm then reports and uses 64-bit types too,
+    # so Python's dtype choices and the C core's promotion rules agree from the first op.
+    try:
+        v = _core.config_get("x64")
+    except Exception:
+        return
+    if str(v).strip().lower() in ('1', 'true', 'yes', 'on'):
+        enable_x64()
+
+
+_x64_at_import()
+
+
 class environment:
     """Context manager (and decorator) that sets dt, mode, x64 and default dtypes, and restores them on exit.
 
@@ -187,14 +301,17 @@ class environment:
     """
 
     def __init__(self, mode=None, membrane_scaling=None, dt=None, x64=None, complex_=None, float_=None, int_=None,
-                 bool_=None):
+                 bool_=None, bp_object_as_pytree=None, numpy_func_return=None):
         if dt is not None and (isinstance(dt, bool) or not isinstance(dt, (float, int))):
             raise errors.MathError(f'"dt" must be a float, but we got {dt!r}.')
         if x64 is not None and not isinstance(x64, bool):
             raise errors.MathError(f'"x64" must be a bool, but we got {x64!r}.')
         self.dt, self.mode, self.x64 = dt, mode, x64
         self.float_, self.int_, self.bool_ = float_, int_, bool_
+        # accepted for BrainPy scripts: membrane_scaling, complex_ (no complex types in brainjit),
+        # bp_object_as_pytree, numpy_func_return (bm functions always return bm.Array here)
         self.membrane_scaling, self.complex_ = membrane_scaling, complex_
+        self.bp_object_as_pytree, self.numpy_func_return = bp_object_as_pytree, numpy_func_return
         self._saved = []
 
     def __enter__(self):

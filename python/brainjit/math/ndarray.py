@@ -1,6 +1,8 @@
 """bm.Array, bm.Variable (+ TrainVar, Parameter, VarList, VarDict), array/asarray and dtype helpers over _core."""
 
 import operator
+import re
+import threading
 import weakref
 
 import numpy as np
@@ -12,7 +14,7 @@ __all__ = [
     'Array', 'JaxArray', 'Variable', 'TrainVar', 'Parameter', 'VarList', 'var_list', 'VarDict',
     'var_dict', 'array', 'asarray', 'is_array', 'canonical_dtype', 'dtype_code', 'dtype_of',
     'bool_', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float16', 'float32',
-    'float64', 'dtype',
+    'float64', 'dtype', 'as_variable',
 ]
 
 ArrayBase = _core.ArrayBase
@@ -127,6 +129,8 @@ def _buffer(x, dt=None, copy=False):
         if isinstance(x, (list, tuple)) and _has_arrays(x):
             raise TypeError('internal: sequences of Arrays are stacked, not converted')
         x = np.asarray(x)
+    if not x.dtype.isnative:  # big-endian data (from a file or the network): numpy swaps it to native order
+        x = x.astype(x.dtype.newbyteorder('='))
     code = CODES.get(x.dtype)
     want = dtype_code(x.dtype)
     if code == want:
@@ -191,17 +195,61 @@ _CONCRETE_HINT = ('A traced value has no concrete value while a function is bein
                   '/ bm.where for control flow that depends on traced values.')
 
 
+# Per thread, the jitted functions being traced (innermost last): each entry maps a C parameter number to the
+# Python argument it holds, so errors name the argument as the user wrote it (the C core numbers flattened leaves).
+_frames = threading.local()
+
+
+def trace_frames():
+    st = getattr(_frames, 'stack', None)
+    if st is None:
+        st = _frames.stack = []
+    return st
+
+
+_DYNAMIC_PARAM = re.compile(r'bj_val_to_f64: parameter (\d+) \(\w+\) of (.+?) is dynamic: its value is not known '
+                            r'while tracing; make it static \(static_argnums="\d+"\)')
+
+
+def _python_names(msg):
+    m = _DYNAMIC_PARAM.search(msg)
+    st = getattr(_frames, 'stack', None)
+    if m is None or not st:
+        return msg
+    try:
+        found = st[-1](int(m.group(1)))
+    except Exception:  # a best effort: the C message stands
+        found = None
+    if found is None:
+        return msg
+    argnum, argname, path = found
+    how = (f'static_argnums={argnum} or static_argnames={argname!r}' if argnum is not None
+           else 'a positional parameter in static_argnames')
+    what = f'argument {path!r}' if path == argname else f'{path!r} (part of argument {argname!r})'
+    return (msg[:m.start()] + f'the value depends on {what} of {m.group(2)}, which is traced: its value is not known '
+            f'while tracing; make it static ({how})' + msg[m.end():])
+
+
 def _concrete(v, what):
-    """The Python float of a traced scalar known at trace time; otherwise ConcretizationTypeError."""
+    """The Python float of a traced scalar known at trace time; otherwise a ConcretizationTypeError (for bool():
+    TracerBoolConversionError; for int() and indices: TracerIntegerConversionError, as JAX names them)."""
     try:
         return _core.to_f64(v)
     except errors.ConcretizationTypeError:
         raise
     except (errors.BrainJitError, TypeError, ValueError) as e:
-        msg = str(e)
+        shape = getattr(v, 'shape', ())
+        if what == 'bool()' and int(np.prod(shape)) != 1:
+            # numpy's and JAX's error for the truth value of an array of several elements
+            raise ValueError('The truth value of an array with more than one element is ambiguous. Use a.any() or '
+                             'a.all()') from None
+        msg = _python_names(str(e))
         if 'static' not in msg:
             msg = f'{msg}\n{_CONCRETE_HINT}'
-        raise errors.ConcretizationTypeError(f'{what} of a traced Array: {msg}') from None
+        cls = (errors.TracerBoolConversionError if what == 'bool()' else
+               errors.TracerIntegerConversionError if what in ('int()', 'an index') else
+               errors.ConcretizationTypeError)
+        raise cls(f'{what} of a traced Array: {msg}') from None
 
 
 def _host(x):
@@ -209,12 +257,12 @@ def _host(x):
     v = x._v
     if type(v) is Var:
         if _tracing():
-            raise errors.ConcretizationTypeError(
+            raise errors.TracerArrayConversionError(
                 'A Variable has no concrete value while a function is being compiled (it is read at run time). '
                 + _CONCRETE_HINT)
         return np.array(_core.var_value_nocopy(v))
     if type(v) is Val:
-        raise errors.ConcretizationTypeError(
+        raise errors.TracerArrayConversionError(
             'A traced Array cannot be converted to a numpy array while a function is being compiled. '
             + _CONCRETE_HINT)
     return np.asarray(v)
@@ -252,6 +300,7 @@ def _classify(index, shape):
     if not isinstance(index, tuple):
         index = (index,)
     items = []
+    masks = {}  # where a boolean mask's index arrays start in items -> the mask's shape (checked below)
     for it in index:
         if it is None or it is Ellipsis or isinstance(it, slice) or _is_int_scalar(it):
             items.append(it)
@@ -270,6 +319,7 @@ def _classify(index, shape):
             arr = None if host.dtype.kind == 'b' else _new(_buffer(host))
             dt = B if host.dtype.kind == 'b' else arr._v.dtype
             if host.dtype.kind == 'b':
+                masks[len(items)] = host.shape
                 items.extend(_mask_to_ints(host))
                 continue
         if dt == B:
@@ -277,7 +327,9 @@ def _classify(index, shape):
                 raise IndexError(
                     'Boolean mask indexing needs a concrete mask: inside jit the result shape would depend on '
                     'traced values. Use bm.where(mask, x, y) instead (assignment x[mask] = v works).')
-            items.extend(_mask_to_ints(_host(arr)))
+            host = _host(arr)
+            masks[len(items)] = host.shape
+            items.extend(_mask_to_ints(host))
             continue
         if dt in (F32, F64):
             raise IndexError('Arrays used as indices must be of integer (or boolean) type')
@@ -292,7 +344,11 @@ def _classify(index, shape):
     out, axis = [], 0
     if n_ell == 0:
         items.append(Ellipsis)
-    for it in items:
+    for pos, it in enumerate(items):
+        ms = masks.get(pos)
+        if ms is not None and tuple(shape[axis:axis + len(ms)]) != tuple(ms):
+            raise IndexError(f'boolean index of shape {tuple(ms)} does not match the indexed array of shape '
+                             f'{tuple(shape)} at axis {axis}')
         if it is None:
             out.append(('n',))
         elif it is Ellipsis:
@@ -449,9 +505,9 @@ def _updated(x, index, value, mode='set'):
     """A new value of x with x[index] set to (or increased by) value: x.at[index].set(value) in JAX terms."""
     shape = tuple(x._v.shape)
     code = x._v.dtype
-    value = _in(value)
+    given, value = value, _in(value)
     if value is NotImplemented:
-        raise TypeError(f'cannot assign a {type(value).__name__} to an Array element')
+        raise TypeError(f'cannot assign a {type(given).__name__} to an Array element')
     mask = _mask_of(index, shape)
     if mask is not None:
         vshape = _shape_of(value)
@@ -700,18 +756,24 @@ class Array(ArrayBase):
 
     def __bool__(self):
         v = self._v
+        if type(v) is Var and _tracing():
+            v = _var_read(v)._v  # its traced read: the error names the Variable
         if type(v) is Val:
             return bool(_concrete(v, 'bool()'))
         return bool(_host(self))
 
     def __float__(self):
         v = self._v
+        if type(v) is Var and _tracing():
+            v = _var_read(v)._v
         if type(v) is Val:
             return float(_concrete(v, 'float()'))
         return float(_host(self))
 
     def __int__(self):
         v = self._v
+        if type(v) is Var and _tracing():
+            v = _var_read(v)._v
         if type(v) is Val:
             return int(_concrete(v, 'int()'))
         return int(_host(self))
@@ -1151,3 +1213,8 @@ var_dict = VarDict
 
 # results of C ops, jit calls and Variable reads are created as these classes
 _core.set_types(Array, Variable)
+
+
+def as_variable(tensor, dtype=None):
+    """A Variable holding (a copy of) tensor."""
+    return Variable(tensor, dtype=dtype)

@@ -1,13 +1,15 @@
 """BrainPyObject (bp.BrainPyObject): named trees of Variables and child objects; vars(), nodes(), collectors."""
 
+import warnings
 import weakref
+from collections import namedtuple
 
 from .. import _core, errors
 from .ndarray import Variable, TrainVar, VarList, VarDict
 
 __all__ = [
     'BrainPyObject', 'Base', 'ObjectTransform', 'FunAsObject', 'Collector', 'ArrayCollector', 'TensorCollector',
-    'NodeList', 'node_list', 'NodeDict', 'node_dict', 'clear_name_cache',
+    'NodeList', 'node_list', 'NodeDict', 'node_dict', 'clear_name_cache', 'to_object', 'function',
 ]
 
 
@@ -166,22 +168,49 @@ class NodeDict(dict):
 node_dict = NodeDict
 
 _NAMES = weakref.WeakValueDictionary()  # name -> live object, for BrainPy's unique-name rule
+# Default names come from the C core's per-class counters ("Hello0", "Hello1", ...). clear_name_cache() restarts
+# them at 0, as BrainPy's does: from then on the counters are these (the C core's keep counting, unused).
+_counters = None
+
+StateLoadResult = namedtuple('StateLoadResult', ['missing_keys', 'unexpected_keys'])
 
 
 def clear_name_cache(ignore_warn=True):
-    """Forgets the names of live objects (default names keep counting in the C core)."""
+    """Forgets every used name and restarts default names at 0 ("Hello0" again), as BrainPy's."""
+    global _counters
     _NAMES.clear()
+    _counters = {}
+    if not ignore_warn:
+        warnings.warn('All named models and their ids are cleared.', UserWarning)
+
+
+def _core_object(type_name, name):
+    if name is None and _counters is not None:
+        n = _counters.get(type_name, 0)
+        _counters[type_name] = n + 1
+        name = f'{type_name}{n}'
+    return _core.Object(type_name, name)
 
 
 def _child_objects(v):
-    """BrainPyObjects held directly by an attribute value: itself, or the members of a list/tuple/dict."""
+    """BrainPyObjects an attribute value holds: the value itself, or the members of a list, tuple or dict (NodeList
+    and NodeDict included). BrainPy 2.6/2.8 skip objects in plain containers; we find them (issue 11: a model that
+    keeps its layers in a plain list would otherwise lose their state in vars() and state_dict()). Variables held
+    directly in plain containers stay unlisted, as BrainPy documents (use VarList / VarDict)."""
     if isinstance(v, BrainPyObject):
         return [(None, v)]
-    if isinstance(v, (list, tuple)) and not isinstance(v, VarList):
+    if isinstance(v, (list, tuple)):
         return [(str(i), x) for i, x in enumerate(v) if isinstance(x, BrainPyObject)]
-    if isinstance(v, dict) and not isinstance(v, (VarDict, Collector)):
+    if isinstance(v, dict):
         return [(str(k), x) for k, x in v.items() if isinstance(x, BrainPyObject)]
     return []
+
+
+def _obj_text(obj):
+    try:
+        return str(obj)
+    except Exception:  # an object still being built may not print yet
+        return object.__repr__(obj)
 
 
 def _check_name(name, obj):
@@ -191,7 +220,10 @@ def _check_name(name, obj):
     other = _NAMES.get(name)
     if other is not None and other is not obj:
         raise errors.UniqueNameError(f'In BrainPy, each object should have a unique name. However, we detect that '
-                                     f'a {type(obj).__name__} has a used name "{name}".')
+                                     f'{_obj_text(obj)} has a used name "{name}". \n'
+                                     f'If you try to run multiple trials, you may need \n\n'
+                                     f'>>> brainpy.math.clear_name_cache() \n\n'
+                                     f'to clear all cached names. ')
 
 
 class BrainPyObject:
@@ -199,17 +231,18 @@ class BrainPyObject:
     Variables and child objects as attributes.
 
     ``vars()`` lists every Variable reachable from the object with BrainPy's keys (``"Hello0.a"``), ``nodes()``
-    every object. Objects are found as attributes, inside NodeList/NodeDict and inside plain lists, tuples and
-    dicts; Variables as attributes and inside VarList/VarDict (``"Obj0.vs-0"``) and plain lists/dicts.
+    every object. As in BrainPy, objects are found as attributes and inside NodeList/NodeDict, Variables as
+    attributes and inside VarList/VarDict (``"Obj0.vs-0"``), plus what register_implicit_vars/nodes added. Objects
+    inside plain lists, tuples and dicts are found too (BrainPy 2.6/2.8 skip them); Variables directly inside plain
+    containers are not listed, as BrainPy documents (a jitted function still finds and updates them).
     Assigning to an attribute that holds a Variable writes the Variable (``self.a = x`` is ``self.a.value = x``).
     """
 
     _excluded_vars = ()
 
     def __init__(self, name=None):
-        if name is not None:
-            _check_name(name, self)
-        obj = _core.Object(type(self).__name__, name)
+        obj = _core_object(type(self).__name__, name)
+        _check_name(obj.name, self)
         object.__setattr__(self, '_core_obj', obj)
         object.__setattr__(self, '_name', obj.name)
         _NAMES[obj.name] = self
@@ -223,6 +256,8 @@ class BrainPyObject:
 
     @name.setter
     def name(self, name):
+        if name is None:
+            name = _core_object(type(self).__name__, None).name
         _check_name(name, self)
         object.__setattr__(self, '_name', name)
         _NAMES[name] = self
@@ -239,34 +274,65 @@ class BrainPyObject:
     def setattr(self, key, value):
         object.__setattr__(self, key, value)
 
-    def register_implicit_vars(self, *variables, **named_variables):
+    def register_implicit_vars(self, *variables, var_cls=None, **named_variables):
+        """Adds Variables that are not attributes to vars(): Variables, VarLists / VarDicts (their items), or
+        lists / dicts of them (a dict's keys become the names)."""
+        if var_cls is None:
+            var_cls = (Variable, VarList, VarDict)
+
+        def store(key, value):
+            if isinstance(value, VarList):
+                for i, vv in enumerate(value):
+                    self.implicit_vars[f'{key}-{i}'] = vv
+            elif isinstance(value, VarDict):
+                for kk, vv in value.items():
+                    self.implicit_vars[f'{key}-{kk}'] = vv
+            else:
+                self.implicit_vars[key] = value
+
+        def check(v):
+            if not isinstance(v, var_cls):
+                raise ValueError(f'Must be instance of {var_cls}, but we got {type(v)}')
+            return v
+
         for variable in variables:
-            if isinstance(variable, Variable):
-                self.implicit_vars[f'var{id(variable)}'] = variable
+            if isinstance(variable, var_cls):
+                store(f'var{id(variable)}', variable)
             elif isinstance(variable, (tuple, list)):
                 for v in variable:
-                    self.implicit_vars[f'var{id(v)}'] = v
+                    store(f'var{id(v)}', check(v))
             elif isinstance(variable, dict):
                 for k, v in variable.items():
-                    self.implicit_vars[k] = v
+                    store(k, check(v))
             else:
                 raise ValueError(f'Unknown type: {type(variable)}')
         for key, variable in named_variables.items():
-            self.implicit_vars[key] = variable
+            store(key, check(variable))
 
-    def register_implicit_nodes(self, *nodes, **named_nodes):
+    def register_implicit_nodes(self, *nodes, node_cls=None, **named_nodes):
+        """Adds child objects that are not attributes to nodes() (and their Variables to vars())."""
+        if node_cls is None:
+            node_cls = (BrainPyObject, NodeList, NodeDict)
+
+        def check(n):
+            if not isinstance(n, node_cls):
+                raise ValueError(f'Must be instance of {getattr(node_cls, "__name__", node_cls)}, but we got '
+                                 f'{type(n)}')
+            return n
+
         for node in nodes:
-            if isinstance(node, BrainPyObject):
+            if isinstance(node, node_cls) and not isinstance(node, (NodeList, NodeDict)):
                 self.implicit_nodes[node.name] = node
             elif isinstance(node, (tuple, list)):
                 for n in node:
-                    self.implicit_nodes[n.name] = n
+                    self.implicit_nodes[check(n).name] = n
             elif isinstance(node, dict):
-                self.implicit_nodes.update(node)
+                for k, n in node.items():
+                    self.implicit_nodes[k] = check(n)
             else:
                 raise ValueError(f'Unknown type: {type(node)}')
         for key, node in named_nodes.items():
-            self.implicit_nodes[key] = node
+            self.implicit_nodes[key] = check(node)
 
     # ---- collection
     def vars(self, method='absolute', level=-1, include_self=True, exclude_types=None):
@@ -287,11 +353,11 @@ class BrainPyObject:
                 if isinstance(v, Variable):
                     if not isinstance(v, exclude_types):
                         gather[f'{node_path}.{k}' if node_path else k] = v
-                elif isinstance(v, (list, tuple)):
+                elif isinstance(v, VarList):
                     for i, vv in enumerate(v):
                         if isinstance(vv, Variable) and not isinstance(vv, exclude_types):
                             gather[f'{node_path}.{k}-{i}' if node_path else f'{k}-{i}'] = vv
-                elif isinstance(v, dict) and not isinstance(v, Collector):
+                elif isinstance(v, VarDict):
                     for kk, vv in v.items():
                         if isinstance(vv, Variable) and not isinstance(vv, exclude_types):
                             gather[f'{node_path}.{k}-{kk}' if node_path else f'{k}-{kk}'] = vv
@@ -323,7 +389,7 @@ class BrainPyObject:
             for sub, child in _child_objects(v):
                 if child is self:
                     continue
-                rel = k if sub is None else (f'{k}-{sub}' if isinstance(v, (list, tuple)) else f'{k}.{sub}')
+                rel = k if sub is None else (f'{k}-{sub}' if isinstance(v, NodeList) else f'{k}.{sub}')
                 children.append((rel, child))
         for key, node in self.implicit_nodes.items():
             children.append((key, node))
@@ -354,31 +420,70 @@ class BrainPyObject:
         if name is not None:
             _check_name(name, self)
             return name
-        return _core.Object(type_ or type(self).__name__, None).name
+        return _core_object(type_ or type(self).__name__, None).name
 
     # ---- state
-    def state_dict(self):
-        """{node name: {path: value}} of every node's own Variables (BrainPy's v2 layout)."""
-        return {key: node.vars(include_self=True, level=0).unique().dict() for key, node in self.nodes().items()}
+    def save_state(self, **kwargs):
+        """{path: value} of this object's own Variables."""
+        return self.__save_state__(**kwargs)
 
-    def load_state_dict(self, state_dict, warn=True, compatible='v2'):
-        missing, unexpected = [], []
-        for key, node in self.nodes().items():
-            own = node.vars(include_self=True, level=0).unique()
-            given = state_dict.get(key, {})
-            for k in own.keys() - given.keys():
-                missing.append(f'{key}.{k}')
-            for k in given.keys() - own.keys():
-                unexpected.append(f'{key}.{k}')
-            for k in own.keys() & given.keys():
-                own[k].value = given[k]
-        return missing, unexpected
+    def load_state(self, state_dict, **kwargs):
+        """Writes this object's own Variables from {path: value}; returns (missing_keys, unexpected_keys)."""
+        return self.__load_state__(state_dict, **kwargs)
+
+    def __save_state__(self, **kwargs):
+        return self.vars(include_self=True, level=0).unique().dict()
+
+    def __load_state__(self, state_dict, **kwargs):
+        variables = self.vars(include_self=True, level=0).unique()
+        keys1, keys2 = set(state_dict.keys()), set(variables.keys())
+        for key in keys2 & keys1:
+            variables[key].value = state_dict[key]
+        return list(keys2 - keys1), list(keys1 - keys2)
+
+    def state_dict(self, **kwargs):
+        """{node name: {path: value}} of every node's own Variables (BrainPy's v2 layout)."""
+        return {key: node.save_state(**kwargs) for key, node in self.nodes().items()}
+
+    def load_state_dict(self, state_dict, warn=True, compatible='v2', **kwargs):
+        """Loads a state_dict() (compatible='v2'; 'v1': a flat {vars() key: value}); returns
+        StateLoadResult(missing_keys, unexpected_keys), warning about each kind when warn."""
+        if compatible == 'v1':
+            variables = self.vars().unique()
+            keys1, keys2 = set(state_dict.keys()), set(variables.keys())
+            unexpected, missing = list(keys1 - keys2), list(keys2 - keys1)
+            for key in keys2 & keys1:
+                variables[key].value = state_dict[key]
+        elif compatible == 'v2':
+            missing, unexpected = [], []
+            for key, node in self.nodes().items():
+                r = node.load_state(state_dict.get(key, {}), **kwargs)
+                if r is not None:
+                    missing.extend(f'{key}.{k}' for k in r[0])
+                    unexpected.extend(f'{key}.{k}' for k in r[1])
+        else:
+            raise ValueError(f'Unknown compatible version: {compatible}')
+        if warn:
+            if unexpected:
+                warnings.warn(f'Unexpected keys in state_dict: {unexpected}', UserWarning)
+            if missing:
+                warnings.warn(f'Missing keys in state_dict: {missing}', UserWarning)
+        return StateLoadResult(missing, unexpected)
 
     def cpu(self):
+        """The CPU is brainjit's only device: nothing moves."""
         return self
 
     def to(self, device):
+        if device is not None and str(device).lower() not in ('cpu', 'cpu:0', 'tfrt_cpu_0'):
+            raise errors.UnsupportedError(f'brainjit runs on the CPU only; device {device!r} is not available.')
         return self
+
+    def cuda(self):
+        raise errors.UnsupportedError('brainjit runs on the CPU only: there is no GPU device.')
+
+    def tpu(self):
+        raise errors.UnsupportedError('brainjit runs on the CPU only: there is no TPU device.')
 
 
 Base = BrainPyObject
@@ -407,3 +512,17 @@ class FunAsObject(BrainPyObject):
 
     def __call__(self, *args, **kwargs):
         return self.target(*args, **kwargs)
+
+
+def to_object(f=None, child_objs=None, dyn_vars=None, name=None):
+    """A function as a BrainPyObject (FunAsObject); usable as a decorator."""
+    if f is None:
+        return lambda func: FunAsObject(target=func, child_objs=child_objs, dyn_vars=dyn_vars, name=name)
+    if child_objs is None:  # BrainPy's rule
+        raise ValueError('"child_objs" cannot be None when "f" is provided.')
+    return FunAsObject(target=f, child_objs=child_objs, dyn_vars=dyn_vars, name=name)
+
+
+def function(f=None, nodes=None, dyn_vars=None, name=None):
+    """BrainPy's older name of to_object (nodes: the child objects)."""
+    return to_object(f, child_objs=nodes, dyn_vars=dyn_vars, name=name)
