@@ -388,6 +388,7 @@ static int flatten(flat *fl, PyObject *const *argv, Py_ssize_t n) {
     memset(kind, POS_DYN, (size_t)n);
     for (int k = 0; k < j->nstatic; k++) {
         int p = j->static_pos[k] < 0 ? j->static_pos[k] + (int)n : j->static_pos[k];
+        if (j->static_pos[k] >= 0 && p >= n) continue; /* an omitted trailing parameter: its default is a constant */
         if (p < 0 || p >= n) {
             PyErr_Format(PyExc_ValueError, "%U: static_argnums names argument %d, but the call has %zd arguments",
                          j->name, j->static_pos[k], n);
@@ -430,6 +431,10 @@ static int flatten(flat *fl, PyObject *const *argv, Py_ssize_t n) {
     if (sb_c(&fl->td, ')') < 0) return -1;
     fl->n = fl->next;
     if (fl->tr) return 0;
+    for (; si < S; si++) { /* static parameters the call left out (their defaults stay Python constants): "#-" */
+        bj_arg *o = &fl->a[si];
+        o->kind = BJ_ARG_STR, o->name = NULL, o->s = "#-";
+    }
     bj_arg *a = &fl->a[S];
     a->kind = BJ_ARG_STR, a->name = NULL, a->s = fl->td.p;
     if (fl->td.n > 254) { /* too long for a C static string: an id per distinct structure */
@@ -709,6 +714,7 @@ static PyObject *Jit_vectorcall(PyObject *self, PyObject *const *args, size_t na
                 goto fail;
             }
             cap = nout;
+            j->recalls++; /* (the C handle counted the refused call: one Python call is one call) */
         } else {
             pybj_raise(s);
             goto fail;
@@ -992,8 +998,8 @@ static PyObject *Jit_clear_cache(JitObject *j, PyObject *unused) {
     bj_status s;
     PYBJ_BLOCKING(s = bj_jit_clear_cache(j->f));
     if (s) return pybj_raise(s);
-    PyDict_Clear(j->intern);
-    PyDict_Clear(j->strs); /* no signature points to them any more */
+    /* j->strs and j->intern stay (as static_ids does): another thread may be between putting its static strings
+     * there and beginning its trace, which then points to them */
     Py_RETURN_NONE;
 }
 

@@ -63,12 +63,16 @@ def test_seed_selu_values_and_retraces_with_dynamic_alpha():
     y = f(bm.asarray(X))
     assert y.dtype == np.float32 and y.shape == X.shape
     np.testing.assert_allclose(np_of(y), selu_ref(X), rtol=2e-6, atol=1e-6)
-    y2 = f(bm.asarray(X), 2.0)  # a Python float is a dynamic, weakly typed argument: same signature
+    y2 = f(bm.asarray(X), 2.0)  # one more argument: a new signature, as in JAX (omitted defaults are constants)
     np.testing.assert_allclose(np_of(y2), selu_ref(X, alpha=2.0), rtol=2e-6, atol=1e-6)
-    f(bm.asarray(X), alpha=1.5, lmbda=1.1)
-    assert f.stats()['traces'] == 1
-    f(bm.asarray(X[:5]))  # a new shape is a new signature
     assert f.stats()['traces'] == 2
+    f(bm.asarray(X), 1.5)  # a Python float is a dynamic, weakly typed argument: same signature
+    assert f.stats()['traces'] == 2
+    f(bm.asarray(X), alpha=1.5, lmbda=1.1)
+    f(bm.asarray(X), 1.2, 1.3)  # keywords are bound to positions first: the same signature
+    assert f.stats()['traces'] == 3
+    f(bm.asarray(X[:5]))  # a new shape is a new signature
+    assert f.stats()['traces'] == 4
     np.testing.assert_allclose(np_of(selu(bm.asarray(X))), selu_ref(X), rtol=2e-6, atol=1e-6)
 
 
@@ -83,8 +87,10 @@ def test_selu_static_argnames_retrace_per_value():
     assert f.stats()['traces'] == 2
     f(x, 2.0)  # by position: the same static value
     assert f.stats()['traces'] == 2
-    f(x, lmbda=1.05)  # equal to the default: the same signature as f(x)
-    assert f.stats()['traces'] == 2
+    f(x, lmbda=1.05)  # alpha is filled (1.67) and lmbda given: not f(x)'s signature (JAX retraces too)
+    assert f.stats()['traces'] == 3
+    f(x, 1.67, 1.05)
+    assert f.stats()['traces'] == 3
 
 
 def test_static_argnums_and_names_steer_python_control_flow():
@@ -320,3 +326,33 @@ def test_donating_an_array_over_numpy_memory_leaves_the_numpy_array_alone():
     out = f(bm.asarray(x))
     assert np.array_equal(np.asarray(out), [0, 2, 4, 6])
     assert np.array_equal(x, [0, 1, 2, 3])
+
+
+def test_omitted_defaults_stay_python_constants():
+    # as in JAX: a parameter the caller leaves out is not an argument, so Python control flow on it works
+    calls = []
+
+    @bm.jit
+    def f(x, n=3, flag=True):
+        calls.append(1)
+        for _ in range(n):
+            x = x + 1
+        return x if flag else -x
+
+    assert np.allclose(np.asarray(f(bm.zeros(2))), [3, 3])
+    assert np.allclose(np.asarray(f(bm.zeros(2))), [3, 3]) and len(calls) == 1
+    with pytest.raises(TypeError):
+        f(bm.zeros(2), 2)  # given positionally and not static: traced, so range(n) fails as in JAX
+    g = bm.jit(f.__wrapped__, static_argnames=('n', 'flag'))
+    assert np.allclose(np.asarray(g(bm.zeros(2), 2)), [2, 2])
+    assert np.allclose(np.asarray(g(bm.zeros(2), flag=False)), [-3, -3])  # n filled before flag: static 3
+
+
+def test_static_argnames_with_keyword_only_parameters_keep_positions():
+    @bm.jit(static_argnames='alpha')
+    def h(x, alpha=2.0, *, beta=1.0):
+        return x * alpha + beta
+
+    assert np.allclose(np.asarray(h(bm.ones(2))), [3, 3])
+    assert np.allclose(np.asarray(h(bm.ones(2), beta=0.0)), [2, 2])
+    assert np.allclose(np.asarray(h(bm.ones(2), 3.0, beta=0.0)), [3, 3])

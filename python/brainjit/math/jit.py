@@ -204,8 +204,9 @@ class _Compiled:
         static = set()
         for i in static_argnums:
             j = i + len(positional) if i < 0 and not varpos else i
-            if j < 0:
-                raise ValueError(f'static_argnums {i} does not name a positional parameter of {fun!r}.')
+            if j < 0 or (not varpos and j >= len(positional)):
+                raise ValueError(f'Jitted function has static_argnums=({i},), but only accepts {len(positional)} '
+                                 f'positional arguments.')
             static.add(j)
         kwonly = {p.name for p in params if p.kind == _P.KEYWORD_ONLY}
         for n in static_argnames:
@@ -220,13 +221,17 @@ class _Compiled:
         self.static = frozenset(static)
         self.static_argnames = tuple(names[i] for i in sorted(static) if i < len(names))
         donate = tuple(i + len(positional) if i < 0 and not varpos else i for i in donate_argnums)
+        for i, j in zip(donate_argnums, donate):
+            if j < 0 or (not varpos and j >= len(positional)):
+                raise ValueError(f'Jitted function has donate_argnums=({i},), but only accepts {len(positional)} '
+                                 f'positional arguments.')
         n_c = -1 if varpos else len(positional) + (1 if self._has_kw else 0)
         if name is None:
             name = getattr(fun, '__qualname__', None) or getattr(fun, '__name__', None) or type(fun).__name__
         self.name = name
         self._positional = names
         self._jit_kw = dict(static_argnums=tuple(sorted(static)), donate_argnums=donate, backend=backend or 'cpu',
-                            nparams=n_c, defaults=(), static_ids={}, trace_cb=self._trace_cb,
+                            nparams=-1, defaults=(), static_ids={}, trace_cb=self._trace_cb,
                             unflatten_cb=pytree.unflatten, keep_unused=bool(keep_unused))
         self.jit = _core.Jit(fun, name, **self._jit_kw)
         self.axes = abstracted_axes
@@ -294,22 +299,31 @@ class _Compiled:
     def bind(self, args, kwargs):
         """The positional argument tuple _core.Jit receives for a Python call (keywords and defaults resolved;
         keyword-only and **kwargs arguments travel as one trailing dict)."""
+        # As in JAX, parameters the caller leaves out are not arguments: their defaults stay Python constants
+        # while tracing (`range(n)`, `if flag:` work). Only an omitted parameter before one given by keyword is
+        # filled with its default, to keep the positions.
         n = self._nparams
         if not kwargs and not self._has_kw and n >= 0:
-            m = len(args)
-            if m == n:
+            if self._nrequired <= len(args) <= n:
                 return args
-            if self._nrequired <= m < n:
-                return args + self._defaults[m - self._nrequired:]
         if self._sig is None:
             if kwargs:
                 raise TypeError(f'{self.name}: keyword arguments need a function with an inspectable signature')
             return args
         ba = self._sig.bind(*args, **kwargs)
-        ba.apply_defaults()
+        if n < 0:  # *args: everything positional, as bound
+            ba.apply_defaults()
+            pos = ba.args
+        else:
+            given = [i for i, nm in enumerate(self._positional) if nm in ba.arguments]
+            # with a trailing keyword dict every positional parameter is passed, so the dict's position is fixed
+            last = len(self._positional) - 1 if self._has_kw else given[-1] if given else -1
+            params = self._sig.parameters
+            pos = tuple(ba.arguments[nm] if nm in ba.arguments else params[nm].default
+                        for nm in self._positional[:last + 1])
         if self._has_kw:
-            return ba.args + (dict(ba.kwargs),)
-        return ba.args
+            return pos + (dict(ba.kwargs),)
+        return pos
 
     def describe_param(self, cargs, p):
         """(argnum or None, argument name, path) of the Python argument leaf that C parameter p holds, or None."""
