@@ -661,10 +661,37 @@ static void for_errors(void) {
     bj_graph_release(g);
 }
 
+static bj_status empty_body(bj_trace *t, void *ud) {
+    (void)ud;
+    bj_val *y = bj_mul(bj_loop_x(t, 0), 2.0);
+    return bj_loop_yield(t, NULL, 0, &y, 1);
+}
+
+static bj_status empty_scan(bj_trace *t, void *ud) {
+    (void)ud;
+    bj_val *xs = bj_param(t, 0), *ys = NULL;
+    bj_status s = bj_for_loop(t, 0, 1, empty_body, NULL, NULL, 0, &xs, 1, NULL, &ys, 1);
+    return s ? s : bj_return(t, ys);
+}
+
+/* A loop over an empty axis (JAX's scan of length 0): the body is traced on a zero x of the element type and
+ * never runs; the stacked outputs have 0 rows. (Was "dynamic_slice: size 1 of axis 0 does not fit in f32[0, 3]".) */
+static void for_over_an_empty_axis(void) {
+    for (int bi = 0; bi < 2; bi++) {
+        bj_jit *f = bj_jit_new(empty_scan, NULL, &(bj_jit_opts){.backend = bi ? "cpu" : "interp"});
+        bj_array *x = bj_array_zeros(BJ_F32, 2, SH(0, 3)), *y = NULL;
+        CHECK(bj_jit_call(f, BJ_ARGS(bj_arg_array(x)), &y, 1) == BJ_OK);
+        CHECK(y && bj_array_rank(y) == 2 && bj_array_shape(y)[0] == 0 && bj_array_shape(y)[1] == 3);
+        bj_array_release(x), bj_array_release(y);
+        bj_jit_release(f);
+    }
+}
+
 void tests_for(void) {
     RUN(for_lif_monitors);
     RUN(for_every_k_steps);
     RUN(for_zero_steps);
+    RUN(for_over_an_empty_axis);
     RUN(for_captured_weights);
     RUN(for_counter_and_step);
     RUN(for_two_loops);

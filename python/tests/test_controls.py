@@ -273,3 +273,9 @@ def test_branch_error_propagates_and_leaves_variables():
         bm.cond(True, t, lambda: None)
     np.testing.assert_array_equal(np_of(v), [1.])
     assert float(bm.cond(True, 1., 2.)) == 1.
+
+
+def test_for_loop_over_an_empty_axis_gives_empty_outputs():
+    # as JAX's scan of length 0
+    assert bm.for_loop(lambda i: i * 2, bm.zeros((0,))).shape == (0,)
+    assert bm.jit(lambda x: bm.for_loop(lambda i: i, x))(bm.zeros((0, 3))).shape == (0, 3)

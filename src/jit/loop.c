@@ -265,6 +265,10 @@ bj_status bj_loop_begin(bj_trace *t, int64_t n, int64_t every, bj_val *const *in
         if (!(l->carry[i] = ir_region_param(t, (bj_dtype)init[i]->dtype, init[i]->rank, init[i]->shape))) break;
     for (int i = 0; l->step && !t->status && i < nxs; i++) { /* x_i = xs_i[step] */
         const ir_node *a = xs[i];
+        if (a->shape[0] == 0) { /* n == 0: the body never runs; x_i only gives it its type (JAX's empty scan) */
+            l->x[i] = ir_full(t, "bj_loop_begin", (bj_dtype)a->dtype, a->rank - 1, a->shape + 1, 0);
+            continue;
+        }
         ir_node *starts[BJ_MAX_RANK];
         int64_t sizes[BJ_MAX_RANK];
         starts[0] = l->step, sizes[0] = 1;
