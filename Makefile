@@ -81,9 +81,10 @@ $(BUILD)/test_all_san: $(TEST_SRCS) tests/test.h $(BUILD)/libbrainjit-san.a
 	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -Itests $(TEST_SRCS) $(BUILD)/libbrainjit-san.a $(LDLIBS) -o $@
 
 # The README's test command: the whole suite, again under ASan + UBSan (leaks are failures), the examples, the
-# threaded tests under TSan, and the Python package's pytest suite (py-test, below).
-test: test-plain test-san test-examples tsan py-test
-	@echo "make test: plain, ASan+UBSan and TSan runs, the examples and the Python tests passed"
+# threaded tests under TSan, and the Python package's pytest suite, plain and under ASan + UBSan (py-test and
+# py-test-san, below).
+test: test-plain test-san test-examples tsan py-test py-test-san
+	@echo "make test: plain, ASan+UBSan and TSan runs, the examples and the Python tests (plain and ASan+UBSan) passed"
 # The examples check their own results (exit status) on both backends; cli_check.sh: bad command lines are refused.
 test-examples: examples
 	for b in cpu interp; do \
@@ -207,7 +208,7 @@ clean:
 # ---- Python: the package brainjit (python/brainjit) and its C extension brainjit._core (setup.py links the library
 # built into build/py). `make py-build` builds the extension in place; `make py-test` runs the pytest suite;
 # `make py-install` installs the package (editable) without network access (--no-build-isolation).
-.PHONY: py-deps py-build py-test py-install
+.PHONY: py-deps py-build py-test py-test-san py-install
 py-deps:
 	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
@@ -215,5 +216,22 @@ py-build: py-deps
 	$(PYTHON) setup.py -q build_ext --inplace
 py-test: py-build
 	$(PYTHON) -m pytest python/tests -q
+# `make py-test-san`: the pytest suite against the library and the extension built with ASan + UBSan
+# (BJ_PY_SANITIZE=1 in setup.py: into build/py-san, the package assembled in build/py-san/pkg, the in-place build left
+# alone; conftest.py imports what BJ_PYTHON_DIR names). Python is not instrumented, so the runtimes come in with
+# LD_PRELOAD (ASan must be the first library loaded), into the interpreter itself, not the pyenv-style shim that may
+# stand for $(PYTHON); conftest.py then drops LD_PRELOAD, so the compilers brainjit starts do not load them. The tests
+# that start an interpreter of their own import the in-place build, hence py-build.
+# detect_leaks=0: CPython keeps interned objects, module state and its arenas to the end and never frees much of it,
+# so LeakSanitizer would report thousands of blocks that are not brainjit's (the C suite's test-san checks the
+# library's leaks). allocator_may_return_null=1: tests ask for arrays of terabytes and expect a MemoryError, where ASan
+# would abort. --capture=sys: a sanitizer report goes to file descriptor 2 as the process ends, where pytest's
+# default capture would swallow it.
+PY_SAN_RUNTIMES = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
+py-test-san: py-build
+	BJ_PY_SANITIZE=1 CC="$(CC)" $(PYTHON) setup.py -q build
+	LD_PRELOAD="$(PY_SAN_RUNTIMES)" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 BJ_PYTHON_DIR=$(abspath build/py-san/pkg) \
+	  $$($(PYTHON) -c 'import sys; print(sys.executable)') -m pytest python/tests -q --capture=sys
 py-install: py-deps
 	$(PYTHON) -m pip install --no-build-isolation -e .

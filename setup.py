@@ -10,13 +10,18 @@ from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
-LIB_BUILD = os.path.join("build", "py")
+# BJ_PY_SANITIZE=1: the library and the extension built with ASan + UBSan (make py-test-san) into build/py-san, and
+# the package assembled there (build/py-san/pkg/brainjit: the .py files and that _core*.so), so the in-place build in
+# python/brainjit stays as it is. The tests import that copy when BJ_PYTHON_DIR names it (python/tests/conftest.py).
+SANITIZE = os.environ.get("BJ_PY_SANITIZE", "") not in ("", "0")
+SAN_FLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+LIB_BUILD = os.path.join("build", "py-san" if SANITIZE else "py")
+SAN_PKG = os.path.join(LIB_BUILD, "pkg")
 LIB = os.path.join(LIB_BUILD, "libbrainjit.a")
-# The library keeps a few per-thread caches in the initial-exec TLS model (src/core/handles.c, src/backend/exec.c):
-# a module loaded with dlopen, as Python loads extensions, then needs its whole TLS block (some 5 KB: the error
-# message buffers) in glibc's small static TLS surplus, and the import fails with "cannot allocate memory in static
-# TLS block". Built for Python, those variables take the default model: the attribute becomes a harmless one.
-LIB_CFLAGS = "-DBJ_TLS_DYNAMIC"  # thread-locals a dlopen'ed library may use (src/core/core.h)
+# Python loads the extension with dlopen, and a dlopen'ed library cannot count on glibc's small static TLS reserve:
+# -DBJ_TLS_DYNAMIC makes the library's hot-path thread-locals, otherwise initial-exec, take the default model
+# (src/core/core.h), and the import cannot fail with "cannot allocate memory in static TLS block".
+LIB_CFLAGS = " ".join(["-DBJ_TLS_DYNAMIC"] + (SAN_FLAGS if SANITIZE else []))
 
 
 def version():
@@ -29,6 +34,8 @@ class BuildExt(build_ext):
     """Runs the Makefile's `lib` target (the -fPIC static library) before compiling the extension."""
 
     def run(self):
+        if SANITIZE and self.inplace:
+            sys.exit("brainjit: BJ_PY_SANITIZE=1 builds into %s (python setup.py build), never in place" % SAN_PKG)
         jobs = os.environ.get("BJ_MAKE_JOBS", "2")
         stamp = os.path.join(ROOT, LIB_BUILD, "cflags.stamp")
         old = open(stamp).read() if os.path.exists(stamp) else None
@@ -37,7 +44,10 @@ class BuildExt(build_ext):
             os.makedirs(os.path.join(ROOT, LIB_BUILD), exist_ok=True)
             with open(stamp, "w") as f:
                 f.write(LIB_CFLAGS)
-        cmd = ["make", "--no-print-directory", "-C", ROOT, "BUILD=" + LIB_BUILD, "CFLAGS=" + LIB_CFLAGS, "-j" + jobs, "lib"]
+        # The sanitized build needs only the static library (the shared one would not be linked with the runtimes).
+        target = LIB if SANITIZE else "lib"
+        cmd = ["make", "--no-print-directory", "-C", ROOT, "BUILD=" + LIB_BUILD, "CFLAGS=" + LIB_CFLAGS, "-j" + jobs,
+               target]
         if subprocess.call(cmd) != 0:
             sys.exit("brainjit: building the C library failed: " + " ".join(cmd))
         super().run()
@@ -63,16 +73,31 @@ core = Extension(
     include_dirs=["include"],
     extra_objects=[LIB],
     libraries=["xxhash", "dl", "m", "pthread"],
-    extra_compile_args=["-std=c17", "-Wall", "-Wextra", "-Werror", "-O2"],
+    extra_compile_args=["-std=c17", "-Wall", "-Wextra", "-Werror", "-O2"] + (SAN_FLAGS + ["-g"] if SANITIZE else []),
+    extra_link_args=SAN_FLAGS if SANITIZE else [],
 )
+
+
+def clear_san_pkg():
+    """Empties the copy but for the extension before `build` fills it again: a file removed from python/ must not
+    linger there."""
+    for d, _, files in os.walk(os.path.join(ROOT, SAN_PKG)):
+        for name in files:
+            if not name.endswith(".so"):
+                os.remove(os.path.join(d, name))
+
 
 if __name__ == "__main__":
     os.chdir(ROOT)
+    build_opts = {"build_base": os.path.join(LIB_BUILD, "setuptools")}
+    if SANITIZE:  # `BJ_PY_SANITIZE=1 python setup.py build`: the whole package into build/py-san/pkg
+        build_opts["build_lib"] = SAN_PKG
+        clear_san_pkg()
     setup(
         version=version(),
         package_dir={"": "python"},
         packages=find_packages("python", include=["brainjit", "brainjit.*"]),
         ext_modules=[core],
         cmdclass={"build_ext": BuildExt},
-        options={"build": {"build_base": os.path.join(LIB_BUILD, "setuptools")}},
+        options={"build": build_opts},
     )
