@@ -156,8 +156,8 @@ def test_inplace_operators_rebind_and_check_dtype():
     a <<= 1
     assert id(a) == before
     np.testing.assert_array_equal(np_of(a), (np.arange(4) + 1) * 3 << 1)
-    with pytest.raises(bp.errors.MathError, match='The dtype of the original data is int32, while we got float32.'):
-        a += 1.5
+    a += 1.5  # a plain Array takes the result's dtype (BrainPy 2.8.2); see the test below for Variables
+    assert a.dtype == np.float32
     f = bm.asarray(np.ones(3, np.float32))
     f /= 2
     np.testing.assert_array_equal(np_of(f), np.full(3, 0.5, np.float32))
@@ -389,3 +389,14 @@ def test_remaining_methods():
     assert id(b) == ident
     np.testing.assert_array_equal(np_of(b), np.full(XF.shape, 7., np.float32))
     assert f'{bm.jit(lambda x: bm.asarray(len(f"{x}")))(a)}'  # formatting a traced value does not raise
+
+
+def test_inplace_operator_on_a_plain_array_may_change_its_dtype_a_variable_may_not():
+    # BrainPy 2.8.2: a = bm.arange(3); a += 0.5 gives float32 [0.5, 1.5, 2.5], the same object
+    a = bm.arange(3)
+    ident = id(a)
+    a += 0.5
+    assert id(a) == ident and a.dtype == np.float32 and np.allclose(np.asarray(a), [0.5, 1.5, 2.5])
+    v = bm.Variable(bm.arange(3))
+    with pytest.raises(bp.errors.MathError, match='The dtype of the original data is int32, while we got float32.'):
+        v += 0.5

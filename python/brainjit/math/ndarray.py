@@ -619,7 +619,7 @@ def _binary(name, doc):
         other = _in(other)
         if other is NotImplemented:
             return NotImplemented
-        self._assign(f(self, other), doc)
+        self._assign(f(self, other), doc, same_dtype=False)
         return self
 
     return fwd, rev, inplace
@@ -669,7 +669,9 @@ class Array(ArrayBase):
             raise errors.MathError(f'The dtype of the original data is {dt}, while we got {vdt}.')
         self._assign(_new(_value_v(value)), 'value assignment')
 
-    def _assign(self, new, what):
+    def _assign(self, new, what, same_dtype=True):
+        # same_dtype=False: an in-place operator on a plain Array rebinds it to the result's dtype, as BrainPy 2.8
+        # and JAX do (a = bm.arange(3); a += 0.5 is float32); a Variable keeps its dtype and refuses (its _assign)
         v = self._v
         if type(v) is not Val and _tracing():
             raise errors.MathError(_MUTATE_MSG.format(what=what))
@@ -677,7 +679,7 @@ class Array(ArrayBase):
         if tuple(nv.shape) != tuple(v.shape):
             raise errors.MathError(f'The shape of the original data is {tuple(v.shape)}, while we got '
                                    f'{tuple(nv.shape)}.')
-        if nv.dtype != v.dtype:
+        if same_dtype and nv.dtype != v.dtype:
             raise errors.MathError(f'The dtype of the original data is {DTYPES[v.dtype]}, while we got '
                                    f'{DTYPES[nv.dtype]}.')
         self._v = nv
@@ -1127,7 +1129,7 @@ class Variable(Array):
         x = v if isinstance(v, ArrayBase) and type(v._v) is not Var else _new(_value_v(v))
         _var_write(self._v, x)
 
-    def _assign(self, new, what):
+    def _assign(self, new, what, same_dtype=True):
         self._write_checked(new)
 
     def __setitem__(self, index, value):
