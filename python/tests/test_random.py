@@ -223,3 +223,121 @@ def test_draws_inside_for_loop_advance():
     ys = arr(bm.jit(lambda: bm.for_loop(body, bm.arange(5)))())
     assert ys.shape == (5, 2)
     assert len({tuple(r) for r in ys.tolist()}) == 5
+
+
+# ---------------------------------------------------------------- BrainPy 2.8 signatures and the random tutorial
+
+def test_brainpy28_keywords_and_positions():
+    bm.random.seed(seed_or_key=3)
+    a = arr(bm.random.rand(3))
+    bm.random.seed(seed=3)                       # 2.6's name
+    np.testing.assert_array_equal(arr(bm.random.rand(3)), a)
+    key = np.array([7, 9], np.uint32)
+    bm.random.seed(key)                          # a key instead of a seed
+    np.testing.assert_array_equal(arr(bm.random.get_key()), key)
+    bm.random.set_key(key)
+    b = arr(bm.random.rand(2))
+    bm.random.set_key(key)
+    np.testing.assert_array_equal(arr(bm.random.rand(2)), b)
+    for f in (bm.random.rand, bm.random.randn):
+        assert f(2, dtype=bm.float32).dtype == np.float32
+    for f in (bm.random.random, bm.random.random_sample, bm.random.ranf, bm.random.sample,
+              bm.random.standard_normal, bm.random.standard_exponential):
+        assert f(3, None, np.float32).shape == (3,)   # (size, key, dtype)
+    assert bm.random.uniform(0., 1., 3, None, np.float32).dtype == np.float32
+    assert bm.random.normal(0., 1., 3, None, np.float32).dtype == np.float32
+    # randint: 2.8's (low, high, size, key, dtype) and numpy's / 2.6's (low, high, size, dtype)
+    assert bm.random.randint(0, 5, 4, None, bm.uint32).dtype == np.uint32
+    assert bm.random.randint(0, 5, 4, bm.uint32).dtype == np.uint32
+    assert bm.random.randint(0, 5, 4, dtype='int32').dtype == np.int32
+    np.testing.assert_array_equal(arr(bm.random.randint(0, 100, 4, 11)), arr(bm.random.randint(0, 100, 4, key=11)))
+    assert bm.random.bernoulli(0.5, 3, None, check_valid=False).shape == (3,)
+    assert bm.random.poisson(2., 3, None, np.int32).dtype == np.int32
+    assert bm.random.exponential(1., 3, None, np.float32).shape == (3,)
+    assert bm.random.lognormal(0., 1., 3, None, np.float32).shape == (3,)
+    assert bm.random.random_integers(1, 3, 4, None, np.int32).dtype == np.int32
+    ks = bm.random.split_key(2)                  # 2.8: split_key(n)
+    assert ks.shape == (2, 2) and ks.dtype == np.uint32
+    assert bm.random.split_keys(3, backup=False).shape == (3, 2)
+    rng = bm.random.clone_rng(5)
+    assert isinstance(rng, bm.random.RandomState)
+    assert rng.split_key(4).shape == (4, 2)
+
+
+def test_shuffle_returns_the_shuffled_array_in_place():
+    x = bm.arange(10)
+    r = bm.random.shuffle(x)                     # 2.8 returns it; 2.6 shuffles in place
+    assert r is x and sorted(arr(x).tolist()) == list(range(10))
+
+
+def test_repr_is_brainpy26s():
+    r = bm.random.RandomState(np.array([3014124236, 2009892527], np.uint32))
+    assert repr(r) == 'RandomState(key=([3014124236, 2009892527], dtype=uint32))'
+    assert str(r) == repr(r)
+
+
+def test_tutorial_random_number_generation():
+    """BrainPy's docs/tutorial_math/random_number_generation.ipynb, cells as written (import changed)."""
+    import brainjit as bp
+    from functools import partial
+    assert bm.random.rand(10).shape == (10,)
+    assert str(bm.random.DEFAULT).startswith('RandomState(key=(')
+    bm.random.rand(1)
+
+    @bm.jit
+    def get_data():
+        return bm.random.random(2)
+    assert not np.array_equal(arr(get_data()), arr(get_data()))   # brainjit finds DEFAULT by tracing
+    bm.random.seed()
+    with pytest.warns(DeprecationWarning):
+        @partial(bm.jit, dyn_vars=(bm.random.DEFAULT,))
+        def get_data_v2():
+            return bm.random.random(2)
+    assert not np.array_equal(arr(get_data_v2()), arr(get_data_v2()))
+
+    class MyOb(bp.BrainPyObject):
+        def __init__(self):
+            super().__init__()
+            self.rng = bm.random.RandomState(123)
+
+        def __call__(self):
+            size = (50, 100)
+            u = self.rng.random(size)
+            v = self.rng.uniform(size=size)
+            z = bm.sqrt(-2 * bm.log(u)) * bm.cos(2 * bm.pi * v)
+            return z
+
+    ob = bm.jit(MyOb())
+    z1, z2 = arr(ob()), arr(ob())
+    assert z1.shape == (50, 100) and z1.dtype == np.float32
+    assert not np.array_equal(z1, z2) and abs(z1.std() - 1) < 0.1
+
+
+def test_more_distributions_bands():
+    bm.random.seed(9)
+    n = 40_000
+    for a in (0.4, 1.0, 3.0):
+        g = arr(bm.random.gamma(a, size=n))
+        assert g.min() >= 0 and abs(g.mean() - a) < 0.05 * max(a, 1) and abs(g.var() - a) < 0.15 * max(a, 1)
+    assert abs(arr(bm.random.gamma(2., 3., n)).mean() - 6.) < 0.15
+    b = arr(bm.random.beta(2., 5., n))
+    assert 0 <= b.min() and b.max() <= 1 and abs(b.mean() - 2 / 7) < 0.008
+    assert abs(arr(bm.random.chisquare(4., n)).mean() - 4.) < 0.1
+    assert abs(arr(bm.random.standard_t(6., n)).var() - 1.5) < 0.15
+    d = arr(bm.random.dirichlet(np.array([1., 2., 3.], np.float32), 2000))
+    assert d.shape == (2000, 3)
+    np.testing.assert_allclose(d.sum(1), 1., rtol=1e-5)
+    np.testing.assert_allclose(d.mean(0), [1 / 6, 2 / 6, 3 / 6], atol=0.02)
+    lap = arr(bm.random.laplace(1., 2., n))
+    assert abs(np.median(lap) - 1.) < 0.08 and abs(lap.std() - 2 * np.sqrt(2)) < 0.15
+    assert abs(arr(bm.random.logistic(size=n)).std() - np.pi / np.sqrt(3)) < 0.08
+    assert abs(np.median(arr(bm.random.gumbel(size=n))) + np.log(np.log(2))) < 0.05
+    assert abs(np.median(arr(bm.random.standard_cauchy(n)))) < 0.05
+    assert abs(arr(bm.random.rayleigh(2., n)).mean() - 2 * np.sqrt(np.pi / 2)) < 0.08
+    assert abs(arr(bm.random.maxwell(n)).mean() - 2 * np.sqrt(2 / np.pi)) < 0.05
+    geo = arr(bm.random.geometric(0.25, n))
+    assert geo.dtype == np.int32 and geo.min() >= 1 and abs(geo.mean() - 4) < 0.15
+    c = arr(bm.random.categorical(np.log(np.array([0.2, 0.3, 0.5], np.float32)), size=(n,)))
+    np.testing.assert_allclose(np.bincount(c, minlength=3) / n, [0.2, 0.3, 0.5], atol=0.015)
+    f = bm.jit(lambda: bm.random.beta(2., 3., (4,)))
+    assert not np.array_equal(arr(f()), arr(f()))

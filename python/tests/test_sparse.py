@@ -164,8 +164,10 @@ def test_csr_fixed_prob():
 @pytest.mark.parametrize('shape', [(30, 20), (8, 40)])
 def test_jitconn_homo_against_its_matrix(transpose, shape):
     seed, p, w = 12, 0.3, 0.7
-    M = np.asarray(bm.jitconn.get_homo_weight_matrix(w, p, seed, shape=shape, transpose=transpose))
-    assert M.shape == shape
+    W = np.asarray(bm.jitconn.get_homo_weight_matrix(w, p, seed, shape=shape, transpose=transpose))
+    # BrainPy 2.8: y = W @ v, so W has `shape`, or its transpose with transpose=True
+    assert W.shape == (shape[::-1] if transpose else shape)
+    M = W.T if transpose else W
     assert set(np.unique(M)) <= {0., np.float32(w)}
     assert abs((M != 0).mean() - p) < 0.08
     v = RNG.normal(size=shape[0] if transpose else shape[1]).astype(np.float32)
@@ -220,13 +222,16 @@ def _has_jitconn_weights():
 @pytest.mark.parametrize('transpose', [False, True])
 def test_jitconn_uniform_normal(transpose):
     shape, p, seed = (40, 30), 0.5, 5
-    Mu = np.asarray(bm.jitconn.get_uniform_weight_matrix(-1., 2., p, seed, shape=shape, transpose=transpose))
-    Mh = np.asarray(bm.jitconn.get_homo_weight_matrix(1., p, seed, shape=shape, transpose=transpose))
+    def mat(f, *args):  # as M of `shape`: y = v @ M with transpose=True, M @ v without
+        W = np.asarray(f(*args, p, seed, shape=shape, transpose=transpose))
+        return W.T if transpose else W
+    Mu = mat(bm.jitconn.get_uniform_weight_matrix, -1., 2.)
+    Mh = mat(bm.jitconn.get_homo_weight_matrix, 1.)
     nz = Mh != 0
     np.testing.assert_array_equal(Mu != 0, nz & (Mu != 0))        # the same network
     w = Mu[nz]
     assert w.min() >= -1. and w.max() <= 2. and abs(w.mean() - 0.5) < 0.15
-    Mn = np.asarray(bm.jitconn.get_normal_weight_matrix(1., 0.5, p, seed, shape=shape, transpose=transpose))
+    Mn = mat(bm.jitconn.get_normal_weight_matrix, 1., 0.5)
     w = Mn[nz]
     assert np.all(Mn[~nz] == 0) and abs(w.mean() - 1.) < 0.08 and abs(w.std() - 0.5) < 0.08
     v = RNG.normal(size=shape[0] if transpose else shape[1]).astype(np.float32)
@@ -243,3 +248,56 @@ def test_jitconn_uniform_normal(transpose):
         e, j, _ = both(lambda x: f(x, *args, p, seed, shape=shape, transpose=transpose), ev)
         np.testing.assert_allclose(e, ref, rtol=1e-4, atol=1e-4)
         np.testing.assert_array_equal(e, j)
+
+
+# ------------------------------------------------- csrmm / event.csrmm / seg_matmul (BrainPy 2.8.2's values)
+
+_MM_INDPTR = np.array([0, 2, 3, 5], np.int32)
+_MM_INDICES = np.array([0, 3, 1, 0, 2], np.int32)
+_MM_DATA = np.arange(1, 6, dtype=np.float32)
+
+
+def test_csrmm_matches_brainpy():
+    M = np.arange(8, dtype=np.float32).reshape(4, 2)
+    N = np.arange(6, dtype=np.float32).reshape(3, 2)
+    for f in (lambda *a: bm.sparse.csrmm(*a, shape=(3, 4)), bm.jit(lambda *a: bm.sparse.csrmm(*a, shape=(3, 4)))):
+        r = f(_MM_DATA, _MM_INDICES, _MM_INDPTR, M)
+        assert r.dtype == np.float32
+        np.testing.assert_array_equal(np.asarray(r), [[12., 15.], [6., 9.], [20., 29.]])
+    r = bm.sparse.csrmm(_MM_DATA, _MM_INDICES, _MM_INDPTR, N, shape=(3, 4), transpose=True)
+    np.testing.assert_array_equal(np.asarray(r), [[16., 21.], [6., 9.], [20., 25.], [0., 2.]])
+    r = bm.sparse.csrmm(0.5, _MM_INDICES, _MM_INDPTR, M, shape=(3, 4))
+    np.testing.assert_array_equal(np.asarray(r), [[3., 4.], [1., 1.5], [2., 3.]])
+    with pytest.raises(ValueError):
+        bm.sparse.csrmm(_MM_DATA, _MM_INDICES, _MM_INDPTR, N, shape=(3, 4))
+
+
+def test_event_csrmm_matches_brainpy():
+    E = np.array([[True, False], [False, True], [True, True], [False, False]])
+    r = bm.event.csrmm(_MM_DATA, _MM_INDICES, _MM_INDPTR, E, shape=(3, 4))
+    np.testing.assert_array_equal(np.asarray(r), [[1., 0.], [0., 3.], [9., 5.]])
+    E2 = np.array([[True, False], [False, True], [True, True]])
+    r = bm.jit(lambda e: bm.event.csrmm(_MM_DATA, _MM_INDICES, _MM_INDPTR, e, shape=(3, 4), transpose=True))(E2)
+    np.testing.assert_array_equal(np.asarray(r), [[5., 4.], [0., 3.], [5., 5.], [2., 0.]])
+    # float events: non-zero is an event, its value is not a factor
+    Ef = np.array([[1., 0.], [0., 2.], [1., 1.], [0., 0.]], np.float32)
+    r = bm.event.csrmm(_MM_DATA, _MM_INDICES, _MM_INDPTR, Ef, shape=(3, 4))
+    np.testing.assert_array_equal(np.asarray(r), [[1., 0.], [0., 3.], [9., 5.]])
+
+
+def test_seg_matmul_docstring():
+    values = bm.asarray([2, 4, 1, 3, 2])
+    rows = bm.asarray([0, 0, 1, 2, 2])
+    cols = bm.asarray([1, 3, 0, 1, 3])
+    sparse = {'data': values, 'index': (rows, cols), 'shape': (3, 4)}
+    r = bm.sparse.seg_matmul(sparse, bm.arange(4))
+    assert r.dtype == np.int32 and np.asarray(r).tolist() == [14, 0, 9]
+    assert np.asarray(bm.sparse.seg_matmul(bm.arange(3), sparse)).tolist() == [1, 6, 0, 4]
+    D = np.zeros((3, 4), np.float32)
+    D[[0, 0, 1, 2, 2], [1, 3, 0, 1, 3]] = [2, 4, 1, 3, 2]
+    B = RNG.random((4, 3)).astype(np.float32)
+    A = RNG.random((2, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(bm.sparse.seg_matmul(sparse, B)), D @ B, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(bm.sparse.seg_matmul(A, sparse)), A @ D, rtol=1e-6)
+    with pytest.raises(ValueError):
+        bm.sparse.seg_matmul(sparse, sparse)

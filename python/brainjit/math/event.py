@@ -10,7 +10,7 @@ from . import sparse as _sparse
 # `events[i] != 0.`). transpose=False, y[row] = sum of the weights of the row's synapses whose column has an event,
 # is composed like bm.sparse.csrmv's.
 
-__all__ = ['csrmv']
+__all__ = ['csrmv', 'csrmm']
 
 _op = _core.op
 _BOOL = 0
@@ -51,3 +51,11 @@ def csrmv(data, indices, indptr, events, *, shape, transpose=False):
     contrib = _np_ops.where(hit, w, _np_ops.zeros((), code))
     contrib = _np_ops._astype(_np_ops.broadcast_to(contrib, (nnz,)), code)
     return _sparse._segment_sum(_sparse._row_ids(indptr, nnz, n_rows), contrib, n_rows, code)
+
+
+def csrmm(data, indices, indptr, matrix, *, shape, transpose=False):
+    """Event-driven product of a CSR matrix (data, indices, indptr) of `shape` with a matrix of events (bool, or
+    numbers: non-zero is an event) (BrainPy's bm.event.csrmm): each event adds the synapse's weight, whatever the
+    event's value. transpose=False: M @ events (events of shape[1] rows); transpose=True: M.T @ events (events of
+    shape[0] rows). The result has data's float dtype (float32 for integers and Python numbers)."""
+    return _sparse._csr_mm(data, indices, indptr, matrix, shape, transpose, True)

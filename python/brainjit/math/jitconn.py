@@ -110,8 +110,10 @@ def event_mv_prob_normal(events, w_mu, w_sigma, conn_prob, seed=None, *, shape, 
 
 
 def _matrix(name, params, conn_prob, seed, shape, transpose):
-    """The generated matrix M (of `shape`) as the products use it: row k of the network is the event product of
-    the one-hot event vector k (every row, one op each: for checks and small matrices)."""
+    """The matrix W with y = W @ vector for the products with these arguments, as BrainPy's get_*_weight_matrix:
+    `shape` for transpose=False, its transpose (shape[1], shape[0]) for transpose=True. Row k of the generated
+    network is the event product of the one-hot event vector k (every row, one op each: for checks and small
+    matrices)."""
     if not isinstance(shape, (tuple, list)) or len(shape) != 2:
         raise ValueError(f'shape should be a length-2 tuple, but we got {shape!r}.')
     rows, cols = int(shape[0]), int(shape[1])
@@ -120,11 +122,12 @@ def _matrix(name, params, conn_prob, seed, shape, transpose):
     eye = np.eye(n_in, dtype=bool)
     net = _np_ops.stack([_op(name, [eye[k]] + list(params), attrs) for k in range(n_in)]) if n_in else \
         _np_ops.zeros((0, n_out))
-    return net if transpose else _np_ops.transpose(net)
+    return _np_ops.transpose(net)
 
 
 def get_homo_weight_matrix(weight, conn_prob, seed=None, *, shape, transpose=False, outdim_parallel=True):
-    """The dense M that mv_prob_homo / event_mv_prob_homo use for these arguments (seed must be given to match)."""
+    """The dense W with mv_prob_homo(v, ...) == W @ v for these arguments (seed must be given to match); W has
+    `shape`, or its transpose with transpose=True (BrainPy's convention)."""
     return _matrix('jitconn_event_mv', [_scalar(weight, 'weight')], conn_prob, seed, shape, transpose)
 
 

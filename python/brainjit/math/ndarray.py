@@ -637,8 +637,8 @@ class Array(ArrayBase):
     """A multi-dimensional array of brainjit (BrainPy's bm.Array): numpy-like, computed by the C core.
 
     Operators and methods build C ops: run at once outside jit, traced into the graph inside. In-place operators
-    (``a += 1``, ``a[0] = 2``) give ``a`` a new value of the same shape and dtype (BrainPy's rule); inside a
-    jitted function only Variables may be changed in place.
+    (``a += 1``, ``a[0] = 2``) give ``a`` a new value of the same shape (an operator may change its dtype, as in
+    BrainPy 2.8: ``a += 0.5`` on ints gives floats); inside a jitted function only Variables may be changed.
     """
     __slots__ = ()
     __array_priority__ = 100

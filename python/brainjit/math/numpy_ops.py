@@ -17,7 +17,7 @@ from . import ndarray as _nd
 __all__ = [
     # creation
     'zeros', 'ones', 'empty', 'full', 'zeros_like', 'ones_like', 'empty_like', 'full_like', 'arange',
-    'linspace', 'eye', 'identity', 'diag',
+    'linspace', 'eye', 'identity', 'diag', 'fill_diagonal',
     # elementwise
     'where', 'exp', 'exp2', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'square', 'abs',
     'absolute', 'sign', 'sin', 'cos', 'tan', 'tanh', 'sinh', 'cosh', 'arcsin', 'arccos', 'arctan', 'arctan2',
@@ -133,9 +133,9 @@ def _dt(x):
     if t is bool:
         return _BOOL
     if t is int:
-        return _I32
+        return _int_code()
     if t is float:
-        return _F32
+        return _float_code()
     return _arr(x)._v.dtype
 
 
@@ -230,9 +230,13 @@ def _fill_code(fill_value):
     return None
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape, fill_value, dtype=None, *, device=None):
     shape = _shape_arg(shape)
     code = _fill_code(fill_value)
+    if dtype is None and type(fill_value) in (int, float) and \
+            (type(fill_value) is float or _x64() or -2 ** 31 <= fill_value < 2 ** 31):
+        # a Python number stays weakly typed, as in jnp.full (so full(3, 2) * x_uint32 is uint32)
+        return _op('broadcast_to', [fill_value], {'rank': len(shape), 'shape': shape})
     if code is not None:
         return _full(shape, fill_value, _code(dtype, code))
     v = _arr(fill_value)
@@ -240,21 +244,21 @@ def full(shape, fill_value, dtype=None):
     return broadcast_to(v, shape)
 
 
-def zeros_like(a, dtype=None, shape=None):
+def zeros_like(a, dtype=None, shape=None, *, device=None):
     a = _arr(a)
     return zeros(_shp(a) if shape is None else shape, _code(dtype, a._v.dtype))
 
 
-def ones_like(a, dtype=None, shape=None):
+def ones_like(a, dtype=None, shape=None, *, device=None):
     a = _arr(a)
     return ones(_shp(a) if shape is None else shape, _code(dtype, a._v.dtype))
 
 
-def empty_like(prototype, dtype=None, shape=None):
-    return zeros_like(prototype, dtype, shape)
+def empty_like(a, dtype=None, shape=None, *, device=None):
+    return zeros_like(a, dtype, shape)
 
 
-def full_like(a, fill_value, dtype=None, shape=None):
+def full_like(a, fill_value, dtype=None, shape=None, *, device=None):
     a = _arr(a)
     return full(_shp(a) if shape is None else shape, fill_value, _code(dtype, a._v.dtype))
 
@@ -262,9 +266,18 @@ def full_like(a, fill_value, dtype=None, shape=None):
 def arange(start, stop=None, step=None, dtype=None):
     """jnp.arange: start, stop and step must be concrete numbers (the length is part of the shape)."""
     vals = [v for v in (start, stop, step) if v is not None]
-    is_int = builtins.all(isinstance(v, (int, np.integer)) or
-                          (isinstance(v, _ArrayBase) and v._v.dtype in (_BOOL, _I32, _I64, _U32))
-                          for v in vals)
+    # the result type of the arguments (jnp.arange): Python numbers weakly typed, numpy scalars and Arrays strong
+    rcode, rweak = None, True
+    for v in vals:
+        if type(v) in _PY_SCALARS:
+            c, w = _dt(v), True
+        elif isinstance(v, np.generic):
+            c, w = _code(v.dtype), False
+        else:
+            c, w = _dt(v), _weak(v)
+        rcode, rweak = (c, w) if rcode is None else _core.promote(rcode, rweak, c, w)
+    if rcode == _BOOL:
+        rcode = _int_code()
     vals = [_static_float(v, 'arange\'s arguments') for v in vals]
     if stop is None:
         start_f, stop_f, step_f = 0.0, vals[0], (vals[1] if len(vals) > 1 else 1.0)
@@ -273,7 +286,7 @@ def arange(start, stop=None, step=None, dtype=None):
         step_f = vals[2] if len(vals) > 2 else 1.0
     if step_f == 0:
         raise ValueError('arange: step must not be zero')
-    code = _code(dtype, _int_code() if is_int else _float_code())
+    code = _code(dtype, rcode)
     return _op('arange', [], {'dtype': code, 'value': start_f, 'stop_value': stop_f, 'step_value': step_f})
 
 
@@ -282,13 +295,13 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     num = _static_int(num, 'linspace\'s num')
     if num < 0:
         raise ValueError(f'Number of samples, {num}, must be non-negative.')
-    s, t = _arr(start), _arr(stop)
     want = _code(dtype, None)
-    comp = _float_code()
-    for c in (s._v.dtype, t._v.dtype, want):
-        if c == _F64:
-            comp = _F64
-    s, t = _astype(s, comp), _astype(t, comp)
+    # jnp.linspace computes in the float type of start and stop (to_inexact of their result type), or of dtype
+    if want is None:
+        comp = _inexact_code(_opnd(start), _opnd(stop))
+    else:
+        comp = want if want in _FLOATS else (_F64 if want == _I64 else _F32)
+    s, t = _astype(_arr(start), comp), _astype(_arr(stop), comp)
     bshape = np.broadcast_shapes(_shp(s), _shp(t))
     s, t = broadcast_to(s, bshape), broadcast_to(t, bshape)
     div = num - 1 if endpoint else num
@@ -317,7 +330,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return out
 
 
-def eye(N, M=None, k=0, dtype=None):
+def eye(N, M=None, k=0, dtype=None, *, device=None):
     n = _static_int(N, 'eye\'s N')
     m = n if M is None else _static_int(M, 'eye\'s M')
     return _op('eye', [], {'dtype': _code(dtype, _float_code()), 'n': n, 'm': m, 'k': _static_int(k, 'k')})
@@ -344,6 +357,34 @@ def diag(v, k=0):
         idx = (np.arange(cnt, dtype=np.int64) + i0) * cols + (np.arange(cnt, dtype=np.int64) + j0)
         return take(reshape(v, (-1,)), idx.astype(np.int32))
     raise ValueError('Input must be 1- or 2-d.')
+
+
+def fill_diagonal(a, val, inplace=True):
+    """Sets the main diagonal of the last two axes to val (a number, or an array along the diagonal), converted
+    to a's dtype (BrainPy's bm.fill_diagonal). inplace=True writes `a` (a bm.Array or Variable) and returns None;
+    inplace=False returns the new array."""
+    if len(_shp(a)) < 2:
+        raise ValueError(f'Only support tensor has dimension >= 2, but got {_shp(a)}')
+    if inplace and not isinstance(a, _nd.Array):
+        raise ValueError('``fill_diagonal()`` is used in in-place updating, therefore it requires a brainpy Array. '
+                         'If you want to disable inplace updating, use ``fill_diagonal(inplace=False)``.')
+    x = _arr(a)
+    rows, cols = _shp(x)[-2:]
+    n = builtins.min(rows, cols)
+    mask = _op('eye', [], {'dtype': _BOOL, 'n': rows, 'm': cols, 'k': 0})
+    v = _astype(_arr(val), x._v.dtype)
+    vs = _shp(v)
+    if vs and vs[-1] != 1:
+        if vs[-1] != n:
+            raise ValueError(f'fill_diagonal: val of shape {vs} does not fit a diagonal of {n} elements')
+        if cols > n:
+            v = concatenate([v, zeros(vs[:-1] + (cols - n,), v._v.dtype)], axis=-1)
+        v = expand_dims(v, -2)
+    r = where(mask, v, x)
+    if inplace:
+        a.value = r
+        return None
+    return r
 
 
 # ---------------------------------------------------------------- elementwise
@@ -378,7 +419,7 @@ floor = _EagerOp('floor')
 ceil = _EagerOp('ceil')
 trunc = _EagerOp('trunc')
 fix = trunc
-rint = _EagerOp('round')
+_round = _EagerOp('round')
 isnan = _EagerOp('isnan')
 isinf = _EagerOp('isinf')
 isfinite = _EagerOp('isfinite')
@@ -420,27 +461,83 @@ def positive(x):
     return _arr(x)
 
 
+def rint(x):
+    """Round to the nearest integer, ties to even; bool and integer inputs become the default float type first
+    (jnp.rint; bm.round keeps integers)."""
+    x = _opnd(x)
+    if _dt(x) not in _FLOATS:
+        x = _astype(_arr(x), _float_code())  # jnp.rint: the default float type, float64 with x64
+    return _round(x)
+
+
+def _weak(x):
+    return type(x) in _PY_SCALARS or (isinstance(x, _ArrayBase) and bool(getattr(x._v, 'weak', False)))
+
+
+def _promoted(*xs):
+    """(code, weak) of the C core's promotion of the operands (Python scalars weakly typed)."""
+    code, weak = _dt(xs[0]), _weak(xs[0])
+    for x in xs[1:]:
+        code, weak = _core.promote(code, weak, _dt(x), _weak(x))
+    return code, weak
+
+
+def _inexact_code(*xs):
+    """The float dtype the C core's float-only ops give for these operands (JAX's promote_args_inexact)."""
+    code, weak = _promoted(*xs)
+    if code in _FLOATS:
+        return code
+    return _F64 if code == _I64 else _F32
+
+
 def log10(x):
     """jnp.log10: log(x) / log(10) in x's float dtype."""
     return divide(log(x), _pymath.log(10.0))
 
 
-def where(condition, x=None, y=None):
-    """where(c, x, y) elementwise; where(c) alone is nonzero(c), only outside jit (its shape depends on values)."""
+def where(condition, x=None, y=None, *, size=None, fill_value=None):
+    """where(c, x, y) elementwise; where(c) alone is nonzero(c, size=size, fill_value=fill_value)."""
     if x is None and y is None:
-        return nonzero(condition)
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError('Either both or neither of x and y should be given.')
     return _op('where', [_opnd(condition), _opnd(x), _opnd(y)])
 
 
-def nonzero(a):
-    """Indices (int32) of the non-zero elements, one array per axis: only outside jit (value-dependent shape)."""
+def nonzero(a, *, size=None, fill_value=None):
+    """Indices (default int) of the non-zero elements, one array per axis. Without `size` the shape depends on the
+    values, so only outside jit; with `size` (jnp's static size) the first `size` indices, padded with fill_value
+    (default 0), computed from C ops, so it also traces."""
     a = _arr(a)
-    if _is_traced(a):
-        raise TypeError('nonzero has a value-dependent shape and cannot be traced; use where(condition, x, y) '
-                        'inside jit')
-    return tuple(_nd.asarray(i.astype(np.int32)) for i in np.nonzero(np.asarray(a)))
+    code = _int_code()
+    if size is None:
+        if _is_traced(a):
+            raise errors.ConcretizationTypeError(
+                'nonzero / where(condition) has a value-dependent shape and cannot be traced; pass size=... or use '
+                'where(condition, x, y) inside jit')
+        return tuple(_astype(_nd.asarray(i.astype(np.int32 if code == _I32 else np.int64)), code)
+                     for i in np.nonzero(np.asarray(a)))
+    size = _static_int(size, 'size')
+    shp = _shp(a)
+    n = 1
+    for d in shp:
+        n *= d
+    mask = not_equal(reshape(a, (-1,)), 0) if a._v.dtype != _BOOL else reshape(a, (-1,))
+    # slot of each non-zero element: its rank among them; the others (and ranks >= size) go to slot `size`,
+    # which the scatter drops
+    rank = subtract(cumsum(mask, dtype=code), 1)
+    slot = where(logical_and(mask, less(rank, size)), rank, size)
+    flat = _op('iota', [], {'dtype': code, 'rank': 1, 'shape': (n,), 'axis': 0}) if n else zeros((0,), code)
+    fills = fill_value if isinstance(fill_value, (tuple, list)) else [fill_value] * builtins.max(len(shp), 1)
+    outs = []
+    stride = n
+    for d, dim in enumerate(shp):
+        stride //= dim if dim else 1
+        coord = remainder(floor_divide(flat, builtins.max(stride, 1)), builtins.max(dim, 1)) if len(shp) > 1 else flat
+        fv = 0 if fills[d] is None else fills[d]
+        base = _full((size,), float(fv), code)
+        outs.append(_op('scatter_set', [base, slot, coord], {'axis': 0}) if n else base)
+    return tuple(outs)
 
 
 def flatnonzero(a):
@@ -451,16 +548,22 @@ def count_nonzero(a, axis=None, keepdims=False):
     return sum(not_equal(a, 0), axis=axis, keepdims=keepdims)
 
 
-def clip(a, a_min=None, a_max=None, out=None):
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+    """jnp.clip(arr, min, max): maximum with min, then minimum with max (None skips a bound; both None returns
+    the array). BrainPy scripts' a_min / a_max (numpy's names) are accepted as well."""
     _no_out(out, 'clip')
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
+    if (a_min is not None and min is not None) or (a_max is not None and max is not None):
+        raise TypeError('clip: give each bound once (min= or a_min=, max= or a_max=)')
     a = _opnd(a)
-    if a_min is None and a_max is None:
-        raise ValueError('One of max or min must be given')
-    if a_min is None:
-        return minimum(a, a_max)
-    if a_max is None:
-        return maximum(a, a_min)
-    return _op('clip', [a, _opnd(a_min), _opnd(a_max)])
+    if lo is None and hi is None:
+        return _arr(a)
+    if lo is None:
+        return minimum(a, _opnd(hi))
+    if hi is None:
+        return maximum(a, _opnd(lo))
+    return _op('clip', [a, _opnd(lo), _opnd(hi)])
 
 
 def round(a, decimals=0, out=None):
@@ -469,7 +572,7 @@ def round(a, decimals=0, out=None):
     a = _arr(a)
     decimals = _static_int(decimals, 'decimals')
     if decimals == 0:
-        return rint(a)
+        return _round(a)
     if a._v.dtype not in _FLOATS:
         if decimals > 0:
             return a
@@ -483,51 +586,52 @@ round_ = round
 
 
 def exprel(x, threshold=None):
-    """(exp(x) - 1) / x, and its 5th-order Taylor series where |x| < threshold (1e-8, or 1e-5 for float64),
-    as BrainPy's bm.exprel (the limit at 0 is 1)."""
+    """(exp(x) - 1) / x, and 1 + x/2 + x^2/6 where |x| <= threshold (BrainPy's bm.exprel: threshold 1e-5, or
+    1e-8 for float64; the limit at 0 is 1). Integer and bool inputs become floats first."""
     x = _arr(x)
     if x._v.dtype not in _FLOATS:
-        x = _astype(x, _float_code())
+        x = _astype(x, _inexact_code(x))
     if threshold is None:
-        threshold = 1e-5 if x._v.dtype == _F64 else 1e-8
-    x2 = multiply(x, x)
-    x3, x4 = multiply(x2, x), multiply(x2, x2)
-    series = add(add(add(add(add(1.0, x), divide(x2, 2.0)), divide(x3, 6.0)), divide(x4, 24.0)),
-                 divide(multiply(x4, x), 120.0))
+        threshold = 1e-8 if x._v.dtype == _F64 else 1e-5
+    series = add(add(1.0, divide(x, 2.0)), divide(multiply(x, x), 6.0))
     direct = divide(subtract(exp(x), 1.0), x)
-    return where(less(abs(x), float(threshold)), series, direct)
+    return where(less_equal(abs(x), float(threshold)), series, direct)
 
 
 def logaddexp(x1, x2):
     """jnp.logaddexp: max(x1, x2) + log1p(exp(-|x1 - x2|)); NaN differences give x1 + x2."""
     x1, x2 = _opnd(x1), _opnd(x2)
     if _dt(x1) not in _FLOATS and _dt(x2) not in _FLOATS:
-        x1, x2 = _astype(_arr(x1), _float_code()), _astype(_arr(x2), _float_code())
+        code = _inexact_code(x1, x2)
+        x1, x2 = _astype(_arr(x1), code), _astype(_arr(x2), code)
     amax = maximum(x1, x2)
     delta = subtract(x1, x2)
     return where(isnan(delta), add(x1, x2), add(amax, log1p(exp(negative(abs(delta))))))
 
 
 def heaviside(x1, x2):
-    """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0 (jnp.heaviside)."""
+    """0 where x1 < 0, 1 where x1 > 0, x2 where x1 == 0, NaN where x1 is NaN, in the operands' float dtype
+    (jnp.heaviside)."""
     x1, x2 = _opnd(x1), _opnd(x2)
-    zero = subtract(x1, x1)
-    return where(less(x1, 0), zero, where(greater(x1, 0), add(zero, 1), add(zero, x2)))
+    code = _inexact_code(x1, x2)
+    x1 = _astype(_arr(x1), code) if _dt(x1) != code or type(x1) in _PY_SCALARS else x1
+    x2 = _astype(_arr(x2), code) if _dt(x2) != code or type(x2) in _PY_SCALARS else x2
+    zero, one = zeros((), code), ones((), code)
+    return where(less(x1, zero), zero, where(greater(x1, zero), one, where(isnan(x1), x1, x2)))
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """jnp.isclose: |a - b| <= atol + rtol * |b| in the float dtype, infinities equal only to themselves."""
+    """jnp.isclose: a == b, or b finite and |a - b| <= atol + rtol * |b|, in the operands' float dtype (bool and
+    integers are compared as floats); NaNs are close to each other only with equal_nan."""
     a, b = _opnd(a), _opnd(b)
-    if _dt(a) not in _FLOATS and _dt(b) not in _FLOATS:
-        a, b = _astype(_arr(a), _float_code()), _astype(_arr(b), _float_code())
-    out = less_equal(abs(subtract(a, b)), add(float(atol), multiply(float(rtol), abs(b))))
-    a_inf, b_inf = isinf(a), isinf(b)
-    out = logical_and(out, logical_not(logical_or(a_inf, b_inf)))
-    out = logical_or(out, logical_and(logical_and(a_inf, b_inf), equal(a, b)))
-    a_nan, b_nan = isnan(a), isnan(b)
-    out = logical_and(out, logical_not(logical_or(a_nan, b_nan)))
+    code = _inexact_code(a, b)
+    a = _astype(_arr(a), code) if _dt(a) != code or type(a) in _PY_SCALARS else a
+    b = _astype(_arr(b), code) if _dt(b) != code or type(b) in _PY_SCALARS else b
+    rtol, atol = _astype(_arr(rtol), code), _astype(_arr(atol), code)
+    in_range = less_equal(abs(subtract(a, b)), add(atol, multiply(rtol, abs(b))))
+    out = logical_or(equal(a, b), logical_and(isfinite(b), in_range))
     if equal_nan:
-        out = logical_or(out, logical_and(a_nan, b_nan))
+        out = logical_or(out, logical_and(isnan(a), isnan(b)))
     return out
 
 
@@ -570,36 +674,65 @@ def _int_promote(a):
     return a
 
 
+# jnp's reductions (jax._src.numpy.reductions._reduction): the operand is converted to the result dtype (given, or
+# the operand's, integers promoted for sum/prod), masked with the op's identity where `where` is false, reduced, and
+# then combined with `initial` converted to that dtype. On bool the C ops sum/prod/max/min are or/and/or/and.
+_RED = {  # name: (C reduction on numbers, C reduction on bool, binary op name, identity)
+    'sum': ('sum', 'any', 'add', 0.0),
+    'prod': ('prod', 'all', 'mul', 1.0),
+    'max': ('max', 'any', 'maximum', -_pymath.inf),
+    'min': ('min', 'all', 'minimum', _pymath.inf),
+}
+
+
+def _jreduce(name, a, axis, dtype, keepdims, initial, where, promote):
+    a = _arr(a)
+    if dtype is not None:
+        code = _code(dtype)
+    else:
+        code = _int_promote(a)._v.dtype if promote else a._v.dtype
+    a = _astype(a, code)
+    num_op, bool_op, bin_op, ident = _RED[name]
+    if code == _BOOL:
+        ident = {'sum': 0.0, 'prod': 1.0, 'max': 0.0, 'min': 1.0}[name]
+    if where is not None:
+        a = globals()['where'](where, a, _full((), ident, code))
+        if initial is None and name in ('max', 'min'):
+            raise ValueError(f'reduction operation {name} does not have an identity, so to use a where mask one '
+                             'has to specify \'initial\'')
+    # the C sum/prod of int32 accumulate in int64 with x64; the low 32 bits are the int32 result (ints wrap)
+    r = _astype(_reduce(bool_op if code == _BOOL else num_op, a, axis, keepdims), code)
+    if initial is not None:
+        init = _astype(_arr(initial), code)
+        if _shp(init) != ():
+            raise ValueError(f'initial value must be a scalar. Got array of shape {_shp(init)}')
+        r = _op(bin_op if code != _BOOL else {'add': 'logical_or', 'mul': 'logical_and', 'maximum': 'logical_or',
+                                               'minimum': 'logical_and'}[bin_op], [init, r])
+    return r
+
+
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, promote_integers=True):
     _no_out(out, 'sum')
-    a = _arr(a)
-    a = _astype(a, _code(dtype)) if dtype is not None else _int_promote(a) if promote_integers else a
-    if where is not None:
-        a = globals()['where'](where, a, zeros((), a._v.dtype))
-    r = _reduce('sum', a, axis, keepdims)
-    return add(r, initial) if initial is not None else r
+    return _jreduce('sum', a, axis, dtype, keepdims, initial, where, promote_integers)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, promote_integers=True):
     _no_out(out, 'prod')
-    a = _arr(a)
-    a = _astype(a, _code(dtype)) if dtype is not None else _int_promote(a) if promote_integers else a
-    if where is not None:
-        a = globals()['where'](where, a, ones((), a._v.dtype))
-    r = _reduce('prod', a, axis, keepdims)
-    return multiply(r, initial) if initial is not None else r
+    return _jreduce('prod', a, axis, dtype, keepdims, initial, where, promote_integers)
 
 
-def mean(a, axis=None, dtype=None, out=None, keepdims=False):
-    _no_out(out, 'mean')
-    a = _arr(a)
-    code = _code(dtype, None)
-    if code is None:
-        code = a._v.dtype if a._v.dtype in _FLOATS else _float_code()
-    a = _astype(a, code)
-    if code not in _FLOATS:  # an integer mean was asked for: the float mean, converted
-        return _astype(_reduce('mean', _astype(a, _float_code()), axis, keepdims), code)
-    return _reduce('mean', a, axis, keepdims)
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    _no_out(out, 'max')
+    return _jreduce('max', a, axis, None, keepdims, initial, where, False)
+
+
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    _no_out(out, 'min')
+    return _jreduce('min', a, axis, None, keepdims, initial, where, False)
+
+
+amax = max
+amin = min
 
 
 def _count(shp, axis):
@@ -612,60 +745,88 @@ def _count(shp, axis):
     return n
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    """jnp.var: mean of squared deviations in the float dtype, divided by N - ddof."""
-    _no_out(out, 'var')
+def _normalizer(a, axis, keepdims, where, code):
+    """The number of elements reduced (jnp's _count): a Python int, or an Array when a `where` mask is given."""
+    if where is None:
+        return _count(_shp(a), axis)
+    mask = broadcast_to(_arr(where), _shp(a))
+    return sum(_astype(mask, code), axis=axis, keepdims=keepdims)
+
+
+def _int_div(x, n):
+    """Integer division truncating toward zero (lax.div on integers)."""
+    q = floor_divide(x, n)
+    return where(logical_and(less(x, 0), not_equal(remainder(x, n), 0)), add(q, 1), q)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """jnp.mean: the sum in the result dtype (the operand's float dtype, or `dtype`) divided by the count."""
+    _no_out(out, 'mean')
     a = _arr(a)
     code = _code(dtype, None)
-    if code is None or code not in _FLOATS:
-        code = a._v.dtype if a._v.dtype in _FLOATS else _float_code()
+    if code is None:
+        code = a._v.dtype if a._v.dtype in _FLOATS else _inexact_code(a)
+    if code == _BOOL:
+        raise TypeError('mean: dtype=bool is not supported (div does not accept dtype bool)')
+    if where is None and code in _FLOATS:
+        return _reduce('mean', _astype(a, code), axis, keepdims)
+    n = _normalizer(a, axis, keepdims, where, code)
+    s = sum(a, axis=axis, dtype=code, keepdims=keepdims, where=where)
+    if code in _FLOATS:
+        return divide(s, float(n) if type(n) is int else n)
+    return _int_div(s, n if type(n) is not int else _full((), n, code))
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
+    """jnp.var: mean of squared deviations, computed in the operand's float dtype (or `dtype`), divided by
+    N - ddof; NaN where N - ddof <= 0."""
+    _no_out(out, 'var')
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError('ddof and correction can\'t be provided simultaneously.')
+        ddof = correction
+    a = _arr(a)
+    if dtype is not None:
+        code = _code(dtype)
+    else:
+        code = a._v.dtype if a._v.dtype in _FLOATS else _inexact_code(a)
     a = _astype(a, code)
-    centered = square(subtract(a, _reduce('mean', a, axis, True)))
-    s = _reduce('sum', centered, axis, keepdims)
-    return divide(s, float(_count(_shp(a), axis) - ddof))
+    a_mean = globals()['mean'](a, axis, dtype=code, keepdims=True, where=where) if mean is None else \
+        _astype(_arr(mean), code)
+    centered = square(subtract(a, a_mean))
+    n = _normalizer(a, axis, keepdims, where, code)
+    s = sum(centered, axis=axis, dtype=code, keepdims=keepdims, where=where)
+    if type(n) is int:
+        nn = n - ddof
+        r = divide(s, float(nn)) if code in _FLOATS else _int_div(s, _full((), nn, code))
+        return globals()['where'](nn > 0, r, _pymath.nan)
+    nn = subtract(n, _astype(_arr(ddof), code))
+    r = divide(s, nn) if code in _FLOATS else _int_div(s, nn)
+    return globals()['where'](greater(nn, 0), r, _pymath.nan)
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
+    """jnp.std: sqrt(var(...)); `dtype` must be a float type."""
     _no_out(out, 'std')
-    return sqrt(var(a, axis, dtype, None, ddof, keepdims))
+    if dtype is not None and _code(dtype) not in _FLOATS:
+        raise ValueError(f'dtype argument to jnp.std must be inexact; got {np.dtype(_np_dtype(_code(dtype)))}')
+    return sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction))
 
 
-def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-    _no_out(out, 'max')
-    a = _arr(a)
-    if where is not None:
-        if initial is None:
-            raise ValueError('reduction operation max does not have an identity, so to use a where mask one '
-                             'has to specify \'initial\'')
-        a = globals()['where'](where, a, full((), initial, a._v.dtype))
-    r = _reduce('max', a, axis, keepdims)
-    return maximum(r, initial) if initial is not None else r
-
-
-def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-    _no_out(out, 'min')
-    a = _arr(a)
-    if where is not None:
-        if initial is None:
-            raise ValueError('reduction operation min does not have an identity, so to use a where mask one '
-                             'has to specify \'initial\'')
-        a = globals()['where'](where, a, full((), initial, a._v.dtype))
-    r = _reduce('min', a, axis, keepdims)
-    return minimum(r, initial) if initial is not None else r
-
-
-amax = max
-amin = min
-
-
-def any(a, axis=None, out=None, keepdims=False):
+def any(a, axis=None, out=None, keepdims=False, *, where=None):
     _no_out(out, 'any')
-    return _reduce('any', _arr(a), axis, keepdims)
+    a = _astype(_arr(a), _BOOL)
+    if where is not None:
+        a = logical_and(a, where)
+    return _reduce('any', a, axis, keepdims)
 
 
-def all(a, axis=None, out=None, keepdims=False):
+def all(a, axis=None, out=None, keepdims=False, *, where=None):
     _no_out(out, 'all')
-    return _reduce('all', _arr(a), axis, keepdims)
+    a = _astype(_arr(a), _BOOL)
+    if where is not None:
+        a = logical_or(a, logical_not(_arr(where)))
+    return _reduce('all', a, axis, keepdims)
 
 
 def _arg(name, a, axis, keepdims):
@@ -677,13 +838,13 @@ def _arg(name, a, axis, keepdims):
     return _op(name, [a], {'axis': _norm_axis(axis, len(shp)), 'keepdims': bool(keepdims)})
 
 
-def argmax(a, axis=None, out=None, keepdims=False):
+def argmax(a, axis=None, out=None, keepdims=None):
     """Index of the first maximum (int32; a NaN counts as the maximum)."""
     _no_out(out, 'argmax')
     return _arg('argmax', a, axis, keepdims)
 
 
-def argmin(a, axis=None, out=None, keepdims=False):
+def argmin(a, axis=None, out=None, keepdims=None):
     _no_out(out, 'argmin')
     return _arg('argmin', a, axis, keepdims)
 
@@ -692,11 +853,14 @@ def _scan(name, a, axis, dtype):
     a = _arr(a)
     if dtype is not None:
         a = _astype(a, _code(dtype))
-    else:
-        a = _int_promote(a)
+    elif a._v.dtype == _BOOL:  # jnp's cumsum/cumprod: bool accumulates in the default int; int32 stays int32
+        a = _astype(a, _int_code())
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
-    return _op(name, [a], {'axis': _norm_axis(axis, len(_shp(a)))})
+    attrs = {'axis': _norm_axis(axis, len(_shp(a)))}
+    if a._v.dtype == _BOOL:  # a bool scan is a running or (cumsum) / and (cumprod), as jnp's with dtype=bool
+        return _astype(_op(name, [_astype(a, _I32)], attrs), _BOOL)
+    return _op(name, [a], attrs)
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
@@ -711,7 +875,15 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 # ---------------------------------------------------------------- shapes
 
-def reshape(a, newshape, order='C'):
+def reshape(a, shape=None, order='C', *, newshape=None, copy=None):
+    """jnp.reshape(a, shape); numpy's older keyword `newshape` is accepted too."""
+    if newshape is not None:
+        if shape is not None:
+            raise TypeError('reshape: give shape or newshape, not both')
+        shape = newshape
+    if shape is None:
+        raise TypeError("reshape() missing required argument: 'shape'")
+    newshape = shape
     if order != 'C':
         raise NotImplementedError('reshape: only order="C" is supported')
     a = _arr(a)
@@ -785,7 +957,8 @@ def concatenate(arrays, axis=0, dtype=None):
     return _astype(r, _code(dtype)) if dtype is not None else r
 
 
-def stack(arrays, axis=0, dtype=None):
+def stack(arrays, axis=0, out=None, dtype=None):
+    _no_out(out, 'stack')
     arrays = _seq(arrays, 'stack')
     r = _op('stack', arrays, {'axis': _norm_axis(axis, len(_shp(arrays[0])) + 1)})
     return _astype(r, _code(dtype)) if dtype is not None else r
@@ -938,16 +1111,41 @@ def _index_arr(indices):
     return _nd.asarray(idx.astype(np.int32) if idx.dtype.itemsize > 4 and not _x64() else idx)
 
 
-def take(a, indices, axis=None, out=None, mode=None):
-    """jnp.take with mode "clip": indices are clamped into range (JAX's rule for indexed retrieval in the C
-    core); mode "fill" (JAX's default, NaN / 0 for out-of-range indices) is not offered."""
+def _fill_for(code):
+    """jnp.take's default fill value for out-of-range indices: NaN, the smallest signed / largest unsigned int,
+    or True."""
+    return {_BOOL: 1.0, _I32: -2.0 ** 31, _I64: -2.0 ** 63, _U32: 2.0 ** 32 - 1}.get(code, _pymath.nan)
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False, indices_are_sorted=False,
+         fill_value=None):
+    """jnp.take. mode None / "fill" (JAX's default): a negative index counts from the end once, and indices still
+    out of range give fill_value (default NaN for floats, the smallest int for signed ints, the largest for
+    uint32, True for bool); "clip": indices clamped into [0, n - 1] (negative ones to 0); "wrap": taken modulo n."""
     _no_out(out, 'take')
-    if mode not in (None, 'clip'):
-        raise NotImplementedError(f'take: mode={mode!r} is not supported (indices are clamped: mode="clip")')
+    if mode not in (None, 'fill', 'clip', 'wrap', 'promise_in_bounds'):
+        raise ValueError(f"Invalid mode value: {mode!r}; must be 'fill', 'clip', 'wrap' or 'promise_in_bounds'")
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
-    return _op('take', [a, _index_arr(indices)], {'axis': _norm_axis(axis, len(_shp(a)))})
+    shp = _shp(a)
+    axis = _norm_axis(axis, len(shp))
+    n = shp[axis]
+    idx = _index_arr(indices)
+    attrs = {'axis': axis}
+    if mode == 'clip':
+        return _op('take', [a, clip(idx, 0, builtins.max(n - 1, 0))], attrs)
+    if mode == 'wrap':
+        return _op('take', [a, remainder(idx, n) if n else idx], attrs)
+    if mode == 'promise_in_bounds':
+        return _op('take', [a, idx], attrs)
+    r = _op('take', [a, idx], attrs)  # negative indices counted from the end once, the rest clamped
+    valid = logical_and(greater_equal(idx, -n), less(idx, n))
+    ishp = _shp(idx)
+    valid = reshape(valid, (1,) * axis + ishp + (1,) * (len(shp) - axis - 1))
+    code = a._v.dtype
+    fill = _astype(_arr(fill_value), code) if fill_value is not None else _full((), _fill_for(code), code)
+    return where(valid, r, fill)
 
 
 def take_along_axis(arr, indices, axis):
@@ -1012,20 +1210,34 @@ _matmul = _EagerOp('matmul')
 _outer = _EagerOp('outer')
 
 
-def dot(a, b):
+def _no_precision(precision, preferred_element_type):
+    if preferred_element_type is not None:
+        raise NotImplementedError('preferred_element_type is not supported; cast the operands with astype')
+
+
+def dot(a, b, *, precision=None, preferred_element_type=None):
+    """numpy's dot; a Python number operand multiplies (keeping it weakly typed, as jnp.dot)."""
+    _no_precision(precision, preferred_element_type)
+    if type(a) in _PY_SCALARS or type(b) in _PY_SCALARS:
+        return multiply(_opnd(a), _opnd(b))
     return _dot(_arr(a), _arr(b))
 
 
-def matmul(a, b):
+def matmul(a, b, *, precision=None, preferred_element_type=None):
+    _no_precision(precision, preferred_element_type)
     return _matmul(_arr(a), _arr(b))
 
 
-def outer(a, b):
+def outer(a, b, out=None):
+    _no_out(out, 'outer')
     return _outer(_arr(a), _arr(b))
 
 
-def inner(a, b):
+def inner(a, b, *, precision=None, preferred_element_type=None):
     """Sum over the last axes of a and b (numpy's inner)."""
+    _no_precision(precision, preferred_element_type)
+    if type(a) in _PY_SCALARS or type(b) in _PY_SCALARS:
+        return multiply(_opnd(a), _opnd(b))
     a, b = _arr(a), _arr(b)
     if len(_shp(a)) == 0 or len(_shp(b)) == 0:
         return multiply(a, b)
@@ -1055,13 +1267,26 @@ def sort(a, axis=-1, kind=None, order=None, stable=True, descending=False):
     return r
 
 
-def argsort(a, axis=-1, kind=None, order=None, stable=True, descending=False):
+def argsort(a, axis=-1, kind=None, order=None, stable=True, descending=False, dtype=None):
     """Indices (int32) that sort a along axis, stable; axis None sorts the flattened array."""
     if order is not None:
         raise ValueError('order argument to argsort is not supported')
-    if descending:
-        raise NotImplementedError('argsort(descending=True) is not supported; use argsort(-a)')
-    return _sort_op('argsort', a, axis)
+    if not descending:
+        return _astype(_sort_op('argsort', a, axis), _code(dtype)) if dtype is not None else \
+            _sort_op('argsort', a, axis)
+    # jnp's stable descending order: ties keep their input order (sort the reversed array, map back, reverse)
+    a = _arr(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    if len(_shp(a)) == 0:
+        raise ValueError('argsort: a 0-d array has no axis to sort')
+    axis = _norm_axis(axis, len(_shp(a)))
+    n = _shp(a)[axis]
+    if not stable:
+        r = flip(_sort_op('argsort', a, axis), axis)
+    else:
+        r = flip(subtract(n - 1, _sort_op('argsort', flip(a, axis), axis)), axis)
+    return _astype(r, _code(dtype)) if dtype is not None else r
 
 
 # ---------------------------------------------------------------- activations

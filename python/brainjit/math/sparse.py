@@ -12,7 +12,8 @@ from . import numpy_ops as _np_ops
 # (a cumulative count of the row starts), a gather of vector, and a scatter-add into the rows in synapse order, so
 # each y[row] adds its row's products in stored order, the order the transposed op uses too.
 
-__all__ = ['csrmv', 'coomv', 'csr_to_dense', 'csr_to_coo', 'coo_to_csr', 'csr_fixed_prob']
+__all__ = ['csrmv', 'csrmm', 'coomv', 'seg_matmul', 'csr_to_dense', 'csr_to_coo', 'coo_to_csr',
+           'csr_fixed_prob']
 
 _op = _core.op
 _ArrayBase = _core.ArrayBase
@@ -103,6 +104,94 @@ def csrmv(data, indices, indptr, vector, *, shape, transpose=False, method=None)
         return _op('csrmv', [indptr, indices, data, vector], {'n': n_cols})
     contrib = _np_ops.multiply(data, _op('take', [vector, indices], {'axis': 0}))
     return _segment_sum(_row_ids(indptr, nnz, n_rows), _np_ops._astype(_np_ops._arr(contrib), code), n_rows, code)
+
+
+def _matrix(m, n, name, mat_shape, transpose):
+    m = _np_ops._arr(m)
+    shp = _np_ops._shp(m)
+    if len(shp) != 2:
+        raise ValueError(f'{name} should be a 2D matrix, but we got shape {shp}.')
+    if shp[0] != n:
+        if transpose:
+            raise ValueError(f'Shape mismatch, mat {shp}.T @ mat {tuple(mat_shape)}.')
+        raise ValueError(f'Shape mismatch, mat {tuple(mat_shape)} @ mat {shp}.')
+    return m
+
+
+def _csr_mm(data, indices, indptr, matrix, shape, transpose, event):
+    """CSR (data, indices, indptr) of `shape` times a dense matrix: a gather of the matrix rows each synapse reads,
+    scaled by its weight (event: the weight where the matrix entry is non-zero), added into its output row."""
+    n_rows, n_cols = _check_shape(shape)
+    indices = _int_vector(indices, 'indices')
+    indptr = _int_vector(indptr, 'indptr')
+    if _np_ops._shp(indptr)[0] != n_rows + 1:
+        raise ValueError(f'indptr should have shape[0] + 1 = {n_rows + 1} elements, but we got '
+                         f'{_np_ops._shp(indptr)[0]}.')
+    nnz = _np_ops._shp(indices)[0]
+    data = _weights(data, nnz)
+    matrix = _matrix(matrix, n_rows if transpose else n_cols, 'matrix', shape, transpose)
+    k = _np_ops._shp(matrix)[1]
+    code = _float_result(data) if event else _float_result(data, matrix)
+    n_out = n_cols if transpose else n_rows
+    if nnz == 0:
+        return _np_ops.zeros((n_out, k), code)
+    rows = _row_ids(indptr, nnz, n_rows)
+    src, dst = (rows, indices) if transpose else (indices, rows)
+    picked = _op('take', [matrix, src], {'axis': 0})
+    w = data if type(data) is float else _np_ops.expand_dims(_np_ops._astype(data, code), -1) \
+        if len(_np_ops._shp(data)) == 1 else _np_ops._astype(data, code)
+    if event:
+        contrib = _np_ops.where(_np_ops.not_equal(picked, 0), w, _np_ops.zeros((), code))
+    else:
+        contrib = _np_ops.multiply(w, picked)
+    contrib = _np_ops._astype(_np_ops.broadcast_to(contrib, (nnz, k)), code)
+    return _op('scatter_add', [_np_ops.zeros((n_out, k), code), dst, contrib], {'axis': 0})
+
+
+def csrmm(data, indices, indptr, matrix, *, shape, transpose=False):
+    """Product of a CSR matrix (data, indices, indptr) of `shape` with a dense matrix (BrainPy's
+    bm.sparse.csrmm): transpose=False, M @ matrix (matrix of shape[1] rows, result shape[0] rows); transpose=True,
+    M.T @ matrix (matrix of shape[0] rows, result shape[1] rows). float32, or float64 with a float64 operand."""
+    return _csr_mm(data, indices, indptr, matrix, shape, transpose, False)
+
+
+def seg_matmul(A, B):
+    """A @ B where one of A and B is a COO sparse matrix given as a dict {'data': values, 'index': (rows, cols),
+    'shape': (n, m)} and the other is dense (1-D or 2-D); entries are added in their stored order."""
+    def parse(sp):
+        data = sp['data']
+        rows, cols = sp['index']
+        return data, _int_vector(rows, 'rows'), _int_vector(cols, 'cols'), _check_shape(sp['shape'])
+
+    if isinstance(A, dict) and isinstance(B, dict):
+        raise ValueError('A and B cannot be both sparse.')
+    if not isinstance(A, dict) and not isinstance(B, dict):
+        raise ValueError('One of A and B should be a sparse matrix (a dict with data, index and shape).')
+    if isinstance(A, dict):
+        data, rows, cols, (n, m) = parse(A)
+        dense, src, dst, n_out = _np_ops._arr(B), cols, rows, n
+        if _np_ops._shp(dense)[0] != m:
+            raise ValueError(f'Shape mismatch, sparse ({n}, {m}) @ dense {_np_ops._shp(dense)}.')
+        lead = False
+    else:
+        data, rows, cols, (n, m) = parse(B)
+        dense = _np_ops._arr(A)
+        if _np_ops._shp(dense)[-1] != n:
+            raise ValueError(f'Shape mismatch, dense {_np_ops._shp(dense)} @ sparse ({n}, {m}).')
+        # A @ S == (S.T @ A.T).T
+        dense = _np_ops.transpose(dense) if len(_np_ops._shp(dense)) == 2 else dense
+        src, dst, n_out = rows, cols, m
+        lead = True
+    nnz = _np_ops._shp(rows)[0]
+    data = _np_ops._arr(data)
+    picked = _op('take', [dense, src], {'axis': 0})
+    extra = _np_ops._shp(dense)[1:]
+    w = _np_ops.reshape(data, (nnz,) + (1,) * len(extra)) if _np_ops._shp(data) else data
+    contrib = _np_ops.multiply(w, picked)
+    code = contrib._v.dtype
+    out = _op('scatter_add', [_np_ops.zeros((n_out,) + extra, code), dst,
+                              _np_ops.broadcast_to(contrib, (nnz,) + extra)], {'axis': 0})
+    return _np_ops.transpose(out) if lead and extra else out
 
 
 def coomv(data, row, col, vector, *, shape, rows_sorted=False, cols_sorted=False, transpose=False, method=None):
