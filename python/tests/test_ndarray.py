@@ -400,3 +400,11 @@ def test_inplace_operator_on_a_plain_array_may_change_its_dtype_a_variable_may_n
     v = bm.Variable(bm.arange(3))
     with pytest.raises(bp.errors.MathError, match='The dtype of the original data is int32, while we got float32.'):
         v += 0.5
+
+
+def test_mT_real_imag_conj():
+    x = bm.asarray(np.arange(6, dtype=np.float32).reshape(1, 2, 3))
+    np.testing.assert_array_equal(np_of(x.mT), np.swapaxes(np.arange(6, dtype=np.float32).reshape(1, 2, 3), -1, -2))
+    assert x.real is x and x.conj() is x and np_of(x.imag).sum() == 0 and x.imag.dtype == np.float32
+    with pytest.raises(ValueError):
+        bm.arange(3).mT

@@ -706,6 +706,27 @@ class Array(ArrayBase):
         return _op('transpose', [self], {'naxes': 0})
 
     @property
+    def mT(self):
+        """The last two axes swapped (matrix transpose of a stack), as jax arrays' mT."""
+        if self.ndim < 2:
+            raise ValueError(f'Matrix transpose with ndim < 2 is undefined, got {self.ndim}.')
+        return _ops().swapaxes(self, -1, -2)
+
+    # brainjit has no complex dtypes: every array is its own real part and its own conjugate
+    @property
+    def real(self):
+        return self
+
+    @property
+    def imag(self):
+        return _ops().zeros_like(self)
+
+    def conj(self):
+        return self
+
+    conjugate = conj
+
+    @property
     def at(self):
         return _IndexUpdateHelper(self)
 
