@@ -693,6 +693,11 @@ def _jreduce(name, a, axis, dtype, keepdims, initial, where, promote):
         code = _int_promote(a)._v.dtype if promote else a._v.dtype
     a = _astype(a, code)
     num_op, bool_op, bin_op, ident = _RED[name]
+    if initial is None and name in ('max', 'min'):
+        shp = _shp(a)
+        axes = _axes_arg(axis, len(shp))
+        if builtins.any(shp[d] == 0 for d in (range(len(shp)) if axes is None else axes)):
+            raise ValueError(f'zero-size array to reduction operation {name} which has no identity')
     if code == _BOOL:
         ident = {'sum': 0.0, 'prod': 1.0, 'max': 0.0, 'min': 1.0}[name]
     if where is not None:
