@@ -156,6 +156,54 @@ void diff_print_source(const bj_exec *e) {
     printf("    ---- end of source ----\n");
 }
 
+bool diff_bytes_same(const bj_array *a, const bj_array *b) {
+    return a && b && bj_array_dtype(a) == bj_array_dtype(b) && bj_array_size(a) == bj_array_size(b) &&
+           !memcmp(bj_array_data(a), bj_array_data(b), bj_array_nbytes(a));
+}
+
+bj_val *diff_batch_arg(diff_batch *b, bj_array *a) { /* takes a */
+    if (!a || b->nin == 128) return bj_array_release(a), NULL;
+    b->ins[b->nin++] = a;
+    return bj_trace_arg(b->t, NULL, bj_array_dtype(a), bj_array_rank(a), bj_array_shape(a));
+}
+
+void diff_batch_out(diff_batch *b, bj_val *v) {
+    CHECK(v != NULL);
+    if (v && b->nout < 128) b->outs[b->nout++] = v;
+}
+
+bool diff_batch_run(diff_batch *b, bj_array **res, const char **source) {
+    bj_graph *g = bj_trace_finish(b->t, b->outs, b->nout);
+    b->t = NULL;
+    bool ok = g != NULL;
+    if (!g) printf("    trace failed: %s\n", bj_last_error());
+    const char *be[2] = {"interp", diff_backend()};
+    for (int k = 0; ok && k < 2; k++) {
+        bj_exec *e = bj_compile(g, be[k]);
+        ok = e && bj_exec_run(e, b->ins, b->nin, res + k * b->nout, b->nout) == BJ_OK;
+        if (!ok) printf("    %s failed: %s\n", be[k], bj_last_error());
+        if (ok && k == 1) {
+            CHECK(!strcmp(bj_exec_backend(e), be[1]));
+            if (source && bj_exec_source(e)) *source = strdup(bj_exec_source(e));
+        }
+        bj_exec_release(e);
+    }
+    for (int i = 0; ok && i < b->nout; i++)
+        if (!diff_bytes_same(res[i], res[b->nout + i])) {
+            printf("    output %d differs between interp and %s\n", i, be[1]);
+            diff_print(res[i], res[b->nout + i], 5);
+            ok = false;
+        }
+    bj_graph_release(g);
+    return ok;
+}
+
+void diff_batch_free(diff_batch *b, bj_array **res, int nres) {
+    for (int i = 0; i < b->nin; i++) bj_array_release(b->ins[i]);
+    b->nin = 0;
+    for (int i = 0; i < nres; i++) bj_array_release(res[i]);
+}
+
 int diff_graph(bj_graph *g, bj_array *const *ins, int nin, bool *bad, const char *const *labels, bj_exec **exec_out) {
     if (exec_out) *exec_out = NULL;
     int nout = bj_graph_num_outputs(g);

@@ -24,6 +24,24 @@ int diff_graph(bj_graph *g, bj_array *const *ins, int nin, bool *bad, const char
 /* Prints bj_exec_source of e (or why there is none). */
 void diff_print_source(const bj_exec *e);
 
+/* A batch of cases traced into one graph (one C compile per batch), run on "interp" and diff_backend(). arg adds an
+ * argument and takes a (NULL when full); out records an output (a NULL one is a failed check). run finishes the
+ * trace and runs both backends: res[0..nout) interp, res[nout..2 nout) the other (new references), which must agree
+ * byte for byte (NaN bits included); source (may be NULL) receives a strdup of the generated C. free releases the
+ * inputs and nres results. */
+typedef struct diff_batch {
+    bj_trace *t;
+    bj_array *ins[128];
+    int nin;
+    bj_val *outs[128];
+    int nout;
+} diff_batch;
+bj_val *diff_batch_arg(diff_batch *b, bj_array *a);
+void diff_batch_out(diff_batch *b, bj_val *v);
+bool diff_batch_run(diff_batch *b, bj_array **res, const char **source);
+void diff_batch_free(diff_batch *b, bj_array **res, int nres);
+bool diff_bytes_same(const bj_array *a, const bj_array *b); /* one dtype and size, equal bytes */
+
 /* ---------------------------------------------------------------- random graphs */
 /* A splitmix64 generator: small, seedable, the same sequence everywhere. */
 typedef struct rg_rng {

@@ -11,11 +11,6 @@
 #include <stdlib.h>
 
 /* ---------------------------------------------------------------- helpers */
-static bool bytes_same(const bj_array *a, const bj_array *b) {
-    return a && b && bj_array_dtype(a) == bj_array_dtype(b) && bj_array_size(a) == bj_array_size(b) &&
-           !memcmp(bj_array_data(a), bj_array_data(b), bj_array_nbytes(a));
-}
-
 /* Uniform floats in [-2, 2) of dtype d, seeded. */
 static bj_array *rand_vec(bj_dtype d, int64_t n, uint64_t seed) {
     bj_array *a = bj_array_zeros(d, 1, &n);
@@ -40,57 +35,6 @@ static bj_array *one_hot(int64_t n, int64_t k) {
     bj_array *a = bj_array_zeros(BJ_BOOL, 1, &n);
     if (a) ((bool *)bj_array_data(a))[k] = true;
     return a;
-}
-
-typedef struct batch {
-    bj_trace *t;
-    bj_array *ins[64];
-    int nin;
-    bj_val *outs[128];
-    int nout;
-} batch;
-
-static bj_val *arg(batch *b, bj_array *a) { /* takes a */
-    if (!a || b->nin == 64) return bj_array_release(a), NULL;
-    b->ins[b->nin++] = a;
-    return bj_trace_arg(b->t, NULL, bj_array_dtype(a), bj_array_rank(a), bj_array_shape(a));
-}
-static void out(batch *b, bj_val *v) {
-    CHECK(v != NULL);
-    if (v && b->nout < 128) b->outs[b->nout++] = v;
-}
-
-/* Runs the batch on "interp" and the native backend: res[0..nout) interp, res[nout..2 nout) native (new
- * references), which must agree byte for byte; releases the inputs. */
-static bool batch_run(batch *b, bj_array **res, const char **source) {
-    bj_graph *g = bj_trace_finish(b->t, b->outs, b->nout);
-    b->t = NULL;
-    bool ok = g != NULL;
-    if (!g) printf("    trace failed: %s\n", bj_last_error());
-    const char *be[2] = {"interp", diff_backend()};
-    for (int k = 0; ok && k < 2; k++) {
-        bj_exec *e = bj_compile(g, be[k]);
-        ok = e && bj_exec_run(e, b->ins, b->nin, res + k * b->nout, b->nout) == BJ_OK;
-        if (!ok) printf("    %s failed: %s\n", be[k], bj_last_error());
-        if (ok && k == 1) {
-            CHECK(!strcmp(bj_exec_backend(e), be[1]));
-            if (source && bj_exec_source(e)) *source = strdup(bj_exec_source(e));
-        }
-        bj_exec_release(e);
-    }
-    for (int i = 0; ok && i < b->nout; i++)
-        if (!bytes_same(res[i], res[b->nout + i])) {
-            printf("    output %d differs between interp and %s\n", i, be[1]);
-            diff_print(res[i], res[b->nout + i], 5);
-            ok = false;
-        }
-    bj_graph_release(g);
-    for (int i = 0; i < b->nin; i++) bj_array_release(b->ins[i]);
-    return ok;
-}
-
-static void release_res(bj_array **res, int n) {
-    for (int i = 0; i < n; i++) bj_array_release(res[i]);
 }
 
 /* ---------------------------------------------------------------- against a dense matrix */
@@ -132,17 +76,17 @@ static void vs_dense(bj_dtype d) {
                               {7, 3, 0.7, true, 5, -2, 1},    {3, 0, 0.5, true, 6, 0, 1},
                               {90, 70, 0.3, false, 0xfeedfacecafebeefULL, 0.5, 2}};
     const int nc = (int)(sizeof C / sizeof *C);
-    batch b = {.t = bj_trace_new("dense")};
+    diff_batch b = {.t = bj_trace_new("dense")};
     for (int c = 0; c < nc; c++)
         for (int normal = 0; normal < 2; normal++) {
             const wcase *w = &C[c];
-            bj_val *W = arg(&b, dense_w(d, w, normal));
-            bj_val *x = arg(&b, rand_vec(d, w->n_pre, 10 + (uint64_t)c));
-            bj_val *s = arg(&b, rand_spikes(w->n_pre, 0.3, 20 + (uint64_t)c));
+            bj_val *W = diff_batch_arg(&b, dense_w(d, w, normal));
+            bj_val *x = diff_batch_arg(&b, rand_vec(d, w->n_pre, 10 + (uint64_t)c));
+            bj_val *s = diff_batch_arg(&b, rand_spikes(w->n_pre, 0.3, 20 + (uint64_t)c));
             /* parameters as C numbers, or as 0-d traced values (cases 1 and 4; case 1's bounds are the wrong way
              * round, which only a literal refuses: the weights then lie in (w_high, w_low]) */
             bool traced = c % 3 == 1;
-            bj_val *pa = traced ? arg(&b, test_scalar(d, w->a)) : NULL, *pb = traced ? arg(&b, test_scalar(d, w->b)) : NULL;
+            bj_val *pa = traced ? diff_batch_arg(&b, test_scalar(d, w->a)) : NULL, *pb = traced ? diff_batch_arg(&b, test_scalar(d, w->b)) : NULL;
             bj_in A = traced ? bj_in_val(pa) : bj_in_f64(w->a), B = traced ? bj_in_val(pb) : bj_in_f64(w->b);
             if (!traced && d == BJ_F64) /* C numbers are weak float32: make the result float64 through x */
                 A = bj_in_val(bj_lit(b.t, BJ_F64, w->a)), B = bj_in_val(bj_lit(b.t, BJ_F64, w->b));
@@ -150,23 +94,23 @@ static void vs_dense(bj_dtype d) {
                                                                                     w->self);
             bj_val *e = (normal ? bj_jitconn_event_mv_normal_in : bj_jitconn_event_mv_uniform_in)(
                 s, A, B, w->p, w->seed, w->n_post, w->self);
-            out(&b, y), out(&b, bj_matmul(x, W));
-            out(&b, e), out(&b, bj_matmul(bj_astype(s, d), W));
+            diff_batch_out(&b, y), diff_batch_out(&b, bj_matmul(x, W));
+            diff_batch_out(&b, e), diff_batch_out(&b, bj_matmul(bj_astype(s, d), W));
         }
     int n = b.nout;
     bj_array *res[256] = {0};
     const char *src = NULL;
-    CHECK(batch_run(&b, res, &src));
+    CHECK(diff_batch_run(&b, res, &src));
     for (int i = 0; res[0] && i < n; i += 2)
         for (int k = 0; k < 2; k++) {
             CHECK(bj_array_dtype(res[k * n + i]) == d);
-            CHECK_MSG(bytes_same(res[k * n + i], res[k * n + i + 1]), "%s: case %d, %s %s differs from the dense matrix",
+            CHECK_MSG(diff_bytes_same(res[k * n + i], res[k * n + i + 1]), "%s: case %d, %s %s differs from the dense matrix",
                       k ? "native" : "interp", i / 8, i / 4 % 2 ? "normal" : "uniform", i % 4 ? "event" : "x");
         }
     CHECK(src && strstr(src, "bj_conn_row_add_normal_") && strstr(src, "bj_conn_row_add_uniform_") &&
           strstr(src, "jitconn_event_mv_normal:"));
     free((void *)src);
-    release_res(res, 2 * n);
+    diff_batch_free(&b, res, 2 * n);
 }
 static void jitconn_w_dense_f32(void) { vs_dense(BJ_F32); }
 static void jitconn_w_dense_f64(void) { vs_dense(BJ_F64); }
@@ -175,24 +119,24 @@ static void jitconn_w_dense_f64(void) { vs_dense(BJ_F64); }
 /* The same seed gives the synapses of jitconn_mv: with w_low == w_high (uniform) or sigma == 0 (normal) every
  * weight is the constant, and the results equal jitconn_mv's and jitconn_event_mv's bit for bit. */
 static void jitconn_w_same_network(void) {
-    batch b = {.t = bj_trace_new("same")};
-    bj_val *x = arg(&b, rand_vec(BJ_F32, 300, 1)), *s = arg(&b, rand_spikes(300, 0.2, 2));
+    diff_batch b = {.t = bj_trace_new("same")};
+    bj_val *x = diff_batch_arg(&b, rand_vec(BJ_F32, 300, 1)), *s = diff_batch_arg(&b, rand_spikes(300, 0.2, 2));
     for (int c = 0; c < 3; c++) {
         double p = c == 0 ? 0.05 : c == 1 ? 0.5 : 1.0;
         uint64_t seed = 100 + (uint64_t)c;
         bool self = c != 1;
-        out(&b, bj_jitconn_mv(x, 0.75, p, seed, 250, self));
-        out(&b, bj_jitconn_mv_uniform(x, 0.75, 0.75, p, seed, 250, self));
-        out(&b, bj_jitconn_mv_normal(x, 0.75, 0.0, p, seed, 250, self));
-        out(&b, bj_jitconn_event_mv(s, 0.75, p, seed, 250, self));
-        out(&b, bj_jitconn_event_mv_uniform(s, 0.75, 0.75, p, seed, 250, self));
-        out(&b, bj_jitconn_event_mv_normal(s, 0.75, 0.0, p, seed, 250, self));
+        diff_batch_out(&b, bj_jitconn_mv(x, 0.75, p, seed, 250, self));
+        diff_batch_out(&b, bj_jitconn_mv_uniform(x, 0.75, 0.75, p, seed, 250, self));
+        diff_batch_out(&b, bj_jitconn_mv_normal(x, 0.75, 0.0, p, seed, 250, self));
+        diff_batch_out(&b, bj_jitconn_event_mv(s, 0.75, p, seed, 250, self));
+        diff_batch_out(&b, bj_jitconn_event_mv_uniform(s, 0.75, 0.75, p, seed, 250, self));
+        diff_batch_out(&b, bj_jitconn_event_mv_normal(s, 0.75, 0.0, p, seed, 250, self));
     }
     bj_array *res[36] = {0};
-    CHECK(batch_run(&b, res, NULL));
+    CHECK(diff_batch_run(&b, res, NULL));
     for (int i = 0; res[0] && i < 18; i += 3)
-        CHECK_MSG(bytes_same(res[i], res[i + 1]) && bytes_same(res[i], res[i + 2]), "case %d differs from jitconn", i / 3);
-    release_res(res, 36);
+        CHECK_MSG(diff_bytes_same(res[i], res[i + 1]) && diff_bytes_same(res[i], res[i + 2]), "case %d differs from jitconn", i / 3);
+    diff_batch_free(&b, res, 36);
 }
 
 /* A synapse's weight depends on (seed, pre, post) only: one spiking neuron gives its row's weights whichever other
@@ -201,18 +145,18 @@ static void jitconn_w_same_network(void) {
 static void jitconn_w_weights_per_synapse(void) {
     const int64_t n = 200;
     const int64_t ks[3] = {0, 7, 150};
-    batch b = {.t = bj_trace_new("rows")};
-    bj_val *all = arg(&b, rand_spikes(n, 0.5, 3));
+    diff_batch b = {.t = bj_trace_new("rows")};
+    bj_val *all = diff_batch_arg(&b, rand_spikes(n, 0.5, 3));
     for (int c = 0; c < 3; c++) {
-        bj_val *s = arg(&b, one_hot(n, ks[c]));
-        out(&b, bj_jitconn_event_mv_normal(s, 0.0, 1.0, 0.3, 9, n, true));
-        out(&b, bj_jitconn_event_mv_normal(s, 0.0, 1.0, 0.3, 9, n, false));
-        out(&b, bj_jitconn_mv_normal(bj_astype(s, BJ_F32), 0.0, 1.0, 0.3, 9, n, true));
+        bj_val *s = diff_batch_arg(&b, one_hot(n, ks[c]));
+        diff_batch_out(&b, bj_jitconn_event_mv_normal(s, 0.0, 1.0, 0.3, 9, n, true));
+        diff_batch_out(&b, bj_jitconn_event_mv_normal(s, 0.0, 1.0, 0.3, 9, n, false));
+        diff_batch_out(&b, bj_jitconn_mv_normal(bj_astype(s, BJ_F32), 0.0, 1.0, 0.3, 9, n, true));
     }
-    out(&b, bj_jitconn_event_mv_uniform(all, -1.0, 1.0, 0.3, 9, n, true));
-    out(&b, bj_jitconn_mv_uniform(bj_astype(all, BJ_F32), -1.0, 1.0, 0.3, 9, n, true));
+    diff_batch_out(&b, bj_jitconn_event_mv_uniform(all, -1.0, 1.0, 0.3, 9, n, true));
+    diff_batch_out(&b, bj_jitconn_mv_uniform(bj_astype(all, BJ_F32), -1.0, 1.0, 0.3, 9, n, true));
     bj_array *res[22] = {0};
-    CHECK(batch_run(&b, res, NULL));
+    CHECK(diff_batch_run(&b, res, NULL));
     for (int c = 0; res[0] && c < 3; c++) {
         const float *yt = bj_array_data(res[3 * c]), *yf = bj_array_data(res[3 * c + 1]);
         int nonzero = 0;
@@ -222,10 +166,10 @@ static void jitconn_w_weights_per_synapse(void) {
             else CHECK_MSG(!memcmp(&yt[j], &yf[j], sizeof(float)), "row %lld, post %lld", (long long)ks[c], (long long)j);
         }
         CHECK_MSG(nonzero > 30 && nonzero < 90, "row %lld has %d synapses (expected about 60)", (long long)ks[c], nonzero);
-        CHECK(bytes_same(res[3 * c], res[3 * c + 2]));
+        CHECK(diff_bytes_same(res[3 * c], res[3 * c + 2]));
     }
-    if (res[0]) CHECK(bytes_same(res[9], res[10])); /* event and non-event */
-    release_res(res, 22);
+    if (res[0]) CHECK(diff_bytes_same(res[9], res[10])); /* event and non-event */
+    diff_batch_free(&b, res, 22);
 }
 
 static void moments(const double *v, int64_t n, double *mean, double *var) {
@@ -244,14 +188,14 @@ static void jitconn_w_statistics(void) {
     const int64_t n = 100000;
     for (int d = 0; d < 2; d++) {
         bj_dtype dt = d ? BJ_F64 : BJ_F32;
-        batch b = {.t = bj_trace_new("stats")};
-        bj_val *x = arg(&b, test_arr(dt, 1, SH(2), V(1, 0))), *x2 = arg(&b, test_arr(dt, 1, SH(2), V(0, 1)));
+        diff_batch b = {.t = bj_trace_new("stats")};
+        bj_val *x = diff_batch_arg(&b, test_arr(dt, 1, SH(2), V(1, 0))), *x2 = diff_batch_arg(&b, test_arr(dt, 1, SH(2), V(0, 1)));
         bj_val *lo = bj_lit(b.t, dt, -1.0), *hi = bj_lit(b.t, dt, 3.0), *mu = bj_lit(b.t, dt, 0.5), *sg = bj_lit(b.t, dt, 2.0);
-        out(&b, bj_jitconn_mv_uniform(x, lo, hi, 1.0, 31337, n, true));
-        out(&b, bj_jitconn_mv_normal(x, mu, sg, 1.0, 31337, n, true));
-        out(&b, bj_jitconn_mv_normal(x2, mu, sg, 1.0, 31337, n, true));
+        diff_batch_out(&b, bj_jitconn_mv_uniform(x, lo, hi, 1.0, 31337, n, true));
+        diff_batch_out(&b, bj_jitconn_mv_normal(x, mu, sg, 1.0, 31337, n, true));
+        diff_batch_out(&b, bj_jitconn_mv_normal(x2, mu, sg, 1.0, 31337, n, true));
         bj_array *res[6] = {0};
-        CHECK(batch_run(&b, res, NULL));
+        CHECK(diff_batch_run(&b, res, NULL));
         if (!res[0]) continue;
         double *u = malloc(sizeof *u * (size_t)n), *z = malloc(sizeof *z * (size_t)n), *z2 = malloc(sizeof *z2 * (size_t)n);
         for (int64_t j = 0; j < n; j++) u[j] = bj_array_get(res[0], j), z[j] = bj_array_get(res[1], j), z2[j] = bj_array_get(res[2], j);
@@ -283,7 +227,7 @@ static void jitconn_w_statistics(void) {
             printf("    %s: normal mean %.4f variance %.4f, %.4f within one sigma, row correlation %.4f\n",
                    bj_dtype_name(dt), mean, var, frac, corr);
         free(u), free(z), free(z2);
-        release_res(res, 6);
+        diff_batch_free(&b, res, 6);
     }
 }
 
@@ -317,17 +261,17 @@ static void jitconn_w_by_name(void) {
         bj_array *r = test_op(names[k], &a, 3, INS(x, wa, wb));
         bj_array_release(wa), bj_array_release(wb);
         /* the same through the C function */
-        batch b = {.t = bj_trace_new("byname")};
-        bj_val *xv = arg(&b, bj_array_copy(x));
-        out(&b, k == 0 ? bj_jitconn_mv_uniform(xv, -1.0, 2.0, 0.2, 77, 30, false)
+        diff_batch b = {.t = bj_trace_new("byname")};
+        bj_val *xv = diff_batch_arg(&b, bj_array_copy(x));
+        diff_batch_out(&b, k == 0 ? bj_jitconn_mv_uniform(xv, -1.0, 2.0, 0.2, 77, 30, false)
                 : k == 1 ? bj_jitconn_mv_normal(xv, 1.0, 2.0, 0.2, 77, 30, false)
                 : k == 2 ? bj_jitconn_event_mv_uniform(xv, -1.0, 2.0, 0.2, 77, 30, false)
                          : bj_jitconn_event_mv_normal(xv, 1.0, 2.0, 0.2, 77, 30, false));
         bj_array *res[2] = {0};
-        CHECK(batch_run(&b, res, NULL));
-        CHECK_MSG(bytes_same(r, res[0]), "%s by name", names[k]);
+        CHECK(diff_batch_run(&b, res, NULL));
+        CHECK_MSG(diff_bytes_same(r, res[0]), "%s by name", names[k]);
         bj_array_release(r), bj_array_release(x);
-        release_res(res, 2);
+        diff_batch_free(&b, res, 2);
     }
     CHECK(test_op_fails("jitconn_mv_uniform", &a, 2, INS(rand_vec(BJ_F32, 4, 1), test_scalar(BJ_F32, 1)),
                         "takes 3 operands, got 2"));
@@ -362,7 +306,7 @@ static void jitconn_w_in_jit(void) {
         finals[k] = bj_array_copy(bj_var_value(m.v));
         bj_jit_release(f), bj_var_release(m.v), bj_var_release(m.s), bj_array_release(v0), bj_array_release(s0);
     }
-    CHECK(bytes_same(finals[0], finals[1]));
+    CHECK(diff_bytes_same(finals[0], finals[1]));
     double reset = 0;
     for (int64_t i = 0; finals[0] && i < 400; i++) reset += bj_array_get(finals[0], i) == 0;
     CHECK_MSG(reset > 0 && reset < 400, "%g of 400 units at reset", reset);

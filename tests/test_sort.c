@@ -86,64 +86,6 @@ static bool matches_ref(const bj_array *x, int axis, const bj_array *sorted, con
     return ok;
 }
 
-/* ---------------------------------------------------------------- running on both backends */
-typedef struct batch {
-    bj_trace *t;
-    bj_array *ins[64];
-    int nin;
-    bj_val *outs[128];
-    int nout;
-} batch;
-
-static bj_val *arg(batch *b, bj_array *a) { /* takes a */
-    if (!a || b->nin == 64) return bj_array_release(a), NULL;
-    b->ins[b->nin++] = a;
-    return bj_trace_arg(b->t, NULL, bj_array_dtype(a), bj_array_rank(a), bj_array_shape(a));
-}
-static void out(batch *b, bj_val *v) {
-    CHECK(v != NULL);
-    if (v && b->nout < 128) b->outs[b->nout++] = v;
-}
-
-static bool bytes_same(const bj_array *a, const bj_array *b) {
-    return a && b && bj_array_dtype(a) == bj_array_dtype(b) && bj_array_size(a) == bj_array_size(b) &&
-           !memcmp(bj_array_data(a), bj_array_data(b), bj_array_nbytes(a));
-}
-
-/* Runs the batch on "interp" and the native backend: res[0..nout) interp, res[nout..2 nout) native (new
- * references); the two must agree byte for byte (NaNs included: sorting moves elements, it computes none). The
- * inputs stay in b->ins (released by batch_free). */
-static bool batch_run(batch *b, bj_array **res, const char **source) {
-    bj_graph *g = bj_trace_finish(b->t, b->outs, b->nout);
-    b->t = NULL;
-    bool ok = g != NULL;
-    if (!g) printf("    trace failed: %s\n", bj_last_error());
-    const char *be[2] = {"interp", diff_backend()};
-    for (int k = 0; ok && k < 2; k++) {
-        bj_exec *e = bj_compile(g, be[k]);
-        ok = e && bj_exec_run(e, b->ins, b->nin, res + k * b->nout, b->nout) == BJ_OK;
-        if (!ok) printf("    %s failed: %s\n", be[k], bj_last_error());
-        if (ok && k == 1) {
-            CHECK(!strcmp(bj_exec_backend(e), be[1]));
-            if (source && bj_exec_source(e)) *source = strdup(bj_exec_source(e));
-        }
-        bj_exec_release(e);
-    }
-    for (int i = 0; ok && i < b->nout; i++)
-        if (!bytes_same(res[i], res[b->nout + i])) {
-            printf("    output %d differs between interp and %s\n", i, be[1]);
-            diff_print(res[i], res[b->nout + i], 5);
-            ok = false;
-        }
-    bj_graph_release(g);
-    return ok;
-}
-
-static void batch_free(batch *b, bj_array **res, int nres) {
-    for (int i = 0; i < b->nin; i++) bj_array_release(b->ins[i]);
-    for (int i = 0; i < nres; i++) bj_array_release(res[i]);
-}
-
 /* ---------------------------------------------------------------- values against the reference */
 /* Every dtype, ranks 1 to 3, every axis (each also given negatively), random data with ties and special values
  * (NaN, infinities, signed zeros, integer extremes): sort and argsort on both backends against the reference. */
@@ -152,29 +94,29 @@ static void sort_all_dtypes_ranks_axes(void) {
     static const int ranks[] = {1, 2, 2, 3, 3};
     rg_rng r = {20240601};
     for (int k = 0; k < 6; k++) {
-        batch b = {.t = bj_trace_new("sort")};
+        diff_batch b = {.t = bj_trace_new("sort")};
         int ncase = 0, axes[64], which[64];
         for (int s = 0; s < 5; s++) {
             bj_array *a = bj_array_zeros(DTS[k], ranks[s], shapes[s]);
             rg_fill(&r, a);
-            bj_val *x = arg(&b, a);
+            bj_val *x = diff_batch_arg(&b, a);
             for (int ax = 0; ax < ranks[s]; ax++) {
                 int given = (ax + s) % 2 ? ax - ranks[s] : ax; /* negative axes count from the end */
-                out(&b, bj_sort(x, given));
-                out(&b, bj_argsort(x, given));
+                diff_batch_out(&b, bj_sort(x, given));
+                diff_batch_out(&b, bj_argsort(x, given));
                 axes[ncase] = ax, which[ncase++] = b.nin - 1;
             }
         }
         bj_array *res[256] = {0};
         int n = b.nout;
-        CHECK_MSG(batch_run(&b, res, NULL), "dtype %s", bj_dtype_name(DTS[k]));
+        CHECK_MSG(diff_batch_run(&b, res, NULL), "dtype %s", bj_dtype_name(DTS[k]));
         for (int c = 0; c < ncase && res[0]; c++)
             for (int be = 0; be < 2; be++) {
                 char label[64];
                 snprintf(label, sizeof label, "%s case %d (%s)", bj_dtype_name(DTS[k]), c, be ? "native" : "interp");
                 CHECK(matches_ref(b.ins[which[c]], axes[c], res[be * n + 2 * c], res[be * n + 2 * c + 1], label));
             }
-        batch_free(&b, res, 2 * n);
+        diff_batch_free(&b, res, 2 * n);
     }
 }
 
@@ -184,12 +126,12 @@ static void sort_stable_nan_zero(void) {
     static const double xs[] = {NAN, 1, -INFINITY, 0.0, -0.0, INFINITY, -NAN, -1, 0.0, 1, -0.0};
     static const int32_t want_pos[] = {2, 7, 3, 4, 8, 10, 1, 9, 5, 0, 6};
     for (int k = 4; k < 6; k++) {
-        batch b = {.t = bj_trace_new("stable")};
-        bj_val *x = arg(&b, test_arr(DTS[k], 1, SH(11), xs));
-        out(&b, bj_sort(x, 0));
-        out(&b, bj_argsort(x, -1));
+        diff_batch b = {.t = bj_trace_new("stable")};
+        bj_val *x = diff_batch_arg(&b, test_arr(DTS[k], 1, SH(11), xs));
+        diff_batch_out(&b, bj_sort(x, 0));
+        diff_batch_out(&b, bj_argsort(x, -1));
         bj_array *res[4] = {0};
-        CHECK(batch_run(&b, res, NULL));
+        CHECK(diff_batch_run(&b, res, NULL));
         for (int be = 0; be < 2 && res[0]; be++) {
             CHECK(!memcmp(bj_array_data(res[be * 2 + 1]), want_pos, sizeof want_pos));
             for (int i = 0; i < 11; i++) {
@@ -198,7 +140,7 @@ static void sort_stable_nan_zero(void) {
                           bj_dtype_name(DTS[k]), i, g, w);
             }
         }
-        batch_free(&b, res, 4);
+        diff_batch_free(&b, res, 4);
     }
     /* ties of integers keep their order; unsigned compares as unsigned; bool false before true */
     CHECK(test_op_is("argsort", &(bj_attrs){.axis = 0}, 1, INS(test_arr(BJ_I32, 1, SH(6), V(3, 1, 3, -2, 1, 3))), BJ_I32,
@@ -216,7 +158,7 @@ static void sort_stable_nan_zero(void) {
 static void sort_long_lines(void) {
     static const int64_t lens[] = {15, 16, 17, 31, 33, 64, 100, 255, 256, 257, 1000, 4099};
     rg_rng r = {77};
-    batch b = {.t = bj_trace_new("long")};
+    diff_batch b = {.t = bj_trace_new("long")};
     int nc = 0, axes[32], which[32];
     for (int i = 0; i < 12; i++) {
         bool strided = i % 3 == 2;
@@ -227,40 +169,40 @@ static void sort_long_lines(void) {
             if (d == BJ_F32) ((float *)bj_array_data(a))[e] = rg_below(&r, 10) == 0 ? NAN : v == 0 && e % 2 ? -0.0f : (float)v;
             else ((int32_t *)bj_array_data(a))[e] = v;
         }
-        bj_val *x = arg(&b, a);
-        out(&b, bj_sort(x, 0));
-        out(&b, bj_argsort(x, 0));
+        bj_val *x = diff_batch_arg(&b, a);
+        diff_batch_out(&b, bj_sort(x, 0));
+        diff_batch_out(&b, bj_argsort(x, 0));
         axes[nc] = 0, which[nc++] = b.nin - 1;
     }
     bj_array *res[64] = {0};
     int n = b.nout;
-    CHECK(batch_run(&b, res, NULL));
+    CHECK(diff_batch_run(&b, res, NULL));
     for (int c = 0; c < nc && res[0]; c++)
         for (int be = 0; be < 2; be++) {
             char label[48];
             snprintf(label, sizeof label, "long case %d (%s)", c, be ? "native" : "interp");
             CHECK(matches_ref(b.ins[which[c]], axes[c], res[be * n + 2 * c], res[be * n + 2 * c + 1], label));
         }
-    batch_free(&b, res, 2 * n);
+    diff_batch_free(&b, res, 2 * n);
 }
 
 /* Large enough for the native backend to split the lines over threads (each thread with its own scratch): the
  * same bits as the interpreter and the reference. */
 static void sort_split_over_threads(void) {
     rg_rng r = {4242};
-    batch b = {.t = bj_trace_new("threads")};
+    diff_batch b = {.t = bj_trace_new("threads")};
     bj_array *a = bj_array_zeros(BJ_F32, 2, SH(1024, 160));
     rg_fill(&r, a);
-    bj_val *x = arg(&b, a);
-    out(&b, bj_sort(x, 1)), out(&b, bj_argsort(x, 1));
-    out(&b, bj_sort(x, 0)), out(&b, bj_argsort(x, 0));
+    bj_val *x = diff_batch_arg(&b, a);
+    diff_batch_out(&b, bj_sort(x, 1)), diff_batch_out(&b, bj_argsort(x, 1));
+    diff_batch_out(&b, bj_sort(x, 0)), diff_batch_out(&b, bj_argsort(x, 0));
     bj_array *res[8] = {0};
-    CHECK(batch_run(&b, res, NULL));
+    CHECK(diff_batch_run(&b, res, NULL));
     for (int be = 0; be < 2 && res[0]; be++) {
         CHECK(matches_ref(a, 1, res[4 * be], res[4 * be + 1], "rows"));
         CHECK(matches_ref(a, 0, res[4 * be + 2], res[4 * be + 3], "columns"));
     }
-    batch_free(&b, res, 8);
+    diff_batch_free(&b, res, 8);
 }
 
 /* The helper without scratch (what generated code does when it cannot allocate) gives the merge sort's bits. */
@@ -301,25 +243,25 @@ static void sort_fallback_in_place(void) {
 static void sort_empty_and_rank0(void) {
     static const int64_t shapes[][3] = {{0}, {3, 0}, {0, 4}, {2, 0, 5}, {1}, {4, 1}};
     static const int ranks[] = {1, 2, 2, 3, 1, 2};
-    batch b = {.t = bj_trace_new("empty")};
+    diff_batch b = {.t = bj_trace_new("empty")};
     int nc = 0, axes[32], which[32];
     for (int s = 0; s < 6; s++) {
-        bj_val *x = arg(&b, test_seq(BJ_F32, ranks[s], shapes[s]));
+        bj_val *x = diff_batch_arg(&b, test_seq(BJ_F32, ranks[s], shapes[s]));
         for (int ax = 0; ax < ranks[s]; ax++) {
-            out(&b, bj_sort(x, ax)), out(&b, bj_argsort(x, ax));
+            diff_batch_out(&b, bj_sort(x, ax)), diff_batch_out(&b, bj_argsort(x, ax));
             axes[nc] = ax, which[nc++] = b.nin - 1;
         }
     }
     int n = b.nout;
     bj_array *res[64] = {0};
-    CHECK(batch_run(&b, res, NULL));
+    CHECK(diff_batch_run(&b, res, NULL));
     for (int c = 0; c < nc && res[0]; c++) {
         const bj_array *x = b.ins[which[c]], *srt = res[2 * c];
         CHECK(bj_array_rank(srt) == bj_array_rank(x) &&
               !memcmp(bj_array_shape(srt), bj_array_shape(x), sizeof(int64_t) * (size_t)bj_array_rank(x)));
         CHECK(matches_ref(x, axes[c], srt, res[2 * c + 1], "empty or short"));
     }
-    batch_free(&b, res, 2 * n);
+    diff_batch_free(&b, res, 2 * n);
     CHECK(test_op_fails("sort", &(bj_attrs){.axis = -1}, 1, INS(test_scalar(BJ_F32, 1)), "sort: axis -1 is out of range for rank 0"));
     CHECK(test_op_fails("argsort", &(bj_attrs){.axis = 0}, 1, INS(test_scalar(BJ_I32, 1)), "argsort: axis 0 is out of range"));
     CHECK(test_op_fails("sort", &(bj_attrs){.axis = 2}, 1, INS(test_seq(BJ_F32, 2, SH(2, 2))), "axis 2 is out of range for rank 2"));
@@ -345,16 +287,16 @@ static void sort_types_print_fold(void) {
     bj_free(txt);
     bj_graph_release(g);
 
-    batch b = {.t = bj_trace_new("fold")};
+    diff_batch b = {.t = bj_trace_new("fold")};
     bj_array *c = test_arr(BJ_F64, 2, SH(2, 5), V(3, NAN, -0.0, 0.0, -1, 2, 2, 1, -INFINITY, 0));
-    bj_val *k = bj_trace_const(b.t, c), *xa = arg(&b, bj_array_copy(c));
-    out(&b, bj_sort(k, 1)), out(&b, bj_argsort(k, 1));
-    out(&b, bj_sort(xa, 1)), out(&b, bj_argsort(xa, 1));
+    bj_val *k = bj_trace_const(b.t, c), *xa = diff_batch_arg(&b, bj_array_copy(c));
+    diff_batch_out(&b, bj_sort(k, 1)), diff_batch_out(&b, bj_argsort(k, 1));
+    diff_batch_out(&b, bj_sort(xa, 1)), diff_batch_out(&b, bj_argsort(xa, 1));
     bj_array *res[8] = {0};
-    CHECK(batch_run(&b, res, NULL));
-    for (int i = 0; i < 4 && res[0]; i++) CHECK(bytes_same(res[i % 2], res[4 + i]) && bytes_same(res[i % 2], res[i]));
+    CHECK(diff_batch_run(&b, res, NULL));
+    for (int i = 0; i < 4 && res[0]; i++) CHECK(diff_bytes_same(res[i % 2], res[4 + i]) && diff_bytes_same(res[i % 2], res[i]));
     CHECK(res[0] && matches_ref(c, 1, res[0], res[1], "folded"));
-    batch_free(&b, res, 8);
+    diff_batch_free(&b, res, 8);
     bj_array_release(c);
 }
 

@@ -14,11 +14,6 @@
 /* ---------------------------------------------------------------- helpers */
 static const int32_t *i32s(const bj_array *a) { return (const int32_t *)bj_array_data(a); }
 
-static bool bytes_same(const bj_array *a, const bj_array *b) {
-    return a && b && bj_array_dtype(a) == bj_array_dtype(b) && bj_array_size(a) == bj_array_size(b) &&
-           !memcmp(bj_array_data(a), bj_array_data(b), bj_array_nbytes(a));
-}
-
 /* Uniform floats in [-2, 2) of dtype d, seeded. */
 static bj_array *rand_vec(bj_dtype d, int64_t n, uint64_t seed) {
     bj_array *a = bj_array_zeros(d, 1, &n);
@@ -52,58 +47,6 @@ static bj_array *dense_of(bj_dtype d, int64_t n_pre, int64_t n_post, const bj_ar
             else ((double *)bj_array_data(m))[at] = v;
         }
     return m;
-}
-
-/* A batch of cases in one graph (one C compile per batch): arguments with their data, outputs. */
-typedef struct batch {
-    bj_trace *t;
-    bj_array *ins[128];
-    int nin;
-    bj_val *outs[128];
-    int nout;
-} batch;
-
-static bj_val *arg(batch *b, bj_array *a) { /* takes a */
-    if (!a || b->nin == 128) return bj_array_release(a), NULL;
-    b->ins[b->nin++] = a;
-    return bj_trace_arg(b->t, NULL, bj_array_dtype(a), bj_array_rank(a), bj_array_shape(a));
-}
-static void out(batch *b, bj_val *v) {
-    CHECK(v != NULL);
-    if (v && b->nout < 128) b->outs[b->nout++] = v;
-}
-
-/* Runs the batch on "interp" and on the native backend; res[0..nout) interp, res[nout..2nout) native (new
- * references). Checks that the native backend really compiled, and that the two agree byte for byte. */
-static bool batch_run(batch *b, bj_array **res, const char **source) {
-    bj_graph *g = bj_trace_finish(b->t, b->outs, b->nout);
-    b->t = NULL;
-    bool ok = g != NULL;
-    if (!g) printf("    trace failed: %s\n", bj_last_error());
-    const char *be[2] = {"interp", diff_backend()};
-    for (int k = 0; ok && k < 2; k++) {
-        bj_exec *e = bj_compile(g, be[k]);
-        ok = e && bj_exec_run(e, b->ins, b->nin, res + k * b->nout, b->nout) == BJ_OK;
-        if (!ok) printf("    %s failed: %s\n", be[k], bj_last_error());
-        if (ok && k == 1) {
-            CHECK(!strcmp(bj_exec_backend(e), be[1]));
-            if (source && bj_exec_source(e)) *source = strdup(bj_exec_source(e));
-        }
-        bj_exec_release(e);
-    }
-    for (int i = 0; ok && i < b->nout; i++)
-        if (!bytes_same(res[i], res[b->nout + i])) {
-            printf("    output %d differs between interp and %s\n", i, be[1]);
-            diff_print(res[i], res[b->nout + i], 5);
-            ok = false;
-        }
-    bj_graph_release(g);
-    for (int i = 0; i < b->nin; i++) bj_array_release(b->ins[i]);
-    return ok;
-}
-
-static void release_res(bj_array **res, int n) {
-    for (int i = 0; i < n; i++) bj_array_release(res[i]);
 }
 
 /* Checks the CSR invariants of a builder's result: int32 vectors, indptr from 0 to nnz non-decreasing, each row
@@ -187,13 +130,13 @@ static void sparse_fixed_prob_seeds(void) {
     bj_array *a, *b, *c, *d, *e, *f;
     CHECK(bj_conn_fixed_prob(300, 200, 0.1, 7, true, &a, &b) == BJ_OK);
     CHECK(bj_conn_fixed_prob(300, 200, 0.1, 7, true, &c, &d) == BJ_OK);
-    CHECK(bytes_same(a, c) && bytes_same(b, d)); /* reproducible */
+    CHECK(diff_bytes_same(a, c) && diff_bytes_same(b, d)); /* reproducible */
     bj_array_release(c), bj_array_release(d);
     CHECK(bj_conn_fixed_prob(300, 200, 0.1, 8, true, &c, &d) == BJ_OK);
-    CHECK(!bytes_same(b, d)); /* another seed, another network */
+    CHECK(!diff_bytes_same(b, d)); /* another seed, another network */
     bj_array_release(c), bj_array_release(d);
     CHECK(bj_conn_fixed_prob(300, 200, 0.1, (uint64_t)7 << 32, true, &c, &d) == BJ_OK);
-    CHECK(!bytes_same(b, d)); /* the seed's high word counts */
+    CHECK(!diff_bytes_same(b, d)); /* the seed's high word counts */
     bj_array_release(c), bj_array_release(d);
     /* without self connections: the same network minus its diagonal */
     CHECK(bj_conn_fixed_prob(300, 200, 0.1, 7, false, &e, &f) == BJ_OK && csr_ok(e, f, 300, 200, false));
@@ -304,7 +247,7 @@ static const mv_case MV_CASES[] = {
 
 /* For each case: csrmv(x) and matmul(x, W); event_csrmv(spikes) and matmul(float(spikes), W). */
 static void mv_vs_dense(bj_dtype d) {
-    batch b = {.t = bj_trace_new(d == BJ_F32 ? "csr_f32" : "csr_f64")};
+    diff_batch b = {.t = bj_trace_new(d == BJ_F32 ? "csr_f32" : "csr_f64")};
     for (int c = 0; c < NCASES; c++) {
         const mv_case *m = &MV_CASES[c];
         bj_array *ip, *ix;
@@ -316,32 +259,32 @@ static void mv_vs_dense(bj_dtype d) {
         double hw = d == BJ_F32 ? (double)0.37f : 0.37;
         bj_array *w = m->wkind == 0 ? rand_vec(d, nnz, 300 + (uint64_t)c) : NULL;
         bj_array *dense = dense_of(d, m->n_pre, m->n_post, ip, ix, w, hw);
-        bj_val *vip = arg(&b, ip), *vix = arg(&b, ix), *vd = arg(&b, dense);
-        bj_in win = m->wkind == 0 ? bj_in_val(arg(&b, w))
+        bj_val *vip = diff_batch_arg(&b, ip), *vix = diff_batch_arg(&b, ix), *vd = diff_batch_arg(&b, dense);
+        bj_in win = m->wkind == 0 ? bj_in_val(diff_batch_arg(&b, w))
                     : m->wkind == 1 ? (d == BJ_F32 ? bj_in_f64(0.37) : bj_in_val(bj_lit(b.t, BJ_F64, 0.37)))
-                                    : bj_in_val(arg(&b, test_scalar(d, 0.37)));
-        bj_val *x = arg(&b, rand_vec(d, m->n_pre, 500 + (uint64_t)c));
-        bj_val *s = arg(&b, rand_spikes(m->n_pre, m->spike_q, 700 + (uint64_t)c));
-        out(&b, bj_csrmv_in(vip, vix, win, x, m->n_post));
-        out(&b, bj_matmul(x, vd));
-        out(&b, bj_event_csrmv_in(vip, vix, win, s, m->n_post));
-        out(&b, bj_matmul(bj_astype(s, d), vd));
+                                    : bj_in_val(diff_batch_arg(&b, test_scalar(d, 0.37)));
+        bj_val *x = diff_batch_arg(&b, rand_vec(d, m->n_pre, 500 + (uint64_t)c));
+        bj_val *s = diff_batch_arg(&b, rand_spikes(m->n_pre, m->spike_q, 700 + (uint64_t)c));
+        diff_batch_out(&b, bj_csrmv_in(vip, vix, win, x, m->n_post));
+        diff_batch_out(&b, bj_matmul(x, vd));
+        diff_batch_out(&b, bj_event_csrmv_in(vip, vix, win, s, m->n_post));
+        diff_batch_out(&b, bj_matmul(bj_astype(s, d), vd));
     }
     int n = b.nout;
     bj_array *res[256] = {0};
     const char *src = NULL;
-    CHECK(batch_run(&b, res, &src));
+    CHECK(diff_batch_run(&b, res, &src));
     for (int i = 0; res[0] && i < n; i += 2)
         for (int k = 0; k < 2; k++) {
             bj_array *sp = res[k * n + i], *dn = res[k * n + i + 1];
             CHECK(sp && bj_array_dtype(sp) == d && bj_array_rank(sp) == 1);
-            CHECK_MSG(bytes_same(sp, dn), "%s output %d (case %d, %s) differs from the dense matmul",
+            CHECK_MSG(diff_bytes_same(sp, dn), "%s output %d (case %d, %s) differs from the dense matmul",
                       k ? "native" : "interp", i, i / 4, i % 4 ? "event_csrmv" : "csrmv");
         }
     /* the generated event kernel reads only the rows of neurons that spiked */
     CHECK(src && strstr(src, "bj_next_spike(") && strstr(src, "event_csrmv:"));
     free((void *)src);
-    release_res(res, 2 * n);
+    diff_batch_free(&b, res, 2 * n);
 }
 static void sparse_csrmv_dense_f32(void) { mv_vs_dense(BJ_F32); }
 static void sparse_csrmv_dense_f64(void) { mv_vs_dense(BJ_F64); }
@@ -379,30 +322,30 @@ static void procedural_vs_stored(bj_dtype d) {
                                 {40, 40, 1.0, false, 0.5, 4},  {40, 40, 0.0, true, 0.5, 5},    {200, 150, 0.02, true, 0.0, 6},
                                 {7, 3, 0.9, false, 1.0, 7},    {3, 0, 0.5, true, 1.0, 8},      {500, 500, 0.01, false, 0.05, 0xdeadbeefcafef00dULL}};
     const int nc = (int)(sizeof C / sizeof *C);
-    batch b = {.t = bj_trace_new("jitconn")};
+    diff_batch b = {.t = bj_trace_new("jitconn")};
     for (int c = 0; c < nc; c++) {
         bj_array *ip, *ix;
         CHECK(bj_conn_fixed_prob(C[c].n_pre, C[c].n_post, C[c].p, C[c].seed, C[c].self, &ip, &ix) == BJ_OK);
-        bj_val *vip = arg(&b, ip), *vix = arg(&b, ix);
-        bj_val *s = arg(&b, rand_spikes(C[c].n_pre, C[c].q, 900 + (uint64_t)c));
-        bj_val *x = arg(&b, rand_vec(d, C[c].n_pre, 950 + (uint64_t)c));
-        bj_val *w = c % 3 == 2 ? arg(&b, test_scalar(d, -0.625)) : bj_lit(b.t, d, 0.3);
-        out(&b, bj_jitconn_event_mv(s, w, C[c].p, C[c].seed, C[c].n_post, C[c].self));
-        out(&b, bj_event_csrmv(vip, vix, w, s, C[c].n_post));
-        out(&b, bj_jitconn_mv(x, w, C[c].p, C[c].seed, C[c].n_post, C[c].self));
-        out(&b, bj_csrmv(vip, vix, w, x, C[c].n_post));
+        bj_val *vip = diff_batch_arg(&b, ip), *vix = diff_batch_arg(&b, ix);
+        bj_val *s = diff_batch_arg(&b, rand_spikes(C[c].n_pre, C[c].q, 900 + (uint64_t)c));
+        bj_val *x = diff_batch_arg(&b, rand_vec(d, C[c].n_pre, 950 + (uint64_t)c));
+        bj_val *w = c % 3 == 2 ? diff_batch_arg(&b, test_scalar(d, -0.625)) : bj_lit(b.t, d, 0.3);
+        diff_batch_out(&b, bj_jitconn_event_mv(s, w, C[c].p, C[c].seed, C[c].n_post, C[c].self));
+        diff_batch_out(&b, bj_event_csrmv(vip, vix, w, s, C[c].n_post));
+        diff_batch_out(&b, bj_jitconn_mv(x, w, C[c].p, C[c].seed, C[c].n_post, C[c].self));
+        diff_batch_out(&b, bj_csrmv(vip, vix, w, x, C[c].n_post));
     }
     int n = b.nout;
     bj_array *res[256] = {0};
     const char *src = NULL;
-    CHECK(batch_run(&b, res, &src));
+    CHECK(diff_batch_run(&b, res, &src));
     for (int i = 0; res[0] && i < n; i += 2)
         for (int k = 0; k < 2; k++)
-            CHECK_MSG(bytes_same(res[k * n + i], res[k * n + i + 1]), "%s: case %d, %s differs from the stored matrix",
+            CHECK_MSG(diff_bytes_same(res[k * n + i], res[k * n + i + 1]), "%s: case %d, %s differs from the stored matrix",
                       k ? "native" : "interp", i / 4, i % 4 ? "jitconn_mv" : "jitconn_event_mv");
     CHECK(src && strstr(src, "bj_conn_row_next(") && strstr(src, "jitconn_event_mv:"));
     free((void *)src);
-    release_res(res, 2 * n);
+    diff_batch_free(&b, res, 2 * n);
 }
 static void sparse_procedural_equals_stored_f32(void) { procedural_vs_stored(BJ_F32); }
 static void sparse_procedural_equals_stored_f64(void) { procedural_vs_stored(BJ_F64); }
@@ -413,11 +356,11 @@ static void sparse_procedural_equals_stored_f64(void) { procedural_vs_stored(BJ_
 static void sparse_procedural_in_degree(void) {
     const int64_t n = 10000;
     const double p = 0.01;
-    batch b = {.t = bj_trace_new("indeg")};
-    bj_val *s = arg(&b, rand_spikes(n, 1.0, 1));
-    out(&b, bj_jitconn_event_mv(s, 1.0, p, 2024, n, false));
+    diff_batch b = {.t = bj_trace_new("indeg")};
+    bj_val *s = diff_batch_arg(&b, rand_spikes(n, 1.0, 1));
+    diff_batch_out(&b, bj_jitconn_event_mv(s, 1.0, p, 2024, n, false));
     bj_array *res[2] = {0};
-    CHECK(batch_run(&b, res, NULL));
+    CHECK(diff_batch_run(&b, res, NULL));
     if (!res[0]) return;
     double *deg = malloc(sizeof *deg * (size_t)n), mean, var, lo = 0, hi = 0;
     for (int64_t j = 0; j < n; j++) deg[j] = ((const float *)bj_array_data(res[0]))[j];
@@ -432,7 +375,7 @@ static void sparse_procedural_in_degree(void) {
         printf("    in-degree at n = %lld, p = %g: mean %.3f (expected %.3f), variance %.3f (expected %.3f)\n",
                (long long)n, p, mean, mu, var, v);
     free(deg);
-    release_res(res, 2);
+    diff_batch_free(&b, res, 2);
 }
 
 /* n_pre = n_post = 1,000,000 at p = 0.001 (a stored matrix would hold 10^9 synapses, 4 GB): 20 neurons spike, the
@@ -460,7 +403,7 @@ static void sparse_procedural_million(void) {
         bj_exec_release(e);
     }
     getrusage(RUSAGE_SELF, &r1);
-    CHECK(bytes_same(outs[0], outs[1]));
+    CHECK(diff_bytes_same(outs[0], outs[1]));
     double total = 0;
     for (int64_t j = 0; outs[1] && j < n; j++) total += ((const float *)bj_array_data(outs[1]))[j];
     CHECK_MSG(fabs(total - 20000) < 5 * sqrt(20000), "%g synapses from 20 spikes, expected about 20000", total);
@@ -476,20 +419,20 @@ static void sparse_procedural_million(void) {
 /* A CSR whose contents are wrong at run time: rows are clamped and targets outside [0, n_post) dropped, identically
  * on both backends (and without reading or writing out of bounds: the sanitizer run checks that). */
 static void sparse_bad_contents_dropped(void) {
-    batch b = {.t = bj_trace_new("bad")};
-    bj_val *ip = arg(&b, ivec(BJ_I32, 5, (int64_t[]){-3, 2, 1, 9, 4}));
-    bj_val *ix = arg(&b, ivec(BJ_I64, 4, (int64_t[]){0, 7, -1, 2}));
-    bj_val *w = arg(&b, test_arr(BJ_F32, 1, (int64_t[]){4}, V(1, 2, 4, 8)));
-    bj_val *x = arg(&b, test_arr(BJ_F32, 1, (int64_t[]){4}, V(1, 10, 100, 1000)));
-    bj_val *s = arg(&b, test_arr(BJ_BOOL, 1, (int64_t[]){4}, V(1, 1, 1, 1)));
-    out(&b, bj_csrmv(ip, ix, w, x, 3));
-    out(&b, bj_event_csrmv(ip, ix, w, s, 3));
+    diff_batch b = {.t = bj_trace_new("bad")};
+    bj_val *ip = diff_batch_arg(&b, ivec(BJ_I32, 5, (int64_t[]){-3, 2, 1, 9, 4}));
+    bj_val *ix = diff_batch_arg(&b, ivec(BJ_I64, 4, (int64_t[]){0, 7, -1, 2}));
+    bj_val *w = diff_batch_arg(&b, test_arr(BJ_F32, 1, (int64_t[]){4}, V(1, 2, 4, 8)));
+    bj_val *x = diff_batch_arg(&b, test_arr(BJ_F32, 1, (int64_t[]){4}, V(1, 10, 100, 1000)));
+    bj_val *s = diff_batch_arg(&b, test_arr(BJ_BOOL, 1, (int64_t[]){4}, V(1, 1, 1, 1)));
+    diff_batch_out(&b, bj_csrmv(ip, ix, w, x, 3));
+    diff_batch_out(&b, bj_event_csrmv(ip, ix, w, s, 3));
     bj_array *res[4] = {0};
-    CHECK(batch_run(&b, res, NULL));
+    CHECK(diff_batch_run(&b, res, NULL));
     /* rows: [0, 2) -> {0, 7 dropped}; [2, 1) clamped empty; [1, 4) -> {7, -1 dropped, 2}; [4, 4) empty */
     CHECK(test_arr_eq(res[0], BJ_F32, 1, (int64_t[]){3}, V(1, 0, 800), 0));
     CHECK(test_arr_eq(res[1], BJ_F32, 1, (int64_t[]){3}, V(1, 0, 8), 0));
-    release_res(res, 4);
+    diff_batch_free(&b, res, 4);
 }
 
 static void sparse_by_name(void) {
@@ -528,21 +471,21 @@ static void sparse_by_name(void) {
 static void sparse_constant_matrix(void) {
     bj_array *ip, *ix;
     CHECK(bj_conn_fixed_prob(300, 200, 0.1, 11, false, &ip, &ix) == BJ_OK);
-    batch b = {.t = bj_trace_new("const")};
+    diff_batch b = {.t = bj_trace_new("const")};
     bj_val *cip = bj_trace_const(b.t, ip), *cix = bj_trace_const(b.t, ix);
-    bj_val *s = arg(&b, rand_spikes(300, 0.1, 3));
-    out(&b, bj_event_csrmv(cip, cix, 0.25, s, 200));
-    out(&b, bj_jitconn_event_mv(s, 0.25, 0.1, 11, 200, false));
+    bj_val *s = diff_batch_arg(&b, rand_spikes(300, 0.1, 3));
+    diff_batch_out(&b, bj_event_csrmv(cip, cix, 0.25, s, 200));
+    diff_batch_out(&b, bj_jitconn_event_mv(s, 0.25, 0.1, 11, 200, false));
     /* all operands constant: the native backend's rewrite folds it through the interpreter */
     bj_array *cs = rand_spikes(300, 0.1, 3);
     bj_val *k = bj_trace_const(b.t, cs);
-    out(&b, bj_event_csrmv(cip, cix, 0.25, k, 200));
-    out(&b, bj_jitconn_event_mv(k, 0.25, 0.1, 11, 200, false));
+    diff_batch_out(&b, bj_event_csrmv(cip, cix, 0.25, k, 200));
+    diff_batch_out(&b, bj_jitconn_event_mv(k, 0.25, 0.1, 11, 200, false));
     bj_array_release(cs);
     bj_array *res[8] = {0};
-    CHECK(batch_run(&b, res, NULL));
-    for (int i = 1; i < 8; i++) CHECK(bytes_same(res[0], res[i]));
-    release_res(res, 8);
+    CHECK(diff_batch_run(&b, res, NULL));
+    for (int i = 1; i < 8; i++) CHECK(diff_bytes_same(res[0], res[i]));
+    diff_batch_free(&b, res, 8);
     bj_array_release(ip), bj_array_release(ix);
 }
 
@@ -579,7 +522,7 @@ static void sparse_in_jit(void) {
         finals[k] = bj_array_copy(bj_var_value(m.v));
         bj_jit_release(f), bj_var_release(m.v), bj_var_release(m.s), bj_array_release(v0), bj_array_release(s0);
     }
-    for (int k = 1; k < 4; k++) CHECK_MSG(bytes_same(finals[0], finals[k]), "run %d differs", k);
+    for (int k = 1; k < 4; k++) CHECK_MSG(diff_bytes_same(finals[0], finals[k]), "run %d differs", k);
     double spiking = 0;
     for (int64_t i = 0; finals[0] && i < 400; i++) spiking += bj_array_get(finals[0], i) == 0;
     CHECK_MSG(spiking > 0 && spiking < 400, "%g of 400 units at reset", spiking); /* the network is doing something */
