@@ -903,47 +903,29 @@ static PyObject *c_string(char *s) {
     return r;
 }
 
-static PyObject *Jit_ir(JitObject *j, PyObject *const *args, Py_ssize_t nargs) {
+/* ir(*args), source(*args), compile(*args): the arguments prepared as a call's, then one introspection call. */
+enum { INTRO_IR, INTRO_SOURCE, INTRO_COMPILE };
+static PyObject *introspect(JitObject *j, PyObject *const *args, Py_ssize_t nargs, int what) {
+    static const char *const names[] = {"ir", "source", "compile"};
     flat fl;
     flat_init(&fl, j, false, NULL);
     PyObject *argv[PYBJ_MAX_PARAMS], *r = NULL;
     Py_ssize_t n;
-    if (prepare(j, args, nargs, &fl, argv, &n, "ir") == 0) {
-        char *s;
-        PYBJ_BLOCKING(s = bj_jit_ir(j->f, fl.a, fl.n));
-        r = c_string(s);
+    if (prepare(j, args, nargs, &fl, argv, &n, names[what]) == 0) {
+        char *s = NULL;
+        bj_status st = BJ_OK;
+        PYBJ_BLOCKING(what == INTRO_IR       ? (void)(s = bj_jit_ir(j->f, fl.a, fl.n))
+                      : what == INTRO_SOURCE ? (void)(s = bj_jit_source(j->f, fl.a, fl.n))
+                                             : (void)(st = bj_jit_compile(j->f, fl.a, fl.n)));
+        r = what != INTRO_COMPILE ? c_string(s) : st ? pybj_raise(st) : Py_NewRef(Py_None);
     }
     flat_free(&fl);
     return r;
 }
 
-static PyObject *Jit_source(JitObject *j, PyObject *const *args, Py_ssize_t nargs) {
-    flat fl;
-    flat_init(&fl, j, false, NULL);
-    PyObject *argv[PYBJ_MAX_PARAMS], *r = NULL;
-    Py_ssize_t n;
-    if (prepare(j, args, nargs, &fl, argv, &n, "source") == 0) {
-        char *s;
-        PYBJ_BLOCKING(s = bj_jit_source(j->f, fl.a, fl.n));
-        r = c_string(s);
-    }
-    flat_free(&fl);
-    return r;
-}
-
-static PyObject *Jit_compile(JitObject *j, PyObject *const *args, Py_ssize_t nargs) {
-    flat fl;
-    flat_init(&fl, j, false, NULL);
-    PyObject *argv[PYBJ_MAX_PARAMS], *r = NULL;
-    Py_ssize_t n;
-    if (prepare(j, args, nargs, &fl, argv, &n, "compile") == 0) {
-        bj_status s;
-        PYBJ_BLOCKING(s = bj_jit_compile(j->f, fl.a, fl.n));
-        r = s ? pybj_raise(s) : Py_NewRef(Py_None);
-    }
-    flat_free(&fl);
-    return r;
-}
+static PyObject *Jit_ir(JitObject *j, PyObject *const *a, Py_ssize_t n) { return introspect(j, a, n, INTRO_IR); }
+static PyObject *Jit_source(JitObject *j, PyObject *const *a, Py_ssize_t n) { return introspect(j, a, n, INTRO_SOURCE); }
+static PyObject *Jit_compile(JitObject *j, PyObject *const *a, Py_ssize_t n) { return introspect(j, a, n, INTRO_COMPILE); }
 
 /* The C parameter of each leaf of these arguments, in flattening order (-1: a static leaf, which has none): how
  * a caller names leaves in abstracted_axes. */
