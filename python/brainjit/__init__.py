@@ -1,5 +1,7 @@
 """brainjit (``import brainjit as bp``): BrainPy's front end over the brainjit C core (JIT compiler)."""
 
+import importlib as _importlib
+
 from . import _core
 from . import errors
 
@@ -11,3 +13,36 @@ from .math.object import BrainPyObject, Base, FunAsObject, Collector, ArrayColle
 from .math.object import NodeList, NodeDict, clear_name_cache  # noqa: E402,F401
 
 __version__ = _core.version()
+
+# The modelling layer is imported on first use (PEP 562): `import brainjit` stays as cheap as bm alone, and a
+# script that never touches bp.dyn never pays for it. name -> (module, attribute or None for the module itself).
+_LAZY = {
+    'share': ('context', 'share'),
+    'DynamicalSystem': ('dynsys', 'DynamicalSystem'), 'DynSysGroup': ('dynsys', 'DynSysGroup'),
+    'Network': ('dynsys', 'Network'), 'Dynamic': ('dynsys', 'Dynamic'), 'Projection': ('dynsys', 'Projection'),
+    'Sequential': ('dynsys', 'Sequential'),
+    'Delay': ('delay', 'Delay'), 'VarDelay': ('delay', 'VarDelay'), 'DataDelay': ('delay', 'DataDelay'),
+    'mixin': ('mixin', None), 'dyn': ('dyn', None),
+    'integrators': ('integrators', None), 'odeint': ('integrators', 'odeint'), 'sdeint': ('integrators', 'sdeint'),
+    'JointEq': ('integrators', 'JointEq'),
+    'conn': ('connect', None), 'connect': ('connect', None),
+    'init': ('initialize', None), 'initialize': ('initialize', None),
+    'inputs': ('inputs', None), 'dnn': ('dnn', None), 'layers': ('dnn', None),
+    'DSRunner': ('runners', 'DSRunner'), 'measure': ('measure', None), 'visualize': ('visualize', None),
+}
+
+
+def __getattr__(name):
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'brainjit' has no attribute {name!r}") from None
+    value = _importlib.import_module('.' + module, __name__)
+    if attr is not None:
+        value = getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
