@@ -5,7 +5,7 @@ __all__ = [
     'AnalyzerError', 'PackageMissingError', 'BackendNotInstalled', 'UniqueNameError', 'UnsupportedError',
     'NoImplementationError', 'NoLongerSupportError', 'ConnectorError', 'MonitorError', 'MathError',
     'JaxTracerError', 'ConcretizationTypeError', 'TracerBoolConversionError', 'TracerIntegerConversionError',
-    'TracerArrayConversionError', 'SharedArgError',
+    'TracerArrayConversionError', 'SharedArgError', 'NonFiniteError',
     'BrainJitError', 'ArgumentError', 'ShapeError', 'DtypeError', 'HandleError', 'TraceError',
     'OutOfMemoryError', 'BrainJitIOError', 'InternalError', 'STATUS_CLASSES', 'error_class',
 ]
@@ -21,6 +21,11 @@ class APIChangedError(BrainPyError):
 
 class RunningError(BrainPyError):
     """The error occurred in the running function."""
+
+
+class NonFiniteError(RunningError, FloatingPointError):
+    """A state Variable became NaN or infinite during a run (bp.DSRunner: the message names it, the step and the
+    time; BrainPy fills its monitors silently instead)."""
 
 
 class IntegratorError(BrainPyError):
