@@ -10,7 +10,7 @@ static void k0(void *const *restrict b, int64_t lo, int64_t hi) {
             const int32_t l1 = b1[i1];
             const int32_t v2 = bj_add_i32(l0, l1); /* add */
             const int32_t v4 = bj_floordiv_i32(v2, ((int32_t)(i0))); /* floor_divide */
-            const uint8_t v6 = (v4 > 0); /* gt */
+            const bool v6 = (v4 > 0); /* gt */
             const int32_t v7 = bj_neg_i32(v4); /* neg */
             const int32_t v8 = (v6 ? v4 : v7); /* where */
             b2[i0 * 4 + i1] = v8;

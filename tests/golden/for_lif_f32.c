@@ -9,14 +9,14 @@ static void l0_k0(void *const *restrict b, int64_t lo, int64_t hi) {
         const float l0 = b3[i0];
         const float l1 = b2[i0];
         const float l2 = b0[i0];
-        const uint8_t v7 = (l0 > 0.0f); /* gt */
+        const bool v7 = (l0 > 0.0f); /* gt */
         const float v9 = (l1 - (-65.0f)); /* sub */
         const float v10 = (-v9); /* neg */
         const float v11 = (v10 + l2); /* add */
         const float v13 = (v11 * 0.1f); /* mul */
         const float v14 = (l1 + v13); /* add */
         const float v15 = (v7 ? l1 : v14); /* where */
-        const uint8_t v17 = (v15 >= (-50.0f)); /* ge */
+        const bool v17 = (v15 >= (-50.0f)); /* ge */
         const float v19 = (v17 ? (-65.0f) : v15); /* where */
         const float v22 = (l0 - 1.0f); /* sub */
         const float v23 = bj_max_f32(v22, 0.0f); /* maximum */

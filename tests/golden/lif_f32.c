@@ -11,14 +11,14 @@ static void k0(void *const *restrict b, int64_t lo, int64_t hi) {
         const float l0 = b2[i0];
         const float l1 = b0[i0];
         const float l2 = b1[i0];
-        const uint8_t v4 = (l0 > 0.0f); /* gt */
+        const bool v4 = (l0 > 0.0f); /* gt */
         const float v6 = (l1 - (-65.0f)); /* sub */
         const float v7 = (-v6); /* neg */
         const float v8 = (v7 + l2); /* add */
         const float v10 = (v8 * 0.01f); /* mul */
         const float v11 = (l1 + v10); /* add */
         const float v12 = (v4 ? l1 : v11); /* where */
-        const uint8_t v14 = (v12 >= (-50.0f)); /* ge */
+        const bool v14 = (v12 >= (-50.0f)); /* ge */
         const float v16 = (v14 ? (-65.0f) : v12); /* where */
         const float v18 = (l0 - 1.0f); /* sub */
         const float v19 = bj_max_f32(v18, 0.0f); /* maximum */

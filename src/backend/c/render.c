@@ -203,8 +203,10 @@ typedef struct kctx {
     sx gsize[BJ_MAX_RANK];
     const char *var[BJ_MAX_RANK]; /* index variable per loop axis (REDUCE: one per axis) */
     bool needs_z;                 /* an integer -> float cast of a computed value (see bj_cast_zero) */
-    unsigned char *in_kernel;     /* by node id - id0, for ids id0 .. id0 + nids - 1 (the kernel's range) */
+    unsigned char *in_kernel;     /* by node id - id0, for ids id0 .. id0 + nids - 1 (the kernel's range);
+                                     bit 2: a bool converted to a number by a cast in this kernel */
     int id0, nids;
+    bool bool_locals; /* LOOP kernels: bool values that are only tested are C bools (see cgen_loop) */
 } kctx;
 
 static bool same_access(const access *a, const access *b) {
@@ -468,9 +470,18 @@ static void merge_axes(kctx *x, bool allow) {
     }
 }
 
-static void emit_loads(kctx *x) {
-    if (x->needs_z) cgen_line(x->c, "const int64_t bj_z = bj_cast_zero;");
+/* An access that reads one element for the whole loop nest (a scalar, or an operand broadcast along every axis). */
+static bool access_invariant(const kctx *x, const access *a) {
+    for (int g = 0; g < x->ng; g++)
+        if (!sx_is_zero(&a->st[x->last[g]])) return false;
+    return true;
+}
+
+/* which: 0 every load, 1 the loop-invariant ones, 2 the others. */
+static void emit_loads(kctx *x, int which) {
+    if (x->needs_z && which != 2) cgen_line(x->c, "const int64_t bj_z = bj_cast_zero;");
     for (int a = 0; a < x->nacc && !x->c->status; a++) {
+        if (which && access_invariant(x, &x->acc[a]) != (which == 1)) continue;
         core_str off = {0};
         offset_text(x, &x->acc[a], &off);
         cgen_line(x->c, "const %s l%d = b%d[%s];", cgen_ctype(x->acc[a].dt), a, x->acc[a].buf, off.s ? off.s : "0");
@@ -481,8 +492,9 @@ static void emit_loads(kctx *x) {
 static void emit_node(kctx *x, const ir_node *n) {
     core_str e = {0};
     node_expr(x, n, &e);
-    cgen_line(x->c, "const %s v%d = %s; /* %s */", cgen_ctype((bj_dtype)n->dtype), n->id, e.s ? e.s : "0",
-              ir_ops[n->op].name);
+    const char *t = cgen_ctype((bj_dtype)n->dtype);
+    if (n->dtype == BJ_BOOL && x->bool_locals && !(x->in_kernel[n->id - x->id0] & 2)) t = "bool";
+    cgen_line(x->c, "const %s v%d = %s; /* %s */", t, n->id, e.s ? e.s : "0", ir_ops[n->op].name);
     core_str_free(&e);
 }
 
@@ -547,10 +559,31 @@ int64_t cgen_loop(cgen *c, const opt_kernel *k) {
     collect(&x);
     merge_axes(&x, true);
     for (int g = 0; g < x.ng; g++) x.var[g] = loopvar[g];
+    /* A computed bool is a byte (uint8_t) where a cast turns it into a number (gcc vectorizes conversions from
+     * bytes, not from _Bool), and a C bool where it is only tested, stored or combined: gcc if-converts selects on
+     * a _Bool into masked blends, but gave up on COBA's neuron kernel (two selects and a stored spike on uint8_t
+     * comparisons: scalar code, 8x slower). */
+    x.bool_locals = true;
+    for (int i = 0; i < k->nnodes; i++) {
+        const ir_node *n = k->nodes[i];
+        if (n->op == IR_CAST && n->in[0]->dtype == BJ_BOOL && n->in[0]->id >= x.id0 &&
+            n->in[0]->id < x.id0 + x.nids && x.in_kernel[n->in[0]->id - x.id0])
+            x.in_kernel[n->in[0]->id - x.id0] |= 2;
+    }
     declare_bufs(&x);
     int64_t extent = 1;
     if (x.ng && !sx_is_const(&x.gsize[0], &extent)) c->ext = x.gsize[0], c->ext_set = true;
     if (!x.ng) cgen_line(c, "(void)lo, (void)hi;");
+    /* A value read once for the whole loop is loaded before it: inside, after the kernels are inlined into the
+     * entry, the compiler cannot prove the load invariant (the temporaries share one block of memory) and gives up
+     * vectorizing the loop (COBA's neuron kernel reading the step's time: 8x slower). One loop only, where
+     * lo < hi says the operand is not empty. */
+    bool hoist = false;
+    for (int a = 0; x.ng == 1 && a < x.nacc && !hoist; a++) hoist = access_invariant(&x, &x.acc[a]);
+    if (hoist) {
+        cgen_line(c, "if (lo >= hi) return;");
+        emit_loads(&x, 1);
+    }
     for (int g = 0; g < x.ng; g++) {
         if (g == x.ng - 1) cgen_line(c, "BJ_IVDEP");
         if (g == 0) cgen_line(c, "for (int64_t i0 = lo; i0 < hi; i0++) {");
@@ -558,7 +591,7 @@ int64_t cgen_loop(cgen *c, const opt_kernel *k) {
                        sx_text(c, gs, sizeof gs, &x.gsize[g]), x.var[g]);
         c->indent++;
     }
-    emit_loads(&x);
+    emit_loads(&x, hoist ? 2 : 0);
     for (int i = 0; i < k->nnodes && !c->status; i++) emit_node(&x, k->nodes[i]);
     core_str off = {0};
     offset_text(&x, NULL, &off);
@@ -640,7 +673,7 @@ int64_t cgen_reduce(cgen *c, const opt_kernel *k) {
     static const char *const rvar[BJ_MAX_RANK] = {"i0_", "i1_", "i2_", "i3_", "i4_", "i5_", "i6_", "i7_"};
     for (int a = 0; a < in->rank; a++)
         if (red[a]) x.var[a] = rvar[a];
-    emit_loads(&x);
+    emit_loads(&x, 0);
     for (int i = 0; i + 1 < k->nnodes && !c->status; i++) emit_node(&x, k->nodes[i]);
     core_str e = {0};
     amap id = identity(in->rank);
