@@ -701,6 +701,40 @@ BJ_API bj_status bj_cond_begin(bj_trace *t, bj_val *pred, bj_val *const *ops, in
 BJ_API bj_status bj_cond_else(bj_trace *t, bj_val *const *results, int nresults);
 BJ_API bj_status bj_cond_end(bj_trace *t, bj_val *const *results, int nresults, bj_val **outs);
 
+/* Forward-mode differentiation (JAX's jvp), on any trace. begin opens the function to differentiate: its n inputs
+ * are fresh values of the primals' types, read with bj_jvp_param(t, i) (fresh, so that a value merged with the
+ * primal elsewhere, such as an equal literal, is not differentiated); build its outputs from them and from any value
+ * of the enclosing trace, which is a constant (captured); end closes it and gives, as values of the enclosing
+ * region, the outputs at the primals (res) and their directional derivatives along the tangents (res_tangents).
+ * Primals are float values (integer and bool inputs have no tangent, as JAX's float0: capture them instead); tangent
+ * i has primal i's dtype and shape (a weakly typed scalar of the same shape takes it); an output's tangent has its
+ * dtype and shape, zeros for integer and bool outputs. Rules follow JAX: maximum/minimum split ties, abs'(0) = 1,
+ * max/min average over the elements equal to the result, floor/ceil/round/trunc/sign, comparisons, integer ops and
+ * random draws have a zero derivative. Loops and conds inside are differentiated (their tangents carried along),
+ * and functions may nest (jvp of a jvp: higher derivatives). In a jit trace, reading a Variable inside gives its
+ * current value (a constant); writing one is an error naming it. end: call it on every path (after an error too:
+ * it then closes what it opened and returns the trace's error); ntangents must be n; res and res_tangents receive
+ * nout values each (either may be NULL to discard). Errors name the op without a rule and its type, or the value. */
+BJ_API bj_status bj_jvp_begin(bj_trace *t, bj_val *const *primals, int n);
+BJ_API bj_val *bj_jvp_param(bj_trace *t, int i); /* input i of the innermost open bj_jvp_begin of t */
+BJ_API bj_status bj_jvp_end(bj_trace *t, bj_val *const *outs, int nout, bj_val *const *tangents, int ntangents,
+                            bj_val **res, bj_val **res_tangents);
+/* The same with a callback: fn receives the inputs x[0..n-1] and writes its outputs into outs (room for cap) and
+ * their number into *nout. outs and out_tangents receive them (*nout of each) at the primals, along the tangents.
+ *
+ *     static bj_status f(bj_trace *t, void *ud, bj_val *const *x, int n, bj_val **outs, int cap, int *nout) {
+ *         outs[0] = bj_mul(bj_sin(x[0]), x[0]);     // x sin x
+ *         *nout = 1;
+ *         return BJ_OK;
+ *     }
+ *     bj_val *y, *dy;                              // dy = (sin x + x cos x) * v
+ *     int k;
+ *     bj_jvp(t, f, NULL, &x, &v, 1, &y, &dy, 1, &k);
+ */
+typedef bj_status (*bj_jvp_fn)(bj_trace *t, void *ud, bj_val *const *x, int n, bj_val **outs, int cap, int *nout);
+BJ_API bj_status bj_jvp(bj_trace *t, bj_jvp_fn fn, void *ud, bj_val *const *primals, bj_val *const *tangents, int n,
+                        bj_val **outs, bj_val **out_tangents, int cap, int *nout);
+
 /* Introspection. print: "<jit selu: backend=cpu, 0 Variables, 2/64 signatures cached>". */
 BJ_API bj_status bj_jit_print(const bj_jit *f, FILE *out);
 BJ_API char *bj_jit_to_string(const bj_jit *f); /* free with bj_free */

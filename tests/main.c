@@ -194,6 +194,8 @@ void test_rm_rf(const char *p) {
     nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+void tests_jvp(void); /* tests/test_jvp.c */
+
 int main(int argc, char **argv) {
     nfilters = argc - 1, filters = argv + 1;
     printf("brainjit %s test suite\n", bj_version());
@@ -238,6 +240,7 @@ int main(int argc, char **argv) {
     tests_jitconn_w();
     tests_foreign();
     tests_x64();
+    tests_jvp();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

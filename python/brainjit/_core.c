@@ -304,6 +304,8 @@ PyMethodDef pybj_misc_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+extern PyMethodDef pybj_jvp_methods[]; /* _core_jvp.c: jvp_begin, jvp_end */
+
 /* ---------------------------------------------------------------- the module */
 static struct PyModuleDef core_module = {
     PyModuleDef_HEAD_INIT, "brainjit._core", "brainjit's C core: arrays, traces, jit handles (brainjit.h)", -1,
@@ -317,7 +319,7 @@ PyMODINIT_FUNC PyInit__core(void) {
         if (PyType_Ready(types[i]) < 0) return NULL;
     PyObject *m = PyModule_Create(&core_module);
     if (!m) return NULL;
-    if (PyModule_AddFunctions(m, pybj_misc_methods) < 0) goto fail;
+    if (PyModule_AddFunctions(m, pybj_misc_methods) < 0 || PyModule_AddFunctions(m, pybj_jvp_methods) < 0) goto fail;
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
         const char *dot = strrchr(types[i]->tp_name, '.');
         if (PyModule_AddObjectRef(m, dot + 1, (PyObject *)types[i]) < 0) goto fail;

@@ -10,8 +10,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Not bound, on purpose. Each group says why.
 C_ONLY = {
     # callback forms: Python drives the callback-free equivalents (bj_jit_trace_begin/end, bj_loop_begin/end,
-    # bj_while_begin/body/end, bj_cond_begin/else/end, bj_jit_call_tagged) and keeps static values as Python objects
+    # bj_while_begin/body/end, bj_cond_begin/else/end, bj_jvp_begin/param/end, bj_jit_call_tagged) and keeps static
+    # values as Python objects
     'bj_jit_call', 'bj_jit_call_traced', 'bj_jit_method', 'bj_for_loop', 'bj_loop_yield', 'bj_while_loop', 'bj_cond',
+    'bj_jvp',
     'bj_num_params', 'bj_param_named', 'bj_param_f64', 'bj_param_i64', 'bj_param_bool', 'bj_param_str',
     # plain traces, graphs and executables: Python reaches them through jit handles (ir(), source(), stats())
     'bj_trace_new', 'bj_trace_free', 'bj_trace_arg', 'bj_val_trace', 'bj_lit', 'bj_graph_retain', 'bj_graph_release',

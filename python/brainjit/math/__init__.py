@@ -27,6 +27,7 @@ from .ndarray import *  # noqa: F401,F403,E402
 from .object import *  # noqa: F401,F403,E402
 from .jit import *  # noqa: F401,F403,E402
 from .controls import *  # noqa: F401,F403,E402
+from .autograd import *  # noqa: F401,F403,E402
 from .environment import *  # noqa: F401,F403,E402
 
 ndarray = Array  # noqa: F405
