@@ -972,7 +972,7 @@ static bj_status coba_v0(bj_trace *t, void *ud) { /* as src/sim/coba.c's init */
     net_init *c = ud;
     bj_val *key = bj_random_state_next(t, c->rng);
     bj_val *z = bj_random_normal(key, BJ_F32, 1, &c->n);
-    return bj_var_write(t, c->v, bj_add(bj_lit(t, BJ_F32, -55.0), bj_mul(bj_lit(t, BJ_F32, 5.0), z)));
+    return bj_var_write(t, c->v, bj_add(bj_mul(z, bj_lit(t, BJ_F32, 2.0)), bj_lit(t, BJ_F32, -55.0)));
 }
 
 /* as src/sim/coba_hh.c's init: (z scale + offset) factor from one draw each, V then g_e then g_i */
@@ -1019,21 +1019,22 @@ static double hand_net_run(const char *model, int64_t n, double seconds, uint64_
         float *v = f32_copy(c.v, n), *ge = f32_copy(c.ge, n), *gi = f32_copy(c.gi, n); /* coba: g = 0 */
         float *m = zalloc64(n, sizeof *m), *h = zalloc64(n, sizeof *h), *k = zalloc64(n, sizeof *k);
         float *in_e = zalloc64(n, sizeof *in_e), *in_i = zalloc64(n, sizeof *in_i);
-        int32_t *ref = zalloc64(n, sizeof *ref);
+        float *t_last = zalloc64(n, sizeof *t_last);
         bool *spk = zalloc64(n, sizeof *spk);
-        if (v && ge && gi && m && h && k && in_e && in_i && ref && spk) {
+        if (v && ge && gi && m && h && k && in_e && in_i && t_last && spk) {
+            for (int64_t j = 0; j < n; j++) t_last[j] = -1e7f; /* LifRef: no spike yet */
             double t0 = now_ns();
             if (hh)
                 hand_coba_hh_f32(n, ne, bj_array_data(ep), bj_array_data(ei), bj_array_data(ip), bj_array_data(ii),
                                  v, m, h, k, ge, gi, spk, in_e, in_i, steps, spikes);
             else
                 hand_coba_f32(n, ne, bj_array_data(ep), bj_array_data(ei), bj_array_data(ip), bj_array_data(ii), v,
-                              ge, gi, ref, spk, in_e, in_i, steps, spikes);
+                              ge, gi, t_last, spk, in_e, in_i, steps, spikes);
             secs = (now_ns() - t0) / 1e9;
         } else {
             fprintf(stderr, "bench: %s: out of memory\n", model);
         }
-        free(v), free(ge), free(gi), free(m), free(h), free(k), free(in_e), free(in_i), free(ref), free(spk);
+        free(v), free(ge), free(gi), free(m), free(h), free(k), free(in_e), free(in_i), free(t_last), free(spk);
     } else {
         fprintf(stderr, "bench: %s: %s\n", model, bj_last_error());
     }

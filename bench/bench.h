@@ -57,14 +57,14 @@ static inline void bench_propagate(int64_t n, int64_t ne, const int32_t *restric
         for (int32_t q = i_ptr[pre - ne]; q < i_ptr[pre - ne + 1]; q++) in_i[i_idx[q]] += w_i;
 }
 
-/* COBA (src/sim/coba.c): ms, mV, conductances in units of the leak conductance. */
+/* COBA (src/sim/coba.c, BrainPy's LifRef + Expon + COBA outputs with exp_auto): ms, mV, conductances in units of
+ * the leak conductance. */
 #define COBA_DT 0.1
 #define COBA_TAU_M 20.0
 #define COBA_V_REST (-60.0)
 #define COBA_V_TH (-50.0)
 #define COBA_V_RESET (-60.0)
 #define COBA_T_REF 5.0
-#define COBA_REF_STEPS 50 /* T_REF / DT */
 #define COBA_TAU_E 5.0
 #define COBA_TAU_I 10.0
 #define COBA_E_E 0.0
@@ -75,7 +75,7 @@ static inline void bench_propagate(int64_t n, int64_t ne, const int32_t *restric
 /* `steps` steps of the whole network in place (hand_coba.c); in_e/in_i: scratch of n floats each. */
 void hand_coba_f32(int64_t n, int64_t ne, const int32_t *restrict e_ptr, const int32_t *restrict e_idx,
                    const int32_t *restrict i_ptr, const int32_t *restrict i_idx, float *restrict v,
-                   float *restrict ge, float *restrict gi, int32_t *restrict ref, bool *restrict spike,
+                   float *restrict ge, float *restrict gi, float *restrict t_last, bool *restrict spike,
                    float *restrict in_e, float *restrict in_i, int64_t steps, int64_t *restrict nspikes);
 
 /* COBA-HH (src/sim/coba_hh.c): Traub-Miles HH, exponential Euler; mV, ms, nS, pF. */

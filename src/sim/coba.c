@@ -1,19 +1,22 @@
-/* coba.c — the COBA network, BrainPy's variant of Brette et al. (2007): LIF neurons (80% excitatory) with
- * exponential conductances, written with the public API only.
+/* coba.c — the COBA network (Brette et al. 2007) as BrainPy 2.4+ models it, written with the public API only:
+ * bp.dyn.LifRef neurons (80% excitatory) whose E and I spikes reach every neuron through bp.dyn.Expon conductances
+ * with bp.dyn.COBA outputs (examples/python/coba.py is the same network through bp.DSRunner, spike for spike).
  *
- *   tau_m dV/dt = (V_rest - V) + g_e (E_e - V) + g_i (E_i - V) + I_bias   forward Euler, V held while refractory
- *   g_e, g_i decay exactly (tau_e, tau_i); a spike adds w_e (w_i) to the conductances of its targets, acting on
- *   the next step; conductances in units of the leak conductance. V0 ~ N(-55, 5) mV, g0 = 0. */
+ *   tau dV/dt = -V + V_rest + I,  I = I_bias + g_e (E_e - V) + g_i (E_i - V)   (I from the step's starting V)
+ *   dg/dt = -g / tau_g, then g += w * (spikes of the last step through the connectivity)
+ * each integrated by BrainPy's exp_auto: x + dt exprel(dt f'(x)) f(x), with f'(x) a forward-mode derivative
+ * (bj_jvp) along ones; refractory while t - t_last_spike <= tau_ref (V held); a spike when V >= V_th resets V.
+ * The arithmetic is BrainPy's, operation for operation, so both sides compute the same floats. V0 ~ N(-55, 2). */
 #include "sim/net.h"
 
-#include <math.h>
+#include <stdlib.h>
 
 #define DT 0.1
-#define TAU_M 20.0
+#define TAU 20.0
 #define V_REST (-60.0)
 #define V_TH (-50.0)
 #define V_RESET (-60.0)
-#define T_REF 5.0
+#define TAU_REF 5.0
 #define TAU_E 5.0
 #define TAU_I 10.0
 #define E_E 0.0
@@ -22,35 +25,88 @@
 #define W_I 6.7
 #define I_BIAS 20.0
 
-static net_lif *state_of(const net *n) { return n->state; }
+typedef struct coba {
+    bj_var *v, *ge, *gi, *t_last, *step;
+} coba;
+
+static bj_status setup(net *n) {
+    coba *c = n->state = calloc(1, sizeof *c); /* freed by the runner */
+    if (!c) return bj_set_error(BJ_ERR_NOMEM, "coba: out of memory");
+    c->v = net_var(n, "V", n->ft), c->ge = net_var(n, "g_e", n->ft), c->gi = net_var(n, "g_i", n->ft);
+    c->t_last = net_var(n, "t_last_spike", n->ft);
+    bj_array *zero = bj_array_zeros(BJ_I32, 0, NULL);
+    bj_var *step = zero ? bj_var_new("step", zero, -1) : NULL;
+    bj_array_release(zero);
+    if (step && bj_object_add_var(n->obj, "step", step)) bj_var_release(step), step = NULL;
+    bj_var_release(step); /* the object holds it */
+    c->step = step;
+    if (!c->v || !c->ge || !c->gi || !c->t_last || !c->step) return bj_last_status();
+    bj_status s = net_connect(n, 0, n->ne);
+    return s ? s : net_connect(n, 1, n->n - n->ne);
+}
 
 static bj_status init(bj_trace *t, void *ud) {
     net *n = ud;
+    coba *c = n->state;
     bj_val *key = bj_random_state_next(t, n->rng);
     bj_val *z = bj_random_normal(key, n->ft, 1, &n->n);
-    return bj_var_write(t, state_of(n)->v, bj_add(net_num(t, n, -55.0), bj_mul(net_num(t, n, 5.0), z)));
+    bj_status s = bj_var_write(t, c->v, bj_add(bj_mul(z, net_num(t, n, 2.0)), net_num(t, n, -55.0)));
+    if (!s) s = bj_var_write(t, c->t_last, bj_full(t, n->ft, 1, &n->n, -1e7));
+    return s;
+}
+
+/* bm.exprel as BrainPy computes it: the series 1 + x/2 + x^2/6 where |x| <= 1e-5 (1e-8 in float64), else
+ * (exp(x) - 1) / x */
+static bj_val *exprel(bj_trace *t, const net *n, bj_val *x) {
+    bj_val *one = net_num(t, n, 1.0);
+    bj_val *series = bj_add(bj_add(one, bj_div(x, net_num(t, n, 2.0))), bj_div(bj_mul(x, x), net_num(t, n, 6.0)));
+    bj_val *direct = bj_div(bj_sub(bj_exp(x), one), x);
+    return bj_where(bj_le(bj_abs(x), net_num(t, n, n->ft == BJ_F64 ? 1e-8 : 1e-5)), series, direct);
+}
+
+typedef bj_val *(*rhs_fn)(bj_trace *t, const net *n, bj_val *x, bj_val *arg);
+
+static bj_val *decay(bj_trace *t, const net *n, bj_val *g, bj_val *tau) {
+    (void)t, (void)n;
+    return bj_div(bj_neg(g), tau);
+}
+
+static bj_val *membrane(bj_trace *t, const net *n, bj_val *v, bj_val *i_syn) {
+    return bj_div(bj_add(bj_add(bj_neg(v), net_num(t, n, V_REST)), i_syn), net_num(t, n, TAU));
+}
+
+/* One exp_auto step of dx/dt = f(x, arg): (f(x), f'(x)) from the JVP of f at x along ones. */
+static bj_val *exp_auto(bj_trace *t, const net *n, bj_val *x, rhs_fn f, bj_val *arg) {
+    bj_val *ones = bj_full(t, n->ft, 1, &n->n, 1.0), *val = NULL, *lin = NULL;
+    if (bj_jvp_begin(t, &x, 1)) return NULL;
+    bj_val *y = f(t, n, bj_jvp_param(t, 0), arg);
+    if (bj_jvp_end(t, &y, 1, &ones, 1, &val, &lin)) return NULL;
+    bj_val *dt = net_num(t, n, DT);
+    return bj_add(x, bj_mul(bj_mul(dt, exprel(t, n, bj_mul(dt, lin))), val));
 }
 
 static bj_val *step(bj_trace *t, net *n) {
-    net_lif *c = state_of(n);
+    coba *c = n->state;
     bj_val *spk = bj_var_read(t, n->spike); /* the last step's spikes act now */
     int64_t zero = 0, ne = n->ne, nn = n->n;
-    bj_val *spk_e = bj_slice(spk, &zero, &ne, NULL), *spk_i = bj_slice(spk, &ne, &nn, NULL);
-    bj_val *ge = bj_add(bj_mul(bj_var_read(t, c->ge), net_num(t, n, exp(-DT / TAU_E))), net_input(t, n, 0, spk_e, W_E));
-    bj_val *gi = bj_add(bj_mul(bj_var_read(t, c->gi), net_num(t, n, exp(-DT / TAU_I))), net_input(t, n, 1, spk_i, W_I));
-    bj_val *v = bj_var_read(t, c->v), *ref = bj_var_read(t, c->ref);
-    bj_val *drive = bj_add(bj_add(bj_sub(net_num(t, n, V_REST), v), bj_mul(ge, bj_sub(net_num(t, n, E_E), v))),
-                           bj_add(bj_mul(gi, bj_sub(net_num(t, n, E_I), v)), net_num(t, n, I_BIAS)));
-    bj_val *active = bj_le(ref, 0);
-    bj_val *v_new = bj_where(active, bj_add(v, bj_mul(drive, net_num(t, n, DT / TAU_M))), v);
-    bj_val *fired = bj_logical_and(active, bj_ge(v_new, net_num(t, n, V_TH)));
+    bj_val *tm = bj_mul(bj_astype(bj_var_read(t, c->step), n->ft), net_num(t, n, DT));
+    bj_val *ge = bj_add(exp_auto(t, n, bj_var_read(t, c->ge), decay, net_num(t, n, TAU_E)),
+                        net_input(t, n, 0, bj_slice(spk, &zero, &ne, NULL), W_E));
+    bj_val *gi = bj_add(exp_auto(t, n, bj_var_read(t, c->gi), decay, net_num(t, n, TAU_I)),
+                        net_input(t, n, 1, bj_slice(spk, &ne, &nn, NULL), W_I));
+    bj_val *v = bj_var_read(t, c->v), *t_last = bj_var_read(t, c->t_last);
+    bj_val *i_syn = bj_add(bj_add(net_num(t, n, I_BIAS), bj_mul(ge, bj_sub(net_num(t, n, E_E), v))),
+                           bj_mul(gi, bj_sub(net_num(t, n, E_I), v)));
+    bj_val *refractory = bj_le(bj_sub(tm, t_last), net_num(t, n, TAU_REF));
+    bj_val *v1 = bj_where(refractory, v, exp_auto(t, n, v, membrane, i_syn));
+    bj_val *fired = bj_ge(v1, net_num(t, n, V_TH));
     bj_status s = bj_var_write(t, c->ge, ge);
     if (!s) s = bj_var_write(t, c->gi, gi);
-    if (!s) s = bj_var_write(t, c->v, bj_where(fired, net_num(t, n, V_RESET), v_new));
-    if (!s) s = bj_var_write(t, c->ref, bj_where(fired, (int)lround(T_REF / DT), bj_maximum(bj_sub(ref, 1), 0)));
+    if (!s) s = bj_var_write(t, c->v, bj_where(fired, net_num(t, n, V_RESET), v1));
+    if (!s) s = bj_var_write(t, c->t_last, bj_where(fired, tm, t_last));
+    if (!s) s = bj_var_write(t, c->step, bj_add(bj_var_read(t, c->step), 1));
     if (!s) s = bj_var_write(t, n->spike, fired);
     return s ? NULL : fired;
 }
 
-const net_model net_coba = {.name = "coba", .cls = "COBA", .dt_ms = DT, .setup = net_lif_setup, .init = init,
-                            .step = step};
+const net_model net_coba = {.name = "coba", .cls = "COBA", .dt_ms = DT, .setup = setup, .init = init, .step = step};
