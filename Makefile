@@ -214,8 +214,9 @@ py-deps:
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
 py-build: py-deps
 	$(PYTHON) setup.py -q build_ext --inplace
-py-test: py-build
-	$(PYTHON) -m pytest python/tests -q
+# The networks' tests compare the Python COBA with build/examples/coba spike for spike (BJ_EXAMPLES_DIR).
+py-test: py-build examples
+	BJ_EXAMPLES_DIR=$(abspath $(BUILD))/examples $(PYTHON) -m pytest python/tests -q
 # `make py-test-san`: the pytest suite against the library and the extension built with ASan + UBSan
 # (BJ_PY_SANITIZE=1 in setup.py: into build/py-san, the package assembled in build/py-san/pkg, the in-place build left
 # alone; conftest.py imports what BJ_PYTHON_DIR names). Python is not instrumented, so the runtimes come in with
@@ -228,10 +229,11 @@ py-test: py-build
 # would abort. --capture=sys: a sanitizer report goes to file descriptor 2 as the process ends, where pytest's
 # default capture would swallow it.
 PY_SAN_RUNTIMES = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
-py-test-san: py-build
+py-test-san: py-build examples
 	BJ_PY_SANITIZE=1 CC="$(CC)" $(PYTHON) setup.py -q build
 	LD_PRELOAD="$(PY_SAN_RUNTIMES)" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 BJ_PYTHON_DIR=$(abspath build/py-san/pkg) \
+	  BJ_EXAMPLES_DIR=$(abspath $(BUILD))/examples \
 	  $$($(PYTHON) -c 'import sys; print(sys.executable)') -m pytest python/tests -q --capture=sys
 py-install: py-deps
 	$(PYTHON) -m pip install --no-build-isolation -e .
