@@ -975,16 +975,12 @@ static bj_status coba_v0(bj_trace *t, void *ud) { /* as src/sim/coba.c's init */
     return bj_var_write(t, c->v, bj_add(bj_mul(z, bj_lit(t, BJ_F32, 2.0)), bj_lit(t, BJ_F32, -55.0)));
 }
 
-/* as src/sim/coba_hh.c's init: (z scale + offset) factor from one draw each, V then g_e then g_i */
-static bj_val *hh_normal(bj_trace *t, net_init *c, double scale, double offset, double factor) {
-    bj_val *z = bj_random_normal(bj_random_state_next(t, c->rng), BJ_F32, 1, &c->n);
-    return bj_mul(bj_add(bj_mul(z, bj_lit(t, BJ_F32, scale)), bj_lit(t, BJ_F32, offset)), bj_lit(t, BJ_F32, factor));
-}
+/* as src/sim/coba_hh.c's init: V = E_L + (5 z - 5), the rest 0 */
 static bj_status coba_hh_init(bj_trace *t, void *ud) {
     net_init *c = ud;
-    bj_status s = bj_var_write(t, c->v, bj_add(hh_normal(t, c, 5.0, -5.0, 1.0), bj_lit(t, BJ_F32, COBAHH_E_L)));
-    if (!s) s = bj_var_write(t, c->ge, hh_normal(t, c, 1.5, 4.0, 10.0));
-    return s ? s : bj_var_write(t, c->gi, hh_normal(t, c, 12.0, 20.0, 10.0));
+    bj_val *z = bj_random_normal(bj_random_state_next(t, c->rng), BJ_F32, 1, &c->n);
+    bj_val *u = bj_sub(bj_mul(z, bj_lit(t, BJ_F32, 5.0)), bj_lit(t, BJ_F32, 5.0));
+    return bj_var_write(t, c->v, bj_add(bj_lit(t, BJ_F32, COBAHH_E_L), u));
 }
 
 /* n elements of `size` bytes, zeroed, 64-byte aligned as brainjit's buffers are (unaligned 64-byte vectors would

@@ -78,7 +78,7 @@ void hand_coba_f32(int64_t n, int64_t ne, const int32_t *restrict e_ptr, const i
                    float *restrict ge, float *restrict gi, float *restrict t_last, bool *restrict spike,
                    float *restrict in_e, float *restrict in_i, int64_t steps, int64_t *restrict nspikes);
 
-/* COBA-HH (src/sim/coba_hh.c): Traub-Miles HH, exponential Euler; mV, ms, nS, pF. */
+/* COBA-HH (src/sim/coba_hh.c): Traub-Miles HH as BrainPy's exp_auto integrates it; mV, ms, nS, pF. */
 #define COBAHH_DT 0.1
 #define COBAHH_CM 200.0
 #define COBAHH_G_L 10.0
@@ -90,7 +90,7 @@ void hand_coba_f32(int64_t n, int64_t ne, const int32_t *restrict e_ptr, const i
 #define COBAHH_V_T (-63.0)
 #define COBAHH_TAU_E 5.0
 #define COBAHH_TAU_I 10.0
-#define COBAHH_E_E 0.0 /* the hand code relies on it: g_e adds to the total conductance only */
+#define COBAHH_E_E 0.0
 #define COBAHH_E_I (-80.0)
 #define COBAHH_W_E 6.0
 #define COBAHH_W_I 67.0

@@ -32,8 +32,8 @@ def _run(name, cls, n, ms, seed, **kw):
     return spk, ne
 
 
-def _c_spikes(n, seconds, seed, tmp_path):
-    exe = os.path.join(EXAMPLES, 'coba')
+def _c_spikes(n, seconds, seed, tmp_path, model='coba'):
+    exe = os.path.join(EXAMPLES, model)
     assert os.path.exists(exe), f'{exe} is missing: build it with `make examples` (make py-test does)'
     out = str(tmp_path / 'c.npy')
     subprocess.run([exe, '--n', str(n), '--duration', str(seconds), '--seed', str(seed), '--quiet', '--npy', out],
@@ -49,6 +49,15 @@ def test_python_coba_is_the_c_example_spike_for_spike(seed, tmp_path):
     assert spk.sum() > 10000  # the network is active, not silent on both sides
     bad = np.nonzero((spk != c).any(axis=1))[0]
     assert bad.size == 0, f'first differing step {bad[0]}: {spk[bad[0]].sum()} vs {c[bad[0]].sum()} spikes'
+
+
+def test_python_coba_hh_is_the_c_example_spike_for_spike(tmp_path):
+    bm.random.seed(5)  # the script's HH draws V0 from the default RandomState, as examples/coba_hh.c from its seed
+    spk, _ = _run('coba_hh', 'COBAHH', 4000, 200., 5)
+    c = _c_spikes(4000, 0.2, 5, tmp_path, 'coba_hh')
+    assert spk.shape == c.shape == (2000, 4000) and spk.sum() > 10000
+    bad = np.nonzero((spk != c).any(axis=1))[0]
+    assert bad.size == 0, f'first differing step {bad[0]}'
 
 
 def test_python_coba_on_the_interpreter_is_the_same_network():

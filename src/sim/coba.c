@@ -55,34 +55,12 @@ static bj_status init(bj_trace *t, void *ud) {
     return s;
 }
 
-/* bm.exprel as BrainPy computes it: the series 1 + x/2 + x^2/6 where |x| <= 1e-5 (1e-8 in float64), else
- * (exp(x) - 1) / x */
-static bj_val *exprel(bj_trace *t, const net *n, bj_val *x) {
-    bj_val *one = net_num(t, n, 1.0);
-    bj_val *series = bj_add(bj_add(one, bj_div(x, net_num(t, n, 2.0))), bj_div(bj_mul(x, x), net_num(t, n, 6.0)));
-    bj_val *direct = bj_div(bj_sub(bj_exp(x), one), x);
-    return bj_where(bj_le(bj_abs(x), net_num(t, n, n->ft == BJ_F64 ? 1e-8 : 1e-5)), series, direct);
+static bj_val *decay(bj_trace *t, const net *n, bj_val *g, const void *tau) {
+    return bj_div(bj_neg(g), net_num(t, n, *(const double *)tau));
 }
 
-typedef bj_val *(*rhs_fn)(bj_trace *t, const net *n, bj_val *x, bj_val *arg);
-
-static bj_val *decay(bj_trace *t, const net *n, bj_val *g, bj_val *tau) {
-    (void)t, (void)n;
-    return bj_div(bj_neg(g), tau);
-}
-
-static bj_val *membrane(bj_trace *t, const net *n, bj_val *v, bj_val *i_syn) {
-    return bj_div(bj_add(bj_add(bj_neg(v), net_num(t, n, V_REST)), i_syn), net_num(t, n, TAU));
-}
-
-/* One exp_auto step of dx/dt = f(x, arg): (f(x), f'(x)) from the JVP of f at x along ones. */
-static bj_val *exp_auto(bj_trace *t, const net *n, bj_val *x, rhs_fn f, bj_val *arg) {
-    bj_val *ones = bj_full(t, n->ft, 1, &n->n, 1.0), *val = NULL, *lin = NULL;
-    if (bj_jvp_begin(t, &x, 1)) return NULL;
-    bj_val *y = f(t, n, bj_jvp_param(t, 0), arg);
-    if (bj_jvp_end(t, &y, 1, &ones, 1, &val, &lin)) return NULL;
-    bj_val *dt = net_num(t, n, DT);
-    return bj_add(x, bj_mul(bj_mul(dt, exprel(t, n, bj_mul(dt, lin))), val));
+static bj_val *membrane(bj_trace *t, const net *n, bj_val *v, const void *i_syn) {
+    return bj_div(bj_add(bj_add(bj_neg(v), net_num(t, n, V_REST)), (bj_val *)i_syn), net_num(t, n, TAU));
 }
 
 static bj_val *step(bj_trace *t, net *n) {
@@ -90,15 +68,15 @@ static bj_val *step(bj_trace *t, net *n) {
     bj_val *spk = bj_var_read(t, n->spike); /* the last step's spikes act now */
     int64_t zero = 0, ne = n->ne, nn = n->n;
     bj_val *tm = bj_mul(bj_astype(bj_var_read(t, c->step), n->ft), net_num(t, n, DT));
-    bj_val *ge = bj_add(exp_auto(t, n, bj_var_read(t, c->ge), decay, net_num(t, n, TAU_E)),
+    bj_val *ge = bj_add(net_exp_auto(t, n, bj_var_read(t, c->ge), decay, &(double){TAU_E}),
                         net_input(t, n, 0, bj_slice(spk, &zero, &ne, NULL), W_E));
-    bj_val *gi = bj_add(exp_auto(t, n, bj_var_read(t, c->gi), decay, net_num(t, n, TAU_I)),
+    bj_val *gi = bj_add(net_exp_auto(t, n, bj_var_read(t, c->gi), decay, &(double){TAU_I}),
                         net_input(t, n, 1, bj_slice(spk, &ne, &nn, NULL), W_I));
     bj_val *v = bj_var_read(t, c->v), *t_last = bj_var_read(t, c->t_last);
     bj_val *i_syn = bj_add(bj_add(net_num(t, n, I_BIAS), bj_mul(ge, bj_sub(net_num(t, n, E_E), v))),
                            bj_mul(gi, bj_sub(net_num(t, n, E_I), v)));
     bj_val *refractory = bj_le(bj_sub(tm, t_last), net_num(t, n, TAU_REF));
-    bj_val *v1 = bj_where(refractory, v, exp_auto(t, n, v, membrane, i_syn));
+    bj_val *v1 = bj_where(refractory, v, net_exp_auto(t, n, v, membrane, i_syn));
     bj_val *fired = bj_ge(v1, net_num(t, n, V_TH));
     bj_status s = bj_var_write(t, c->ge, ge);
     if (!s) s = bj_var_write(t, c->gi, gi);

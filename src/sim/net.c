@@ -56,6 +56,22 @@ bj_val *net_input(bj_trace *t, const net *n, int pop, bj_val *spikes, double w) 
     return bj_event_csrmv(n->tconn[2 * pop], n->tconn[2 * pop + 1], net_num(t, n, w), spikes, n->n);
 }
 
+bj_val *net_exprel(bj_trace *t, const net *n, bj_val *x) {
+    bj_val *one = net_num(t, n, 1.0);
+    bj_val *series = bj_add(bj_add(one, bj_div(x, net_num(t, n, 2.0))), bj_div(bj_mul(x, x), net_num(t, n, 6.0)));
+    bj_val *direct = bj_div(bj_sub(bj_exp(x), one), x);
+    return bj_where(bj_le(bj_abs(x), net_num(t, n, n->ft == BJ_F64 ? 1e-8 : 1e-5)), series, direct);
+}
+
+bj_val *net_exp_auto(bj_trace *t, const net *n, bj_val *x, net_rhs f, const void *ctx) {
+    bj_val *ones = bj_full(t, n->ft, 1, &n->n, 1.0), *val = NULL, *lin = NULL;
+    if (!x || bj_jvp_begin(t, &x, 1)) return NULL;
+    bj_val *y = f(t, n, bj_jvp_param(t, 0), ctx);
+    if (bj_jvp_end(t, &y, 1, &ones, 1, &val, &lin)) return NULL;
+    bj_val *dt = net_num(t, n, n->model->dt_ms);
+    return bj_add(x, bj_mul(bj_mul(dt, net_exprel(t, n, bj_mul(dt, lin))), val));
+}
+
 /* The loop body: the model's step, then what is recorded: every spike (bool[N]), or only the number of spikes of
  * each population (int32[2]), which is all the rates need and keeps large runs from writing N bytes a step. */
 static bj_status body(bj_trace *t, void *ud) {

@@ -44,6 +44,14 @@ static inline bj_val *net_num(bj_trace *t, const net *n, double x) { return bj_l
 /* Input to every neuron from the spikes of presynaptic population `pop` (rows pre..) with weight w: stored CSR
  * pair `pop` (event_csrmv) or generated in the kernel (procedural). */
 bj_val *net_input(bj_trace *t, const net *n, int pop, bj_val *spikes, double w);
+
+/* BrainPy's bm.exprel, operation for operation: 1 + x/2 + x^2/6 where |x| <= 1e-5 (1e-8 in float64), else
+ * (exp(x) - 1) / x. */
+bj_val *net_exprel(bj_trace *t, const net *n, bj_val *x);
+/* One step of BrainPy's exp_auto for dx/dt = f(x): x + dt exprel(dt f'(x)) f(x), f'(x) the forward-mode derivative
+ * (bj_jvp) along ones, exactly as bp.odeint(method='exp_auto') traces it. NULL on failure (the trace has the error). */
+typedef bj_val *(*net_rhs)(bj_trace *t, const net *n, bj_val *x, const void *ctx);
+bj_val *net_exp_auto(bj_trace *t, const net *n, bj_val *x, net_rhs f, const void *ctx);
 /* Builds the stored connectivity of population pop (n_pre neurons -> all N), probability n->p. */
 bj_status net_connect(net *n, int pop, int64_t n_pre);
 
