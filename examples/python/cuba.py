@@ -19,8 +19,7 @@ except ImportError:  # run from a checkout without installing: <root>/python hol
     import brainjit as bp
     import brainjit.math as bm
 
-neu_pars = dict(V_rest=-49., V_th=-50., V_reset=-60., tau=20., tau_ref=5.,
-                V_initializer=bp.init.Uniform(-60., -50.))
+neu_pars = dict(V_rest=-49., V_th=-50., V_reset=-60., tau=20., tau_ref=5.)
 
 
 def comm_layer(comm, n_pre, n_post, prob, weight, seed):
@@ -38,7 +37,7 @@ class CUBA(bp.DynSysGroup):
     def __init__(self, num, prob=0.02, seed=None, comm='csr'):
         super().__init__()
         self.ne = num * 4 // 5
-        self.N = bp.dyn.LifRef(num, **neu_pars)
+        self.N = bp.dyn.LifRef(num, V_initializer=bp.init.Uniform(-60., -50., seed=seed), **neu_pars)
         self.delay = bp.VarDelay(self.N.spike, entries={'I': None})
         s_e, s_i = (None, None) if seed is None else (seed * 8 + 1, seed * 8 + 2)
         self.E = bp.dyn.HalfProjAlignPost(comm=comm_layer(comm, self.ne, num, prob, 1.62, s_e),

@@ -1,6 +1,6 @@
 """The issue-12 networks of examples/python (COBA, CUBA, COBA-HH through bp.DSRunner): spike for spike the same as
-the C example (examples/coba: the same model written with the C API), in their rate bands on three seeds, and the
-monitors' shapes as BrainPy documents them."""
+the C examples (examples/coba, cuba, coba_hh: the same models written with the C API from the same seeds), in their
+rate bands on three seeds, and the monitors' shapes as BrainPy documents them."""
 import importlib.util
 import os
 import subprocess
@@ -56,6 +56,14 @@ def test_python_coba_hh_is_the_c_example_spike_for_spike(tmp_path):
     spk, _ = _run('coba_hh', 'COBAHH', 4000, 200., 5)
     c = _c_spikes(4000, 0.2, 5, tmp_path, 'coba_hh')
     assert spk.shape == c.shape == (2000, 4000) and spk.sum() > 10000
+    bad = np.nonzero((spk != c).any(axis=1))[0]
+    assert bad.size == 0, f'first differing step {bad[0]}'
+
+
+def test_python_cuba_is_the_c_example_spike_for_spike(tmp_path):
+    spk, _ = _run('cuba', 'CUBA', 4000, 400., 9)
+    c = _c_spikes(4000, 0.4, 9, tmp_path, 'cuba')
+    assert spk.shape == c.shape == (4000, 4000) and spk.sum() > 3000
     bad = np.nonzero((spk != c).any(axis=1))[0]
     assert bad.size == 0, f'first differing step {bad[0]}'
 

@@ -9,7 +9,6 @@
  * The arithmetic is BrainPy's, operation for operation, so both sides compute the same floats. V0 ~ N(-55, 2). */
 #include "sim/net.h"
 
-#include <stdlib.h>
 
 #define DT 0.1
 #define TAU 20.0
@@ -25,29 +24,9 @@
 #define W_I 6.7
 #define I_BIAS 20.0
 
-typedef struct coba {
-    bj_var *v, *ge, *gi, *t_last, *step;
-} coba;
-
-static bj_status setup(net *n) {
-    coba *c = n->state = calloc(1, sizeof *c); /* freed by the runner */
-    if (!c) return bj_set_error(BJ_ERR_NOMEM, "coba: out of memory");
-    c->v = net_var(n, "V", n->ft), c->ge = net_var(n, "g_e", n->ft), c->gi = net_var(n, "g_i", n->ft);
-    c->t_last = net_var(n, "t_last_spike", n->ft);
-    bj_array *zero = bj_array_zeros(BJ_I32, 0, NULL);
-    bj_var *step = zero ? bj_var_new("step", zero, -1) : NULL;
-    bj_array_release(zero);
-    if (step && bj_object_add_var(n->obj, "step", step)) bj_var_release(step), step = NULL;
-    bj_var_release(step); /* the object holds it */
-    c->step = step;
-    if (!c->v || !c->ge || !c->gi || !c->t_last || !c->step) return bj_last_status();
-    bj_status s = net_connect(n, 0, n->ne);
-    return s ? s : net_connect(n, 1, n->n - n->ne);
-}
-
 static bj_status init(bj_trace *t, void *ud) {
     net *n = ud;
-    coba *c = n->state;
+    net_lifref *c = n->state;
     bj_val *key = bj_random_state_next(t, n->rng);
     bj_val *z = bj_random_normal(key, n->ft, 1, &n->n);
     bj_status s = bj_var_write(t, c->v, bj_add(bj_mul(z, net_num(t, n, 2.0)), net_num(t, n, -55.0)));
@@ -55,36 +34,14 @@ static bj_status init(bj_trace *t, void *ud) {
     return s;
 }
 
-static bj_val *decay(bj_trace *t, const net *n, bj_val *g, const void *tau) {
-    return bj_div(bj_neg(g), net_num(t, n, *(const double *)tau));
+/* BrainPy's COBA output: g (E - V) of each population, added to the input */
+static bj_val *current(bj_trace *t, const net *n, bj_val *ge, bj_val *gi, bj_val *v) {
+    bj_val *i = bj_add(net_num(t, n, I_BIAS), bj_mul(ge, bj_sub(net_num(t, n, E_E), v)));
+    return bj_add(i, bj_mul(gi, bj_sub(net_num(t, n, E_I), v)));
 }
 
-static bj_val *membrane(bj_trace *t, const net *n, bj_val *v, const void *i_syn) {
-    return bj_div(bj_add(bj_add(bj_neg(v), net_num(t, n, V_REST)), (bj_val *)i_syn), net_num(t, n, TAU));
-}
+static const net_lifref_pars pars = {V_REST, V_TH, V_RESET, TAU, TAU_REF, TAU_E, TAU_I, W_E, W_I, current};
 
-static bj_val *step(bj_trace *t, net *n) {
-    coba *c = n->state;
-    bj_val *spk = bj_var_read(t, n->spike); /* the last step's spikes act now */
-    int64_t zero = 0, ne = n->ne, nn = n->n;
-    bj_val *tm = bj_mul(bj_astype(bj_var_read(t, c->step), n->ft), net_num(t, n, DT));
-    bj_val *ge = bj_add(net_exp_auto(t, n, bj_var_read(t, c->ge), decay, &(double){TAU_E}),
-                        net_input(t, n, 0, bj_slice(spk, &zero, &ne, NULL), W_E));
-    bj_val *gi = bj_add(net_exp_auto(t, n, bj_var_read(t, c->gi), decay, &(double){TAU_I}),
-                        net_input(t, n, 1, bj_slice(spk, &ne, &nn, NULL), W_I));
-    bj_val *v = bj_var_read(t, c->v), *t_last = bj_var_read(t, c->t_last);
-    bj_val *i_syn = bj_add(bj_add(net_num(t, n, I_BIAS), bj_mul(ge, bj_sub(net_num(t, n, E_E), v))),
-                           bj_mul(gi, bj_sub(net_num(t, n, E_I), v)));
-    bj_val *refractory = bj_le(bj_sub(tm, t_last), net_num(t, n, TAU_REF));
-    bj_val *v1 = bj_where(refractory, v, net_exp_auto(t, n, v, membrane, i_syn));
-    bj_val *fired = bj_ge(v1, net_num(t, n, V_TH));
-    bj_status s = bj_var_write(t, c->ge, ge);
-    if (!s) s = bj_var_write(t, c->gi, gi);
-    if (!s) s = bj_var_write(t, c->v, bj_where(fired, net_num(t, n, V_RESET), v1));
-    if (!s) s = bj_var_write(t, c->t_last, bj_where(fired, tm, t_last));
-    if (!s) s = bj_var_write(t, c->step, bj_add(bj_var_read(t, c->step), 1));
-    if (!s) s = bj_var_write(t, n->spike, fired);
-    return s ? NULL : fired;
-}
+static bj_val *step(bj_trace *t, net *n) { return net_lifref_step(t, n, &pars); }
 
-const net_model net_coba = {.name = "coba", .cls = "COBA", .dt_ms = DT, .setup = setup, .init = init, .step = step};
+const net_model net_coba = {.name = "coba", .cls = "COBA", .dt_ms = DT, .setup = net_lifref_setup, .init = init, .step = step};

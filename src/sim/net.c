@@ -41,12 +41,18 @@ bj_status net_connect(net *n, int pop, int64_t n_pre) {
     return bj_conn_fixed_prob(n_pre, n->n, n->p, conn_seed(n, pop), true, &n->conn[2 * pop], &n->conn[2 * pop + 1]);
 }
 
-bj_status net_lif_setup(net *n) {
-    net_lif *c = n->state = calloc(1, sizeof *c);
+bj_status net_lifref_setup(net *n) {
+    net_lifref *c = n->state = calloc(1, sizeof *c);
     if (!c) return bj_set_error(BJ_ERR_NOMEM, "%s: out of memory", n->model->name);
     c->v = net_var(n, "V", n->ft), c->ge = net_var(n, "g_e", n->ft), c->gi = net_var(n, "g_i", n->ft);
-    c->ref = net_var(n, "refractory", BJ_I32);
-    if (!c->v || !c->ge || !c->gi || !c->ref) return bj_last_status();
+    c->t_last = net_var(n, "t_last_spike", n->ft);
+    bj_array *zero = bj_array_zeros(BJ_I32, 0, NULL);
+    bj_var *step = zero ? bj_var_new("step", zero, -1) : NULL;
+    bj_array_release(zero);
+    if (step && bj_object_add_var(n->obj, "step", step)) bj_var_release(step), step = NULL;
+    bj_var_release(step); /* the object holds it */
+    c->step = step;
+    if (!c->v || !c->ge || !c->gi || !c->t_last || !c->step) return bj_last_status();
     bj_status s = net_connect(n, 0, n->ne);
     return s ? s : net_connect(n, 1, n->n - n->ne);
 }
@@ -70,6 +76,43 @@ bj_val *net_exp_auto(bj_trace *t, const net *n, bj_val *x, net_rhs f, const void
     if (bj_jvp_end(t, &y, 1, &ones, 1, &val, &lin)) return NULL;
     bj_val *dt = net_num(t, n, n->model->dt_ms);
     return bj_add(x, bj_mul(bj_mul(dt, net_exprel(t, n, bj_mul(dt, lin))), val));
+}
+
+static bj_val *decay(bj_trace *t, const net *n, bj_val *g, const void *tau) {
+    return bj_div(bj_neg(g), net_num(t, n, *(const double *)tau));
+}
+
+typedef struct membrane_ctx {
+    const net_lifref_pars *p;
+    bj_val *i;
+} membrane_ctx;
+
+static bj_val *membrane(bj_trace *t, const net *n, bj_val *v, const void *ctx) {
+    const membrane_ctx *m = ctx;
+    return bj_div(bj_add(bj_add(bj_neg(v), net_num(t, n, m->p->v_rest)), m->i), net_num(t, n, m->p->tau));
+}
+
+bj_val *net_lifref_step(bj_trace *t, net *n, const net_lifref_pars *p) {
+    net_lifref *c = n->state;
+    bj_val *spk = bj_var_read(t, n->spike); /* the last step's spikes act now */
+    int64_t zero = 0, ne = n->ne, nn = n->n;
+    bj_val *tm = bj_mul(bj_astype(bj_var_read(t, c->step), n->ft), net_num(t, n, n->model->dt_ms));
+    bj_val *ge = bj_add(net_exp_auto(t, n, bj_var_read(t, c->ge), decay, &p->tau_e),
+                        net_input(t, n, 0, bj_slice(spk, &zero, &ne, NULL), p->w_e));
+    bj_val *gi = bj_add(net_exp_auto(t, n, bj_var_read(t, c->gi), decay, &p->tau_i),
+                        net_input(t, n, 1, bj_slice(spk, &ne, &nn, NULL), p->w_i));
+    bj_val *v = bj_var_read(t, c->v), *t_last = bj_var_read(t, c->t_last);
+    membrane_ctx m = {p, p->current(t, n, ge, gi, v)};
+    bj_val *refractory = bj_le(bj_sub(tm, t_last), net_num(t, n, p->tau_ref));
+    bj_val *v1 = bj_where(refractory, v, net_exp_auto(t, n, v, membrane, &m));
+    bj_val *fired = bj_ge(v1, net_num(t, n, p->v_th));
+    bj_status s = bj_var_write(t, c->ge, ge);
+    if (!s) s = bj_var_write(t, c->gi, gi);
+    if (!s) s = bj_var_write(t, c->v, bj_where(fired, net_num(t, n, p->v_reset), v1));
+    if (!s) s = bj_var_write(t, c->t_last, bj_where(fired, tm, t_last));
+    if (!s) s = bj_var_write(t, c->step, bj_add(bj_var_read(t, c->step), 1));
+    if (!s) s = bj_var_write(t, n->spike, fired);
+    return s ? NULL : fired;
 }
 
 /* The loop body: the model's step, then what is recorded: every spike (bool[N]), or only the number of spikes of

@@ -55,12 +55,20 @@ bj_val *net_exp_auto(bj_trace *t, const net *n, bj_val *x, net_rhs f, const void
 /* Builds the stored connectivity of population pop (n_pre neurons -> all N), probability n->p. */
 bj_status net_connect(net *n, int pop, int64_t n_pre);
 
-/* The state of the LIF networks (COBA, CUBA): V, two synaptic variables and a refractory counter, with the two
- * populations (E -> all, I -> all) connected; n->state points to it (freed by the runner). */
-typedef struct net_lif {
-    bj_var *v, *ge, *gi, *ref;
-} net_lif;
-bj_status net_lif_setup(net *n);
+/* The state of BrainPy's LifRef neurons (coba.c, cuba.c): V, the two populations' synaptic variables (E -> all,
+ * I -> all, both connected), the last spike times and the step count (t = step dt). n->state points to it (freed by
+ * the runner); t_last_spike starts at -1e7 ms, as BrainPy's. */
+typedef struct net_lifref {
+    bj_var *v, *ge, *gi, *t_last, *step;
+} net_lifref;
+bj_status net_lifref_setup(net *n);
+/* One step of BrainPy's LifRef with two Expon synapses (exp_auto), whose outputs give the current from the
+ * conductances (or currents) and the step's starting V; returns the spikes. */
+typedef struct net_lifref_pars {
+    double v_rest, v_th, v_reset, tau, tau_ref, tau_e, tau_i, w_e, w_i;
+    bj_val *(*current)(bj_trace *t, const net *n, bj_val *ge, bj_val *gi, bj_val *v);
+} net_lifref_pars;
+bj_val *net_lifref_step(bj_trace *t, net *n, const net_lifref_pars *p);
 
 extern const net_model net_coba, net_cuba, net_coba_hh;
 #endif
