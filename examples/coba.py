@@ -5,11 +5,14 @@ under bm.jit. Prints the rates and times as `make demo` does.
 usage: python examples/coba.py [--n N] [--duration S] [--seed K] [--backend cpu|interp] [--f64] [--procedural]
                                [--npy FILE] [--quiet] [--help]
 
-The model: 4,000 LIF neurons (80% excitatory), exponential conductances in units of the leak conductance,
-  tau_m dV/dt = (V_rest - V) + g_e (E_e - V) + g_i (E_i - V) + I_bias   (forward Euler, V held while refractory)
-a spike adds w_e (w_i) to the conductances of its targets, acting on the next step; V0 ~ N(-55, 5) mV. About 80
-inputs per neuron (p = 80 / N), self-connections allowed. The connectivity is drawn with numpy (from the seed), so
-the network is the C one in distribution, not spike for spike.
+The model (BrainPy's LifRef, Expon synapses and COBA outputs, as src/sim/coba.c): 4,000 LIF neurons (80%
+excitatory), exponential conductances in units of the leak conductance,
+  tau_m dV/dt = (V_rest - V) + g_e (E_e - V) + g_i (E_i - V) + I_bias   (V held while t - t_last_spike <= 5 ms)
+each variable stepped by exponential Euler (BrainPy's exp_auto: exact for these linear equations); a spike adds w_e
+(w_i) to the conductances of its targets, acting on the next step; V0 ~ N(-55, 2) mV. About 80 inputs per neuron
+(p = 80 / N), self-connections allowed. The connectivity is drawn with numpy (from the seed), so the network is
+the C one in distribution, not spike for spike (examples/python/coba.py is the same network as bp.dyn classes,
+spike for spike the C one).
 """
 import math
 import os
@@ -32,6 +35,8 @@ TAU_M, V_REST, V_TH, V_RESET, T_REF = 20.0, -60.0, -50.0, -60.0, 5.0
 TAU_E, TAU_I, E_E, E_I = 5.0, 10.0, 0.0, -80.0
 W_E, W_I, I_BIAS = 0.6, 6.7, 20.0
 CHUNK = 1000  # steps per jitted call, as bj_net_run's default chunk
+# exponential Euler's factor dt exprel(dt a) for dx/dt = a x + b (a = -1/tau), as BrainPy's exp_auto computes it
+K_E, K_I, K_M = (DT * float(bm.exprel(DT * (-1.0 / tau))) for tau in (TAU_E, TAU_I, TAU_M))
 
 USAGE = """usage: coba.py [--n N] [--duration S] [--seed K] [--backend cpu|interp] [--f64] [--procedural]
        [--npy FILE] [--quiet]
@@ -73,10 +78,10 @@ class COBA(bp.BrainPyObject):
             self.i_indptr, self.i_indices = bm.asarray(ip), bm.asarray(ix)
         self.build_s = time.perf_counter() - t0
         bm.random.seed(seed)
-        self.V = bm.Variable(bm.random.randn(n) * 5.0 - 55.0)
+        self.V = bm.Variable(bm.random.randn(n) * 2.0 - 55.0)
         self.g_e = bm.Variable(bm.zeros(n))
         self.g_i = bm.Variable(bm.zeros(n))
-        self.refractory = bm.Variable(bm.zeros(n, dtype=bm.int32))
+        self.t_last = bm.Variable(bm.full(n, -1e7))
         self.spike = bm.Variable(bm.zeros(n, dtype=bool))
 
     def input(self, spikes, w, n_pre, pop):
@@ -89,17 +94,17 @@ class COBA(bp.BrainPyObject):
     def step(self, i):
         self.traces += 1
         spk = self.spike.value  # the last step's spikes act now
-        ge = self.g_e * math.exp(-DT / TAU_E) + self.input(spk[:self.ne], W_E, self.ne, 0)
-        gi = self.g_i * math.exp(-DT / TAU_I) + self.input(spk[self.ne:], W_I, self.n - self.ne, 1)
-        v, ref = self.V.value, self.refractory.value
-        drive = (V_REST - v) + ge * (E_E - v) + gi * (E_I - v) + I_BIAS
-        active = ref <= 0
-        v_new = bm.where(active, v + drive * (DT / TAU_M), v)
-        fired = bm.logical_and(active, v_new >= V_TH)
+        t = i * DT
+        ge = self.g_e + K_E * (-self.g_e / TAU_E) + self.input(spk[:self.ne], W_E, self.ne, 0)
+        gi = self.g_i + K_I * (-self.g_i / TAU_I) + self.input(spk[self.ne:], W_I, self.n - self.ne, 1)
+        v, t_last = self.V.value, self.t_last.value
+        current = I_BIAS + ge * (E_E - v) + gi * (E_I - v)
+        v_new = bm.where(t - t_last <= T_REF, v, v + K_M * ((-v + V_REST + current) / TAU_M))
+        fired = v_new >= V_TH
         self.g_e.value = ge
         self.g_i.value = gi
         self.V.value = bm.where(fired, V_RESET, v_new)
-        self.refractory.value = bm.where(fired, round(T_REF / DT), bm.maximum(ref - 1, 0))
+        self.t_last.value = bm.where(fired, t, t_last)
         self.spike.value = fired
         if self.record:
             return fired

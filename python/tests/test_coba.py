@@ -46,18 +46,18 @@ def test_coba_is_a_brainpy_object():
     net = coba.COBA(n=100, seed=3)
     assert isinstance(net, bp.BrainPyObject)
     k = net.name
-    assert set(net.vars().keys()) == {f"{k}.V", f"{k}.g_e", f"{k}.g_i", f"{k}.refractory", f"{k}.spike"}
-    assert str(np.asarray(net.refractory).dtype) == "int32" and str(np.asarray(net.spike).dtype) == "bool"
+    assert set(net.vars().keys()) == {f"{k}.V", f"{k}.g_e", f"{k}.g_i", f"{k}.t_last", f"{k}.spike"}
+    assert str(np.asarray(net.t_last).dtype) == "float32" and str(np.asarray(net.spike).dtype) == "bool"
     assert str(np.asarray(net.V).dtype) == "float32"
 
 
 def reference(v0, conn, n, ne, steps):
-    """The same step in float32 numpy, in the association order of src/sim/coba.c."""
+    """The same step in float32 numpy, in the association order of the example's step."""
     f = np.float32
     v, ge, gi = v0.astype(f), np.zeros(n, f), np.zeros(n, f)
-    ref, spk = np.zeros(n, np.int32), np.zeros(n, bool)
+    t_last, spk = np.full(n, -1e7, f), np.zeros(n, bool)
     (ipe, ixe), (ipi, ixi) = conn
-    de, di = f(math.exp(-coba.DT / coba.TAU_E)), f(math.exp(-coba.DT / coba.TAU_I))
+    ke, ki, km = f(coba.K_E), f(coba.K_I), f(coba.K_M)
     out = np.zeros((steps, n), bool)
 
     def event(indptr, indices, events, w):
@@ -67,14 +67,14 @@ def reference(v0, conn, n, ne, steps):
         return acc
 
     for s in range(steps):
-        ge = ge * de + event(ipe, ixe, spk[:ne], coba.W_E)
-        gi = gi * di + event(ipi, ixi, spk[ne:], coba.W_I)
-        drive = (f(coba.V_REST) - v) + ge * (f(coba.E_E) - v) + (gi * (f(coba.E_I) - v) + f(coba.I_BIAS))
-        active = ref <= 0
-        v_new = np.where(active, v + drive * f(coba.DT / coba.TAU_M), v)
-        fired = active & (v_new >= f(coba.V_TH))
+        t = f(s) * f(coba.DT)
+        ge = ge + ke * (-ge / f(coba.TAU_E)) + event(ipe, ixe, spk[:ne], coba.W_E)
+        gi = gi + ki * (-gi / f(coba.TAU_I)) + event(ipi, ixi, spk[ne:], coba.W_I)
+        cur = f(coba.I_BIAS) + ge * (f(coba.E_E) - v) + gi * (f(coba.E_I) - v)
+        v_new = np.where(t - t_last <= f(coba.T_REF), v, v + km * ((-v + f(coba.V_REST) + cur) / f(coba.TAU_M)))
+        fired = v_new >= f(coba.V_TH)
         v = np.where(fired, f(coba.V_RESET), v_new)
-        ref = np.where(fired, np.int32(round(coba.T_REF / coba.DT)), np.maximum(ref - 1, 0)).astype(np.int32)
+        t_last = np.where(fired, t, t_last)
         spk = fired
         out[s] = fired
     return out, v
