@@ -29,7 +29,7 @@ PRELUDE_HDRS := src/core/bjmath.h src/core/philox.h src/core/bjrand.h src/core/b
                 src/backend/c/prelude.h
 TEST_SRCS := $(sort $(wildcard tests/*.c))
 
-.PHONY: all lib test test-plain test-san test-examples demo bench bench-py stats install clean
+.PHONY: all lib test test-plain test-san test-examples demo bench bench-py bench-dyn stats install clean
 all: lib $(BUILD)/test_all examples
 lib: $(BUILD)/libbrainjit.a $(BUILD)/libbrainjit.so
 
@@ -188,6 +188,12 @@ bench: $(BUILD)/bench/bench
 # a venv that has them (see the script).
 bench-py: py-build $(BUILD)/examples/coba
 	$(PYTHON) bench/py_bench.py --c-coba $(abspath $(BUILD))/examples/coba $(PY_BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-dyn
+# The modelling layer's rows (bench/dyn_bench.py): the networks of examples/python through bp.DSRunner (COBA at 4,000
+# and 40,000 neurons, COBA-HH at 4,000) beside the C examples; DYN_BENCH_ARGS="--venv-compare" adds BrainPy running
+# the same scripts from the venv (slow: minutes).
+bench-dyn: py-build examples
+	$(PYTHON) bench/dyn_bench.py $(DYN_BENCH_ARGS)
 
 stats:
 	@echo "src/ line count by stage:"
