@@ -8,7 +8,7 @@ import numpy as np
 from . import _core
 from . import math as bm
 from .context import share
-from .dynsys import DynamicalSystem
+from .dynsys import DynamicalSystem, reset_level
 from .math.environment import get_dt
 from .mixin import ParamDesc, ReturnInfo, JointType, SupportAutoDelay
 
@@ -20,20 +20,35 @@ ROTATE_UPDATE = 'rotation'
 CONCAT_UPDATE = 'concat'
 
 
+def _time_to_steps(delay_time):
+    """Steps of a delay time: round(time / dt) when that is an integer within 1e-9 (relative), else ceil.
+    BrainPy takes ceil(time / dt) in floating point, so a delay of 0.3 ms at dt = 0.1 becomes 4 steps
+    (0.3 / 0.1 == 3.0000000000000004); the tolerance keeps it 3."""
+    ratio = delay_time / get_dt()
+    nearest = round(ratio)
+    if abs(ratio - nearest) <= 1e-9 * max(abs(ratio), 1.):
+        return int(nearest)
+    return math.ceil(ratio)
+
+
 def _get_delay(delay_time, delay_step):
-    """(time, steps) of a delay given by one of them; steps = ceil(time / dt) as BrainPy."""
+    """(time, steps) of a delay given by one of them."""
     if delay_time is None:
         if delay_step is None:
             return None, None
         if not isinstance(delay_step, (numbers.Integral, np.integer)) or isinstance(delay_step, bool):
             raise ValueError(f'"delay_step" should be an integer, but we got {delay_step!r}.')
-        return int(delay_step) * get_dt(), int(delay_step)
-    if delay_step is not None:
-        raise ValueError('"delay_step" should be None if "delay_time" is given.')
-    if not isinstance(delay_time, (numbers.Real, np.floating, np.integer)) or isinstance(delay_time, bool):
-        raise ValueError(f'"delay_time" should be a number (a time, or None for no delay), but we got '
-                         f'{delay_time!r}.')
-    return delay_time, math.ceil(delay_time / get_dt())
+        delay_time, delay_step = int(delay_step) * get_dt(), int(delay_step)
+    else:
+        if delay_step is not None:
+            raise ValueError('"delay_step" should be None if "delay_time" is given.')
+        if not isinstance(delay_time, (numbers.Real, np.floating, np.integer)) or isinstance(delay_time, bool):
+            raise ValueError(f'"delay_time" should be a number (a time, or None for no delay), but we got '
+                             f'{delay_time!r}.')
+        delay_step = _time_to_steps(delay_time)
+    if delay_step < 0:
+        raise ValueError(f'A delay cannot be negative, but we got {delay_time} ({delay_step} steps).')
+    return delay_time, delay_step
 
 
 def _scalar_number(x):
@@ -62,7 +77,7 @@ class Delay(DynamicalSystem, ParamDesc):
         if time is None:
             length, time = 0, 0.
         elif isinstance(time, (numbers.Real, np.floating, np.integer)) and not isinstance(time, bool):
-            length = int(time / get_dt())
+            length = max(_time_to_steps(time), 0)
         else:
             raise TypeError('time must be a int or float or None.')
         self.max_length = length
@@ -86,15 +101,21 @@ class Delay(DynamicalSystem, ParamDesc):
 class VarDelay(Delay):
     """Delays of the Variable ``target``.
 
-    The buffer ``data`` ([max_length, *target.shape], a Variable) exists only when some entry's delay is > 0: an
-    entry of delay 0 or None reads ``target`` itself, so a projection without delay costs nothing. Registering
+    The buffer ``data`` ([max_length + 1, *target.shape], a Variable) exists only when some entry's delay is > 0:
+    an entry of delay 0 or None reads ``target`` itself, so a projection without delay costs nothing. Registering
     a longer delay rebuilds the buffer (construction time only, as BrainPy).
 
-    The ring buffer is indexed exactly as BrainPy 2.4-2.8's (the write at step i goes to row -i mod L, an entry
-    of d steps reads row (d - i - 1) mod L), so spikes match BrainPy's step for step. Note what that means
-    (BrainPy's behaviour, brainpy/BrainPy#709): with L the longest registered delay, an entry of d >= 2 steps
-    reads the value written d - 1 steps before the latest write, an entry of 1 step reads it L steps before
-    (1 step when L == 1)."""
+    Timing: models read ``at(entry)`` during step i before the target's model updates, and this delay's update
+    writes the target's new value at the end of step i. An entry of 0 / None then reads the value of the end of
+    step i - 1 (the target itself), and an entry of d steps the value of the end of step i - 1 - d: exactly d
+    steps more latency. ``retrieve(k)`` is the value written k steps before the latest write, so ``at(entry of
+    d)`` is ``retrieve(d)``. Before the first write, delay 0 holds the target's value and the delays 1 ..
+    max_length hold ``init`` (zeros by default, in BrainPy's layout), so a delayed entry is a shifted copy of the
+    target. 'rotation' writes row (-i) mod (max_length + 1) at step i (i = ``share.load('i')``) and reads row
+    (k + 1 - i) mod (max_length + 1); 'concat' shifts the rows down, row 0 the latest write, and reads row k.
+    BrainPy 2.4-2.8 keeps max_length rows and reads them one row off (brainpy/BrainPy#709): there an entry of
+    d >= 2 steps adds only d - 2 steps of latency and a 1-step entry adds max_length - 1 (none when alone); we
+    do not copy that."""
 
     not_desc_params = ('time', 'entries', 'name')
     _excluded_vars = ('target',)  # the target belongs to its model: listed there, not twice
@@ -154,29 +175,28 @@ class VarDelay(Delay):
                f'method={self.method})'
 
     def retrieve(self, delay_step, *indices):
-        """The value delay_step steps ago (a Python int, 1 .. max_length), then indexed by indices."""
+        """The value written delay_step steps before the latest write (0: the latest), then indexed by indices.
+        delay_step: a Python int in 0 .. max_length, or a traced int scalar."""
         if self.data is None:
             raise ValueError(f'{self.name} has no delay buffer: register an entry with a delay > 0 first.')
         if isinstance(delay_step, (numbers.Integral, np.integer)) and not 0 <= delay_step <= self.max_length:
             raise ValueError(f'The request delay length should be less than the maximum delay {self.max_length}. '
                              f'But we got {delay_step}')
-        L = self.max_length
         if self.method == ROTATE_UPDATE:
-            row = self._rotation_row(delay_step - 1)
+            # the latest write (step i - 1) is row (1 - i) mod R; k writes before it, k rows further
+            row = self._rotation_row(delay_step + 1)
         else:
-            row = delay_step - 1
-        value = _row(self.data.value, row, L)
+            row = delay_step
+        value = _row(self.data.value, row)
         return value[indices] if indices else value
 
     def _rotation_row(self, offset):
-        # (offset - i) mod L, as a Python int when i is one; a traced int scalar inside a traced step
-        L = self.max_length
-        if L == 1:
-            return 0
+        # (offset - i) mod R, as a Python int when i is one; a traced int32 scalar inside a traced step
+        rows = self.max_length + 1
         i = share.load('i')
-        if isinstance(i, (numbers.Integral, np.integer)):
-            return (offset - int(i)) % L
-        return bm.asarray((offset - i) % L).astype(bm.int32)
+        if isinstance(i, (numbers.Integral, np.integer)) and isinstance(offset, (numbers.Integral, np.integer)):
+            return (int(offset) - int(i)) % rows
+        return bm.asarray((offset - i) % rows).astype(bm.int32)
 
     def update(self, latest_value=None):
         """Writes this step's value (the target's, when latest_value is None) into the buffer, if there is one."""
@@ -185,34 +205,43 @@ class VarDelay(Delay):
         if latest_value is None:
             latest_value = self.target.value
         latest = bm.asarray(latest_value)
-        L = self.max_length
         if self.method == ROTATE_UPDATE:
-            self.data.value = _put_row(self.data.value, latest, self._rotation_row(0), L)
-        elif L > 1:
-            self.data.value = bm.concatenate([bm.expand_dims(latest, 0), self.data.value[:-1]], axis=0)
+            self.data.value = _put_row(self.data.value, latest, self._rotation_row(0))
         else:
-            self.data.value = _put_row(self.data.value, latest, 0, 1)
+            latest = bm.broadcast_to(latest, tuple(self.data.shape)[1:]).astype(self.data.dtype)
+            self.data.value = bm.concatenate([bm.expand_dims(latest, 0), self.data.value[:-1]], axis=0)
 
+    @reset_level(-1)  # after the models: delay 0 of the new buffer is the target's reset value
     def reset_state(self, batch_size=None, **kwargs):
         """Fills the buffer with its initial data again."""
         if self.data is not None:
             self._init_data(self.max_length, batch_size)
 
     def _buffer_init(self, length):
+        """The buffer before any write: history[k] is the value k steps before the latest write: k = 0 the target's
+        value (what entries of 0 read at step 0), k = 1 .. length from init (BrainPy's layout of the initial delay
+        data: a number, an array broadcast to [length, *target.shape], or a callable given that shape)."""
         shape = (length,) + tuple(self.target.shape)
         dtype = self.target.dtype
         init = self._init
-        data = bm.zeros(shape, dtype=dtype)
         if init is None:
-            return data
-        if callable(init) and not isinstance(init, bm.Array):
-            try:
-                value = init(shape, dtype=dtype)
-            except TypeError:
-                value = init(shape)
+            past = bm.zeros(shape, dtype=dtype)
         else:
-            value = init
-        return bm.asarray(bm.broadcast_to(bm.asarray(value), shape)).astype(dtype)
+            if callable(init) and not isinstance(init, bm.Array):
+                try:
+                    value = init(shape, dtype=dtype)
+                except TypeError:
+                    value = init(shape)
+            else:
+                value = init
+            past = bm.asarray(bm.broadcast_to(bm.asarray(value), shape)).astype(dtype)
+        now = bm.expand_dims(bm.asarray(self.target.value).astype(dtype), 0)
+        if self.method == ROTATE_UPDATE:
+            # at step 0 history[k] is read at row (k + 1) mod R (see retrieve): row 0 holds the oldest. A run
+            # starting at another step index reads these first rows rotated (as in BrainPy); the runner restarts
+            # at 0 after a reset, and concat does not depend on the index
+            return bm.concatenate([past[-1:], now, past[:-1]], axis=0)
+        return bm.concatenate([now, past], axis=0)
 
     def _init_data(self, length, batch_size=None):
         if batch_size is not None and self.target.batch_size != batch_size:
@@ -228,7 +257,7 @@ class VarDelay(Delay):
             object.__setattr__(self, 'data', bm.Variable(value, batch_axis=batch_axis))
 
 
-def _row(data, row, length):
+def _row(data, row):
     """data[row] for a Python or traced int row (a dynamic slice: one read, no gather of an index array)."""
     if isinstance(row, int):
         return data[row]
@@ -238,14 +267,15 @@ def _row(data, row, length):
     return part.reshape(shape[1:])
 
 
-def _put_row(data, value, row, length):
+def _put_row(data, value, row):
     """data with data[row] = value (row a Python or traced int)."""
     shape = tuple(data.shape)
     value = bm.broadcast_to(value, shape[1:]) if tuple(value.shape) != shape[1:] else value
-    if length == 1:
-        return value.reshape(shape).astype(data.dtype)
+    value = value.astype(data.dtype).reshape((1,) + shape[1:])
+    if not isinstance(row, int):
+        row = bm.asarray(row).astype(bm.int32)
     starts = [row] + [0] * (len(shape) - 1)
-    return _core.op('dynamic_update_slice', [data, value.reshape((1,) + shape[1:])] + starts)
+    return _core.op('dynamic_update_slice', [data, value] + starts)
 
 
 class DataDelay(VarDelay):
