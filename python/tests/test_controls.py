@@ -279,3 +279,18 @@ def test_for_loop_over_an_empty_axis_gives_empty_outputs():
     # as JAX's scan of length 0
     assert bm.for_loop(lambda i: i * 2, bm.zeros((0,))).shape == (0,)
     assert bm.jit(lambda x: bm.for_loop(lambda i: i, x))(bm.zeros((0, 3))).shape == (0, 3)
+
+
+def test_for_loop_leaves_numbers_in_bp_share():
+    """BrainPy 2.8 leaves tracers in bp.share after `bm.for_loop(lambda i: model.step_run(i, ...), indices)`; the
+    loop here also returns the last step's t and i and saves them back as numbers."""
+    import brainjit as bp
+    m = bp.dyn.LifRef(10)
+    spk = bm.for_loop(lambda i: m.step_run(i, 20.), bm.arange(100))
+    assert spk.shape == (100, 10)
+    t, i = bp.share.load('t'), bp.share.load('i')
+    assert isinstance(t, float) and isinstance(i, int)
+    assert i == 99 and t == pytest.approx(9.9, rel=1e-6)
+    bm.for_loop(lambda i: m.step_run(i, 20.), bm.arange(100, 150))
+    assert bp.share.load('i') == 149 and bp.share.load('t') == pytest.approx(14.9, rel=1e-6)
+    bp.share.clear()

@@ -1,6 +1,9 @@
 """bm.for_loop, bm.while_loop, bm.cond, bm.ifelse: traced once and run by the C core's compiled loops and conds."""
 
 import collections
+import sys
+
+import numpy as np
 
 from .. import _core
 from . import pytree
@@ -14,6 +17,7 @@ _tracing = _core.tracing
 # Outside a jitted function each control-flow call runs inside an implicit jit, cached by its functions, so a
 # second call with the same signature runs the compiled code without tracing again (BrainPy caches the same way).
 _IMPLICIT = collections.OrderedDict()
+_SHARE_KEYS = {}  # for_loop's implicit jits: the bp.share keys their body saves (see for_loop)
 _IMPLICIT_MAX = 256
 
 
@@ -115,7 +119,24 @@ def for_loop(body_fun, operands, reverse=False, unroll=1, remat=False, jit=None,
     if _tracing():
         return _for_traced(body_fun, operands, reverse, kw)
     key = ('for', body_fun, bool(reverse), tuple(sorted(kw.items())))
-    return _run_implicit(key, lambda ops: _for_traced(body_fun, ops, reverse, kw), 'for_loop', (operands,))
+    share = getattr(sys.modules.get('brainjit.context'), 'share', None)
+    if share is None:
+        return _run_implicit(key, lambda ops: _for_traced(body_fun, ops, reverse, kw), 'for_loop', (operands,))
+    # bp.share: a step_run in the body saves traced t and i; the loop also returns their last values, saved back as
+    # numbers after the run (BrainPy 2.8 leaves tracers in bp.share after a for_loop).
+    try:
+        keys = _SHARE_KEYS.setdefault(key, [])
+    except TypeError:  # an unhashable body: compiled for this call only
+        keys = []
+    if len(_SHARE_KEYS) > 2 * _IMPLICIT_MAX:  # forget the keys of implicit jits the cache has dropped
+        for k in [k for k in _SHARE_KEYS if k not in _IMPLICIT and k != key]:
+            del _SHARE_KEYS[k]
+    out, last = _run_implicit(key, lambda ops: _for_traced(body_fun, ops, reverse, kw, share, keys), 'for_loop',
+                              (operands,))
+    for k, v in zip(keys, last):
+        a = np.asarray(v)
+        share.save(k, a.item())
+    return out
 
 
 def _loop_operands(operands, what):
@@ -134,7 +155,13 @@ def _flip0(x):
     return _op('flip', [x], {'naxes': 1, 'axes': (0,)})
 
 
-def _for_traced(body_fun, operands, reverse, kw):
+def _traced_share_scalars(share):
+    """bp.share's entries that are traced scalars of the trace now open (saved by the loop body)."""
+    return [(k, v) for k, v in share.get_shargs().items()
+            if isinstance(v, ArrayBase) and type(v._v) is _core.Val and v._v.alive and not v._v.shape]
+
+
+def _for_traced(body_fun, operands, reverse, kw, share=None, share_keys=None):
     xs, treedef, n = _loop_operands(operands, 'for_loop')
     if reverse:
         xs = [_flip0(x) for x in xs]
@@ -142,14 +169,19 @@ def _for_traced(body_fun, operands, reverse, kw):
     try:
         args = pytree.unflatten(treedef, [_wrap(_core.loop_x(i)) for i in range(len(xs))])
         ys, ydef = _flat_out(body_fun(*args, **kw), keep_scalars=False)
+        extra = _traced_share_scalars(share) if share is not None and n else []
     except BaseException:
         _end_quietly(_core.for_end, [], [])
         raise
-    _, stacked = _core.for_end([], ys)
-    out = [_wrap(s) for s in stacked]
+    _, stacked = _core.for_end([], ys + [v for _, v in extra])
+    out = [_wrap(s) for s in stacked[:len(ys)]]
     if reverse:
         out = [_flip0(s) for s in out]
-    return pytree.unflatten(ydef, out)
+    result = pytree.unflatten(ydef, out)
+    if share is None:
+        return result
+    share_keys[:] = [k for k, _ in extra]
+    return result, [_wrap(s)[n - 1] for s in stacked[len(ys):]]  # the values of the loop's last step
 
 
 def _for_eager(body_fun, operands, reverse, kw):
