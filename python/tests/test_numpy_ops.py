@@ -475,3 +475,17 @@ def test_empty_arrays():
     check(lambda a: bm.cumsum(a, axis=0), lambda a: np.cumsum(a, axis=0), e)
     check(lambda a: bm.concatenate([a, a]), lambda a: np.concatenate([a, a]), e)
     check(lambda a: bm.exp(a), np.exp, e)
+
+
+def test_float_power_promotes_to_float_as_jax():
+    # jnp.float_power(jnp.arange(4), 2) -> float32 [0, 1, 4, 9] with x64 off
+    r = bm.float_power(bm.arange(4), 2)
+    assert r.dtype == np.float32 and np.array_equal(np.asarray(r), [0., 1., 4., 9.])
+    r = bm.float_power(bm.array([2., 3.]), 0.5)
+    np.testing.assert_allclose(np.asarray(r), np.sqrt([2., 3.]), rtol=1e-6)
+
+
+def test_fill_underscore_is_brainpys_in_place_fill():
+    v = bm.Variable(bm.zeros(3))
+    v.fill_(2.)
+    assert np.array_equal(np.asarray(v), [2., 2., 2.])

@@ -997,6 +997,8 @@ class Array(ArrayBase):
         """Sets every element to value (in place, as BrainPy)."""
         self._assign(_op('astype', [_ops().full_like(self, value)], {'dtype': self._v.dtype}), 'fill')
 
+    fill_ = fill  # BrainPy's in-place spelling
+
     def abs(self):
         return _op('abs', [self])
 

@@ -21,7 +21,7 @@ __all__ = [
     # elementwise
     'where', 'exp', 'exp2', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'square', 'abs',
     'absolute', 'sign', 'sin', 'cos', 'tan', 'tanh', 'sinh', 'cosh', 'arcsin', 'arccos', 'arctan', 'arctan2',
-    'hypot', 'reciprocal', 'negative', 'positive', 'power', 'maximum', 'minimum', 'clip', 'round', 'around',
+    'hypot', 'reciprocal', 'negative', 'positive', 'power', 'float_power', 'maximum', 'minimum', 'clip', 'round', 'around',
     'round_', 'rint', 'floor', 'ceil', 'trunc', 'fix', 'remainder', 'mod', 'exprel', 'add', 'subtract',
     'multiply', 'divide', 'true_divide', 'floor_divide', 'logical_and', 'logical_or', 'logical_not',
     'logical_xor', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'invert', 'left_shift',
@@ -488,6 +488,17 @@ def _inexact_code(*xs):
     if code in _FLOATS:
         return code
     return _F64 if code == _I64 else _F32
+
+
+def float_power(x1, x2):
+    """jnp.float_power: power after promoting both operands to a float dtype (JAX's promote_args_inexact)."""
+    x1, x2 = _opnd(x1), _opnd(x2)
+    code = _inexact_code(x1, x2)
+    if _dt(x1) not in _FLOATS:
+        x1 = _astype(_arr(x1), code)
+    if _dt(x2) not in _FLOATS:
+        x2 = _astype(_arr(x2), code)
+    return power(x1, x2)
 
 
 def log10(x):
