@@ -230,6 +230,7 @@ BJ_API bj_val *bj_floor(bj_val *x);
 BJ_API bj_val *bj_ceil(bj_val *x);
 BJ_API bj_val *bj_round(bj_val *x); /* half to even, as numpy */
 BJ_API bj_val *bj_trunc(bj_val *x);
+BJ_API bj_val *bj_stop_gradient(bj_val *x); /* x itself, with a zero derivative (bj_jvp gives it no tangent) */
 BJ_API bj_val *bj_isnan(bj_val *x);
 BJ_API bj_val *bj_isinf(bj_val *x);
 BJ_API bj_val *bj_isfinite(bj_val *x);

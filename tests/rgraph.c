@@ -438,7 +438,7 @@ static bool binary_ok(const char *op, bj_dtype d) {
 const char *const rg_unary_ops[] = {
     "neg", "abs", "sign", "exp", "exp2", "expm1", "log", "log1p", "log2", "sqrt", "rsqrt", "square",
     "reciprocal", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan", "sigmoid", "floor",
-    "ceil", "round", "trunc", "isnan", "isinf", "isfinite", "logical_not", "bitwise_not"};
+    "ceil", "round", "trunc", "isnan", "isinf", "isfinite", "logical_not", "bitwise_not", "stop_gradient"};
 const char *const rg_binary_ops[] = {
     "add", "sub", "mul", "div", "floor_divide", "remainder", "pow", "maximum", "minimum", "atan2", "hypot", "eq",
     "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",

@@ -516,6 +516,29 @@ static void jvp_captured_and_hash_consing(void) {
 
 /* Nested: the derivative of a derivative (x^3 -> 3x^2 -> 6x), and a function of the outer input inside. */
 static bj_val *cube(bj_trace *t, bj_val *x) { (void)t; return bj_mul(bj_mul(x, x), x); }
+/* stop_gradient is the identity with a zero derivative: d/dx [x * sg(x) + sg(x)^2] = sg(x) = x, not 2x + 2x */
+static void jvp_stop_gradient(void) {
+    bj_trace *t = bj_trace_new("stop_gradient");
+    bj_val *x = bj_trace_arg(t, "x", F64, 1, SH(3)), *v = bj_trace_arg(t, "v", F64, 1, SH(3));
+    bj_val *y = NULL, *dy = NULL;
+    CHECK(!bj_jvp_begin(t, &x, 1));
+    bj_val *p = bj_jvp_param(t, 0), *sg = bj_stop_gradient(p);
+    bj_val *o = bj_add(bj_mul(p, sg), bj_mul(sg, sg));
+    CHECK(!bj_jvp_end(t, &o, 1, &v, 1, &y, &dy));
+    bj_graph *g = bj_trace_finish(t, (bj_val *[]){y, dy, bj_stop_gradient(x)}, 3);
+    CHECK_MSG(g, "%s", bj_last_error());
+    bj_array *in[2] = {f64v(3, V(1, -2, 0.5)), f64v(3, V(1, 1, 2))}, *out[3] = {0};
+    for (int b = 0; g && b < 2; b++) {
+        CHECK(!bj_graph_run(g, b ? "cpu" : "interp", in, 2, out, 3));
+        CHECK(test_arr_eq(out[0], F64, 1, SH(3), V(2, 8, 0.5), 0));
+        CHECK(test_arr_eq(out[1], F64, 1, SH(3), V(1, -2, 1), 0)); /* sg(x) * v */
+        CHECK(test_arr_eq(out[2], F64, 1, SH(3), V(1, -2, 0.5), 0));
+        test_release_all(3, out);
+    }
+    test_release_all(2, in);
+    bj_graph_release(g);
+}
+
 static void jvp_nested(void) {
     bj_trace *t;
     bj_val *x, *one, *p, *q, *inner[2], *innert[2];
@@ -969,6 +992,7 @@ void tests_jvp(void) {
     RUN(jvp_sparse);
     RUN(jvp_hand_derivatives);
     RUN(jvp_captured_and_hash_consing);
+    RUN(jvp_stop_gradient);
     RUN(jvp_nested);
     RUN(jvp_control_flow);
     RUN(jvp_inside_loops);

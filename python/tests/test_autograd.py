@@ -298,3 +298,16 @@ def test_an_exception_inside_closes_the_region():
     np.testing.assert_allclose(npv(f(a32(0.0, 1.0))), np.cos([0.0, 1.0]), rtol=1e-6)
     with pytest.raises(RuntimeError, match='boom'):
         bm.jvp(bad, (a32(1.0),), (a32(1.0),))
+
+
+def test_stop_gradient_has_a_zero_derivative():
+    # jax.jvp(lambda x: x * lax.stop_gradient(x) + lax.stop_gradient(x) ** 2, (x,), (ones,)) -> tangent x
+    x = bm.asarray([1., -2., 0.5])
+    y, t = bm.jvp(lambda x: x * bm.stop_gradient(x) + bm.stop_gradient(x) ** 2, (x,), (bm.ones(3),))
+    np.testing.assert_allclose(np.asarray(y), [2., 8., 0.5])
+    np.testing.assert_allclose(np.asarray(t), [1., -2., 0.5])
+    for backend in ('cpu', 'interp'):
+        f = bm.jit(lambda x: bm.stop_gradient(x) * 2., backend=backend)
+        np.testing.assert_allclose(np.asarray(f(x)), [2., -4., 1.])
+    tree = bm.stop_gradient({'a': x, 'b': 3})
+    assert tree['b'] == 3 and np.array_equal(np.asarray(tree['a']), np.asarray(x))

@@ -121,6 +121,7 @@ static void act_region(jvp *j, const ir_region *r, int *gen);
 static bool constant_op(ir_op op) {
     switch (op) {
     case IR_SIGN: case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_FLOOR_DIVIDE: case IR_RANDOM:
+    case IR_STOP_GRADIENT:
         return true;
     default: return false;
     }

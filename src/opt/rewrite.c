@@ -195,7 +195,7 @@ static ir_node *simplify(rw *w, ir_node *n) {
     ir_node *a = n->nin > 0 ? n->in[0] : NULL, *b = n->nin > 1 ? n->in[1] : NULL;
     bool fl = ir_is_float((bj_dtype)n->dtype);
     switch ((ir_op)n->op) {
-    case IR_CAST: case IR_RESHAPE: case IR_BROADCAST_TO: return same_type(a, n) ? a : n;
+    case IR_CAST: case IR_RESHAPE: case IR_BROADCAST_TO: case IR_STOP_GRADIENT: return same_type(a, n) ? a : n;
     case IR_TRANSPOSE: return identity_perm(n) ? a : n;
     case IR_NEG: case IR_BITWISE_NOT: case IR_LOGICAL_NOT: return a->op == n->op && same_type(a->in[0], n) ? a->in[0] : n;
     case IR_MUL:

@@ -71,6 +71,7 @@ UNARY(reciprocal, RECIPROCAL) UNARY(sin, SIN) UNARY(cos, COS) UNARY(tan, TAN) UN
 UNARY(cosh, COSH) UNARY(arcsin, ARCSIN) UNARY(arccos, ARCCOS) UNARY(arctan, ARCTAN) UNARY(sigmoid, SIGMOID)
 UNARY(floor, FLOOR) UNARY(ceil, CEIL) UNARY(round, ROUND) UNARY(trunc, TRUNC) UNARY(isnan, ISNAN)
 UNARY(isinf, ISINF) UNARY(isfinite, ISFINITE) UNARY(logical_not, LOGICAL_NOT) UNARY(bitwise_not, BITWISE_NOT)
+UNARY(stop_gradient, STOP_GRADIENT)
 
 static bj_val *elementwise(ir_op op, const bj_in *ins, int n) {
     const char *name = ir_ops[op].name;

@@ -15,7 +15,7 @@ from . import pytree
 from .controls import _arr, _end_quietly, _flat_out, _run_implicit, _wrap
 from .ndarray import DTYPES, _op
 
-__all__ = ['jvp', 'jacfwd', 'vector_grad', 'functional_vector_grad']
+__all__ = ['jvp', 'jacfwd', 'vector_grad', 'functional_vector_grad', 'stop_gradient']
 
 _FLOATS = ('float32', 'float64')
 
@@ -28,6 +28,14 @@ def _float_check(x, what):
 
 
 # ---------------------------------------------------------------------------------------------------- jvp
+def stop_gradient(x):
+    """x itself (every Array leaf of a pytree), with a zero derivative: bm.jvp, jacfwd and exp_auto's linear part see
+    a constant (jax.lax.stop_gradient). Non-array leaves pass through."""
+    leaves, treedef = pytree.flatten(x)
+    out = [_op('stop_gradient', [_arr(v)]) if hasattr(v, '_v') or hasattr(v, '__array__') else v for v in leaves]
+    return pytree.unflatten(treedef, out)
+
+
 def jvp(fun, primals, tangents, has_aux=False):
     """``(fun(*primals), d fun(primals) . tangents)`` (jax.jvp): the value and the directional derivative of fun
     at primals along tangents, computed in forward mode. primals and tangents are tuples (or lists) of the same

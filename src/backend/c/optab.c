@@ -16,6 +16,7 @@ typedef struct tmpl {
 #define ALL(x) {x, x, x}
 static const tmpl table[IR_NUM_OPS] = {
     [IR_NEG] = {NULL, "bj_neg_{D}($0)", "(-$0)"},
+    [IR_STOP_GRADIENT] = ALL("$0"),
     [IR_ABS] = {NULL, "($0 < 0 ? bj_neg_{D}($0) : $0)", "fabs{S}($0)"},
     [IR_SIGN] = {NULL, "(({T})(($0 > 0) - ($0 < 0)))", "bj_sign_{D}($0)"},
     [IR_EXP] = {NULL, NULL, "bj_exp_{D}($0)"},

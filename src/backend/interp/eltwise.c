@@ -20,7 +20,7 @@ static bool int_unary(ir_op op, bj_dtype d, int64_t x, int64_t *r) {
     case IR_ABS: *r = x < 0 ? core_wrap_i64(0 - u64(x)) : x; break; /* abs(INT_MIN) wraps to INT_MIN */
     case IR_SIGN: *r = (x > 0) - (x < 0); break;
     case IR_SQUARE: *r = core_wrap_i64(u64(x) * u64(x)); break;
-    case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: *r = x; break;
+    case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_STOP_GRADIENT: *r = x; break;
     case IR_BITWISE_NOT: *r = d == BJ_BOOL ? !x : core_wrap_i64(~u64(x)); break;
     default: return false;
     }
@@ -112,6 +112,7 @@ static bool int_binary(ir_op op, bj_dtype d, int64_t a, int64_t b, int64_t *r) {
     static bool T##_unary(ir_op op, T x, T *r) {                                                                      \
         switch (op) {                                                                                                 \
         case IR_NEG: *r = -x; break;                                                                                  \
+        case IR_STOP_GRADIENT: *r = x; break;                                                                         \
         case IR_ABS: *r = fabs##S(x); break;                                                                          \
         case IR_SIGN: *r = x > 0 ? (T)1 : x < 0 ? (T)-1 : x; break; /* keeps NaN and the sign of zero */             \
         case IR_EXP: *r = bj_exp_##B(x); break;                                                                       \
