@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include <string.h>
+#include <xxhash.h>
 
 uint64_t core_hash_mix(uint64_t h, uint64_t v) {
     /* splitmix64 finaliser over the combination: good avalanche, cheap */
@@ -11,7 +12,11 @@ uint64_t core_hash_mix(uint64_t h, uint64_t v) {
     return x ^ (x >> 31);
 }
 
+/* Bulk bytes (a constant's data can be megabytes: a network's connectivity, hashed when the constant is interned and
+ * again in compile-cache keys) go through XXH3 at memory speed; the word-at-a-time mix above made hashing most of a
+ * 40,000-neuron DSRunner run()'s fixed cost. Short inputs keep the mix. */
 uint64_t core_hash_bytes(const void *p, size_t n, uint64_t seed) {
+    if (n > 64) return core_hash_mix(seed, XXH3_64bits_withSeed(p, n, seed));
     const unsigned char *b = p;
     uint64_t h = core_hash_mix(seed, n);
     while (n >= 8) {
