@@ -21,8 +21,7 @@ typedef struct {
     int nstatic, static_pos[PYBJ_MAX_PARAMS]; /* Python positions (negative ones count from the end) */
     int ndonate, donate_pos[PYBJ_MAX_PARAMS];
     long long recalls;            /* calls made again after tracing a miss: one Python call, counted once */
-    int tracing;                  /* traces of this handle open on trace_thread */
-    unsigned long trace_thread;
+    PyObject *tracers; /* {thread ident: traces of this handle open on that thread}; NULL until the first trace */
     PyObject *weakreflist;
 } JitObject;
 
@@ -517,7 +516,37 @@ static PyObject *args_tuple(PyObject *const *argv, Py_ssize_t n) {
     return t;
 }
 
-static bool traced_here(JitObject *j) { return j->tracing && j->trace_thread == PyThread_get_thread_ident(); }
+/* Per thread: with one shared count and one "tracing thread", a trace ending on one thread (its count decremented
+ * only once it has the GIL back) could leave another thread's finished trace looking open, and that thread's next
+ * call was refused as recursion (test_adversarial's four threads, now and then). */
+static PyObject *thread_key(void) { return PyLong_FromUnsignedLong(PyThread_get_thread_ident()); }
+
+static bool traced_here(JitObject *j) {
+    if (!j->tracers) return false;
+    PyObject *k = thread_key(), *v = k ? PyDict_GetItemWithError(j->tracers, k) : NULL;
+    Py_XDECREF(k);
+    PyErr_Clear();
+    return v && PyLong_AsLong(v) > 0;
+}
+
+/* delta +1 when a trace of j opens on this thread, -1 when it closes; -1 on failure (an exception set) */
+static int tracers_add(JitObject *j, long delta) {
+    if (!j->tracers && !(j->tracers = PyDict_New())) return -1;
+    PyObject *k = thread_key();
+    if (!k) return -1;
+    PyObject *v = PyDict_GetItemWithError(j->tracers, k);
+    long n = (v ? PyLong_AsLong(v) : 0) + delta;
+    int rc;
+    if (n > 0) {
+        PyObject *nv = PyLong_FromLong(n);
+        rc = nv ? PyDict_SetItem(j->tracers, k, nv) : -1;
+        Py_XDECREF(nv);
+    } else {
+        rc = v ? PyDict_DelItem(j->tracers, k) : 0;
+    }
+    Py_DECREF(k);
+    return rc;
+}
 
 static int busy_here(JitObject *j, const char *what) {
     if (!traced_here(j)) return 0;
@@ -566,8 +595,8 @@ static int trace_miss(JitObject *j, PyObject *const *argv, Py_ssize_t n) {
     }
     /* the handle's lock is held until bj_jit_trace_end: other threads must not wait for it holding the GIL */
     pybj_busy++, pybj_busy_mine++;
-    j->tracing++, j->trace_thread = PyThread_get_thread_ident();
-    if (tr && tr->leaves && pybj_push(tr) == 0) {
+    bool counted = tracers_add(j, 1) == 0;
+    if (counted && tr && tr->leaves && pybj_push(tr) == 0) {
         res = PyObject_CallFunctionObjArgs(j->trace_cb, targs, (PyObject *)tr, NULL);
         pybj_pop();
     }
@@ -601,7 +630,18 @@ static int trace_miss(JitObject *j, PyObject *const *argv, Py_ssize_t n) {
     if (!ok && !bj_trace_status(t)) bj_trace_finish(t, NULL, 0);
     bj_status s;
     PYBJ_BLOCKING(s = bj_jit_trace_end(t)); /* on every path: it releases the handle */
-    j->tracing--;
+    if (counted) { /* the trace's own error, if any, is kept aside meanwhile and wins */
+#if PY_VERSION_HEX >= 0x030C0000
+        PyObject *exc = PyErr_GetRaisedException();
+        if (tracers_add(j, -1) < 0) PyErr_Clear();
+        PyErr_SetRaisedException(exc);
+#else
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        if (tracers_add(j, -1) < 0) PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
+#endif
+    }
     pybj_busy--, pybj_busy_mine--;
     if (tr) {
         pybj_trace_kill(tr);
@@ -850,6 +890,7 @@ static int Jit_traverse(JitObject *j, visitproc visit, void *arg) {
     Py_VISIT(j->defaults);
     Py_VISIT(j->intern);
     Py_VISIT(j->strs);
+    Py_VISIT(j->tracers);
     return 0;
 }
 
@@ -869,6 +910,7 @@ static void Jit_dealloc(JitObject *j) {
     if (j->f) bj_jit_release(j->f); /* drops the signatures' tags (free_tag takes the GIL: we hold it) */
     Jit_clear(j);
     Py_CLEAR(j->strs); /* (only once the handle is gone: its cache points into them) */
+    Py_CLEAR(j->tracers);
     Py_CLEAR(j->name);
     Py_TYPE(j)->tp_free((PyObject *)j);
 }
