@@ -140,6 +140,11 @@ int pybj_scalar_arg(PyObject *o, bj_arg *a); /* a Python scalar as a dynamic jit
 /* ---------------------------------------------------------------- ops and conversions (_core_op.c) */
 /* obj as a value of trace tr (Val, Array, Buffer, Var, Python scalar, numpy, list). NULL with an exception. */
 bj_val *pybj_to_val(TraceObject *tr, PyObject *obj);
+/* The items of a sequence (None: none) as values of tr's trace, into buf (room for cap) or a PyMem block that
+ * pybj_vals_free frees; -1 on error. pybj_val_list: a list of Val objects for n values. */
+Py_ssize_t pybj_vals_of(TraceObject *tr, PyObject *seq, bj_val **buf, Py_ssize_t cap, bj_val ***out, const char *what);
+void pybj_vals_free(bj_val **v, bj_val **buf);
+PyObject *pybj_val_list(TraceObject *tr, bj_val **v, Py_ssize_t n);
 /* The _v of an ArrayBase, or obj itself. Borrowed. */
 static inline PyObject *pybj_unwrap(PyObject *o) {
     if (Py_TYPE(o) == pybj_array_cls || PyObject_TypeCheck(o, &pybj_ArrayBaseType)) {

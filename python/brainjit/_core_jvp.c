@@ -12,48 +12,6 @@ static TraceObject *jvp_trace(const char *fn) {
     return cur;
 }
 
-/* The items of a list or tuple as values of tr's trace (*out: buf, or PyMem memory to free with vals_free). */
-static Py_ssize_t jvp_vals(TraceObject *tr, PyObject *seq, bj_val **buf, Py_ssize_t cap, bj_val ***out,
-                           const char *what) {
-    *out = buf;
-    PyObject *f = PySequence_Fast(seq, what); /* a copy: converting an item may change a list */
-    if (!f) return -1;
-    if (PyList_CheckExact(f)) {
-        PyObject *tup = PyList_AsTuple(f);
-        Py_DECREF(f);
-        if (!(f = tup)) return -1;
-    }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(f);
-    if (n > cap && !(*out = PyMem_Malloc(sizeof(bj_val *) * (size_t)n))) {
-        Py_DECREF(f);
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (!((*out)[i] = pybj_to_val(tr, PySequence_Fast_GET_ITEM(f, i)))) {
-            if (*out != buf) PyMem_Free(*out);
-            *out = buf;
-            Py_DECREF(f);
-            return -1;
-        }
-    Py_DECREF(f);
-    return n;
-}
-
-static void jvp_vals_free(bj_val **v, bj_val **buf) {
-    if (v != buf) PyMem_Free(v);
-}
-
-static PyObject *jvp_list(TraceObject *tr, bj_val **v, Py_ssize_t n) {
-    PyObject *l = PyList_New(n);
-    for (Py_ssize_t i = 0; l && i < n; i++) {
-        PyObject *x = pybj_val_new(tr, v[i]);
-        if (!x) Py_CLEAR(l);
-        else PyList_SET_ITEM(l, i, x);
-    }
-    return l;
-}
-
 /* jvp_begin(primals_list, tangents_list) -> (inputs, tangents): the function's inputs (fresh values of the primals'
  * types) and the tangents as values made before the function's region opens (a constant made inside it could not be
  * given to jvp_end), to pass to jvp_end. */
@@ -64,14 +22,14 @@ static PyObject *jvp_begin(PyObject *self, PyObject *args) {
     TraceObject *cur = jvp_trace("jvp_begin");
     if (!cur) return NULL;
     bj_val *b[16], *bt[16], **v, **vt;
-    Py_ssize_t n = jvp_vals(cur, primals, b, 16, &v, "jvp_begin: primals must be a list");
+    Py_ssize_t n = pybj_vals_of(cur, primals, b, 16, &v, "jvp_begin: primals must be a list");
     if (n < 0) return NULL;
-    Py_ssize_t nt = jvp_vals(cur, tangents, bt, 16, &vt, "jvp_begin: tangents must be a list");
+    Py_ssize_t nt = pybj_vals_of(cur, tangents, bt, 16, &vt, "jvp_begin: tangents must be a list");
     if (nt < 0) {
-        jvp_vals_free(v, b);
+        pybj_vals_free(v, b);
         return NULL;
     }
-    PyObject *r = NULL, *tl = jvp_list(cur, vt, nt);
+    PyObject *r = NULL, *tl = pybj_val_list(cur, vt, nt);
     if (!tl) {
         /* (the error is set) */
     } else if (n > INT32_MAX) {
@@ -86,7 +44,7 @@ static PyObject *jvp_begin(PyObject *self, PyObject *args) {
         } else {
             Py_ssize_t i = 0;
             while (i < n && (p[i] = bj_jvp_param(cur->t, (int)i))) i++;
-            PyObject *pl = i < n ? NULL : jvp_list(cur, p, n);
+            PyObject *pl = i < n ? NULL : pybj_val_list(cur, p, n);
             if (i < n) pybj_raise_trace(cur->t);
             if (pl) r = PyTuple_Pack(2, pl, tl);
             Py_XDECREF(pl);
@@ -95,8 +53,8 @@ static PyObject *jvp_begin(PyObject *self, PyObject *args) {
         }
     }
     Py_XDECREF(tl);
-    jvp_vals_free(v, b);
-    jvp_vals_free(vt, bt);
+    pybj_vals_free(v, b);
+    pybj_vals_free(vt, bt);
     return r;
 }
 
@@ -112,10 +70,10 @@ static PyObject *jvp_end(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     }
     if (!cur) return jvp_trace("jvp_end"), NULL;
     bj_val *b1[16], *b2[16], **vo, **vt;
-    Py_ssize_t no = jvp_vals(cur, args[0], b1, 16, &vo, "jvp_end: outputs must be a list");
-    Py_ssize_t nt = no < 0 ? -1 : jvp_vals(cur, args[1], b2, 16, &vt, "jvp_end: tangents must be a list");
+    Py_ssize_t no = pybj_vals_of(cur, args[0], b1, 16, &vo, "jvp_end: outputs must be a list");
+    Py_ssize_t nt = no < 0 ? -1 : pybj_vals_of(cur, args[1], b2, 16, &vt, "jvp_end: tangents must be a list");
     if (no < 0 || nt < 0) {
-        if (no >= 0) jvp_vals_free(vo, b1);
+        if (no >= 0) pybj_vals_free(vo, b1);
         bj_jvp_end(cur->t, NULL, 0, NULL, 0, NULL, NULL); /* close it (the trace fails) */
         return NULL;
     }
@@ -129,15 +87,15 @@ static PyObject *jvp_end(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     } else if (bj_jvp_end(cur->t, vo, (int)no, vt, (int)nt, y, dy)) {
         pybj_raise_trace(cur->t);
     } else {
-        PyObject *a = jvp_list(cur, y, no), *d = a ? jvp_list(cur, dy, no) : NULL;
+        PyObject *a = pybj_val_list(cur, y, no), *d = a ? pybj_val_list(cur, dy, no) : NULL;
         if (a && d) r = PyTuple_Pack(2, a, d);
         Py_XDECREF(a);
         Py_XDECREF(d);
     }
     if (y && y != yb) PyMem_Free(y);
     if (dy && dy != db) PyMem_Free(dy);
-    jvp_vals_free(vo, b1);
-    jvp_vals_free(vt, b2);
+    pybj_vals_free(vo, b1);
+    pybj_vals_free(vt, b2);
     return r;
 }
 

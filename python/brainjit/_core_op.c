@@ -53,8 +53,8 @@ bj_val *pybj_to_val(TraceObject *tr, PyObject *obj) {
     return r;
 }
 
-/* Values of the items of a sequence, into buf (room for cap) or a PyMem block (*heap, free it). -1 on error. */
-static Py_ssize_t vals_of(TraceObject *tr, PyObject *seq, bj_val **buf, Py_ssize_t cap, bj_val ***out, const char *what) {
+/* (see _core.h) */
+Py_ssize_t pybj_vals_of(TraceObject *tr, PyObject *seq, bj_val **buf, Py_ssize_t cap, bj_val ***out, const char *what) {
     *out = buf;
     if (seq == Py_None || !seq) return 0;
     /* a list is copied: converting an item (its __array__) may change the list and free the others */
@@ -77,11 +77,11 @@ static Py_ssize_t vals_of(TraceObject *tr, PyObject *seq, bj_val **buf, Py_ssize
     return n;
 }
 
-static void vals_free(bj_val **v, bj_val **buf) {
+void pybj_vals_free(bj_val **v, bj_val **buf) {
     if (v != buf) PyMem_Free(v);
 }
 
-static PyObject *val_list(TraceObject *tr, bj_val **v, Py_ssize_t n) {
+PyObject *pybj_val_list(TraceObject *tr, bj_val **v, Py_ssize_t n) {
     PyObject *l = PyList_New(n);
     for (Py_ssize_t i = 0; l && i < n; i++) {
         PyObject *x = pybj_val_new(tr, v[i]);
@@ -596,18 +596,18 @@ static PyObject *for_begin(PyObject *self, PyObject *args) {
     TraceObject *cur = need_trace("for_begin");
     if (!cur) return NULL;
     bj_val *b1[16], *b2[16], **vi, **vx;
-    Py_ssize_t ni = vals_of(cur, init, b1, 16, &vi, "for_begin: init must be a list");
+    Py_ssize_t ni = pybj_vals_of(cur, init, b1, 16, &vi, "for_begin: init must be a list");
     if (ni < 0) return NULL;
-    Py_ssize_t nx = vals_of(cur, xs, b2, 16, &vx, "for_begin: xs must be a list");
+    Py_ssize_t nx = pybj_vals_of(cur, xs, b2, 16, &vx, "for_begin: xs must be a list");
     PyObject *r = NULL;
     if (nx >= 0) {
         bj_status s = bj_loop_begin(cur->t, n, every, vi, (int)ni, vx, (int)nx);
         if (s) r = pybj_raise_trace(cur->t);
         else if (region_push(cur, PYBJ_FOR, (int)ni) == 0) r = Py_NewRef(Py_None);
         else bj_loop_end(cur->t, NULL, 0, NULL, 0, NULL, NULL);
-        vals_free(vx, b2);
+        pybj_vals_free(vx, b2);
     }
-    vals_free(vi, b1);
+    pybj_vals_free(vi, b1);
     return r;
 }
 
@@ -649,10 +649,10 @@ static PyObject *for_end(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         Py_RETURN_NONE;
     }
     bj_val *b1[16], *b2[16], **vc, **vy;
-    Py_ssize_t nc = vals_of(cur, args[0], b1, 16, &vc, "for_end: new carries must be a list");
-    Py_ssize_t ny = nc < 0 ? -1 : vals_of(cur, nargs > 1 ? args[1] : NULL, b2, 16, &vy, "for_end: ys must be a list");
+    Py_ssize_t nc = pybj_vals_of(cur, args[0], b1, 16, &vc, "for_end: new carries must be a list");
+    Py_ssize_t ny = nc < 0 ? -1 : pybj_vals_of(cur, nargs > 1 ? args[1] : NULL, b2, 16, &vy, "for_end: ys must be a list");
     if (nc < 0 || ny < 0) {
-        if (nc >= 0) vals_free(vc, b1);
+        if (nc >= 0) pybj_vals_free(vc, b1);
         bj_loop_end(cur->t, NULL, 0, NULL, 0, NULL, NULL); /* close it (the trace fails) */
         return NULL;
     }
@@ -665,15 +665,15 @@ static PyObject *for_end(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     } else if (bj_loop_end(cur->t, vc, (int)nc, vy, (int)ny, fin, st)) {
         pybj_raise_trace(cur->t);
     } else {
-        PyObject *a = val_list(cur, fin, ncarry), *b = a ? val_list(cur, st, ny) : NULL;
+        PyObject *a = pybj_val_list(cur, fin, ncarry), *b = a ? pybj_val_list(cur, st, ny) : NULL;
         if (a && b) r = PyTuple_Pack(2, a, b);
         Py_XDECREF(a);
         Py_XDECREF(b);
     }
     if (fin != fbuf) PyMem_Free(fin);
     if (st != sbuf) PyMem_Free(st);
-    vals_free(vc, b1);
-    vals_free(vy, b2);
+    pybj_vals_free(vc, b1);
+    pybj_vals_free(vy, b2);
     return r;
 }
 
@@ -682,13 +682,13 @@ static PyObject *while_begin(PyObject *self, PyObject *init) {
     TraceObject *cur = need_trace("while_begin");
     if (!cur) return NULL;
     bj_val *b[16], **v;
-    Py_ssize_t n = vals_of(cur, init, b, 16, &v, "while_begin: init must be a list");
+    Py_ssize_t n = pybj_vals_of(cur, init, b, 16, &v, "while_begin: init must be a list");
     if (n < 0) return NULL;
     PyObject *r = NULL;
     if (bj_while_begin(cur->t, v, (int)n)) r = pybj_raise_trace(cur->t);
     else if (region_push(cur, PYBJ_WHILE, (int)n) == 0) r = Py_NewRef(Py_None);
     else bj_while_end(cur->t, NULL, 0, NULL);
-    vals_free(v, b);
+    pybj_vals_free(v, b);
     return r;
 }
 
@@ -718,7 +718,7 @@ static PyObject *while_end(PyObject *self, PyObject *const *args, Py_ssize_t nar
         Py_RETURN_NONE;
     }
     bj_val *b[16], **v;
-    Py_ssize_t n = vals_of(cur, args[0], b, 16, &v, "while_end: new carries must be a list");
+    Py_ssize_t n = pybj_vals_of(cur, args[0], b, 16, &v, "while_end: new carries must be a list");
     if (n < 0) {
         bj_while_end(cur->t, NULL, 0, NULL);
         return NULL;
@@ -731,10 +731,10 @@ static PyObject *while_end(PyObject *self, PyObject *const *args, Py_ssize_t nar
     } else if (bj_while_end(cur->t, v, (int)n, fin)) {
         pybj_raise_trace(cur->t);
     } else {
-        r = val_list(cur, fin, ncarry);
+        r = pybj_val_list(cur, fin, ncarry);
     }
     if (fin != fbuf) PyMem_Free(fin);
-    vals_free(v, b);
+    pybj_vals_free(v, b);
     return r;
 }
 
@@ -747,13 +747,13 @@ static PyObject *cond_begin(PyObject *self, PyObject *args) {
     bj_val *p = pybj_to_val(cur, pred);
     if (!p) return NULL;
     bj_val *b[16], **v;
-    Py_ssize_t n = vals_of(cur, ops, b, 16, &v, "cond_begin: operands must be a list");
+    Py_ssize_t n = pybj_vals_of(cur, ops, b, 16, &v, "cond_begin: operands must be a list");
     if (n < 0) return NULL;
     PyObject *r = NULL;
     if (bj_cond_begin(cur->t, p, v, (int)n)) r = pybj_raise_trace(cur->t);
     else if (region_push(cur, PYBJ_COND, -1) == 0) r = Py_NewRef(Py_None);
     else bj_cond_end(cur->t, NULL, 0, NULL);
-    vals_free(v, b);
+    pybj_vals_free(v, b);
     return r;
 }
 
@@ -764,14 +764,14 @@ static PyObject *cond_else(PyObject *self, PyObject *results) {
     pybj_region *rg = region_top(cur, PYBJ_COND, "cond_else", false);
     if (!rg) return NULL;
     bj_val *b[16], **v;
-    Py_ssize_t n = vals_of(cur, results, b, 16, &v, "cond_else: results must be a list");
+    Py_ssize_t n = pybj_vals_of(cur, results, b, 16, &v, "cond_else: results must be a list");
     if (n < 0) {
         bj_cond_else(cur->t, NULL, 0); /* (fails the trace; cond_end still closes) */
         return NULL;
     }
     rg->ncarry = (int)n;
     bj_status s = bj_cond_else(cur->t, v, (int)n);
-    vals_free(v, b);
+    pybj_vals_free(v, b);
     if (s) return pybj_raise_trace(cur->t);
     Py_RETURN_NONE;
 }
@@ -791,7 +791,7 @@ static PyObject *cond_end(PyObject *self, PyObject *const *args, Py_ssize_t narg
         Py_RETURN_NONE;
     }
     bj_val *b[16], **v;
-    Py_ssize_t n = vals_of(cur, args[0], b, 16, &v, "cond_end: results must be a list");
+    Py_ssize_t n = pybj_vals_of(cur, args[0], b, 16, &v, "cond_end: results must be a list");
     if (n < 0) {
         bj_cond_end(cur->t, NULL, 0, NULL);
         return NULL;
@@ -804,10 +804,10 @@ static PyObject *cond_end(PyObject *self, PyObject *const *args, Py_ssize_t narg
     } else if (bj_cond_end(cur->t, v, (int)n, outs)) {
         pybj_raise_trace(cur->t);
     } else {
-        r = val_list(cur, outs, n);
+        r = pybj_val_list(cur, outs, n);
     }
     if (outs != obuf) PyMem_Free(outs);
-    vals_free(v, b);
+    pybj_vals_free(v, b);
     return r;
 }
 
