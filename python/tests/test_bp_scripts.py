@@ -1,5 +1,6 @@
 """Runs the BrainPy 2.4+-style scripts in bp_scripts/ unchanged under brainjit and compares what they observe with
-what BrainPy 2.8.2 observed (bp_scripts/brainpy_2_8_2.json, written by bp_scripts/record_brainpy.py)."""
+what BrainPy 2.8.2 observed (bp_scripts/brainpy_2_8_2.json.gz, written by bp_scripts/record_brainpy.py)."""
+import gzip
 import json
 import os
 import subprocess
@@ -10,8 +11,8 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, "bp_scripts")
-with open(os.path.join(SCRIPTS, "brainpy_2_8_2.json")) as f:
-    RECORD = json.load(f)["scripts"]
+with open(os.path.join(SCRIPTS, "brainpy_2_8_2.json.gz"), "rb") as f:
+    RECORD = json.loads(gzip.decompress(f.read()))["scripts"]
 NAMES = sorted(RECORD)
 
 # Each script runs in its own interpreter: scripts set the global dt (s11, s18), the default RNG and share, which

@@ -1,5 +1,5 @@
 """Records what each script in this folder observes when run under BrainPy 2.8.2 (brainjit bound to brainpy), into
-brainpy_2_8_2.json, which test_bp_scripts.py compares brainjit's runs against. Run it with BrainPy's interpreter:
+brainpy_2_8_2.json.gz, which test_bp_scripts.py compares brainjit's runs against. Run it with BrainPy's interpreter:
     /work/venv-bp/bin/python python/tests/bp_scripts/record_brainpy.py [script names...]
 A script whose observations differ between seeds 0 and 1 is random: it is then run with seeds 0..7 and every seed's
 summary is kept, so the test can draw its band from BrainPy's own seed-to-seed spread.
@@ -10,6 +10,7 @@ seed 0 once more unpatched ("as_is") to document the difference.
 A deterministic script is also run in float64 (bm.enable_x64() before it, "x64"): all its spikes and X64_VALUES
 evenly strided values of each float array (full precision) are kept, for a test far tighter than float32 allows."""
 import glob
+import gzip
 import json
 import os
 import pickle
@@ -19,7 +20,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "brainpy_2_8_2.json")
+OUT = os.path.join(HERE, "brainpy_2_8_2.json.gz")  # gzip (mtime 0: the same bytes for the same record)
 MAX_EVENTS = 3000   # spike rasters with more events keep only their counts
 MAX_VALUES = 12000  # float arrays larger than this keep only summaries
 N_SEEDS = 8         # runs of a random script (the test's band is drawn from their spread)
@@ -121,8 +122,8 @@ def main(names):
     import brainpy
     data = {"brainpy": brainpy.__version__, "scripts": {}}
     if os.path.exists(OUT):
-        with open(OUT) as f:
-            data["scripts"] = json.load(f)["scripts"]
+        with open(OUT, "rb") as f:
+            data["scripts"] = json.loads(gzip.decompress(f.read()))["scripts"]
     scripts = sorted(glob.glob(os.path.join(HERE, "s[0-9]*.py")))
     for s in scripts:
         name = os.path.splitext(os.path.basename(s))[0]
@@ -134,9 +135,8 @@ def main(names):
         except RuntimeError as e:
             print(e, flush=True)
     data["scripts"] = {k: data["scripts"][k] for k in sorted(data["scripts"])}
-    with open(OUT, "w") as f:
-        json.dump(data, f, separators=(",", ":"))
-        f.write("\n")
+    with open(OUT, "wb") as f:
+        f.write(gzip.compress((json.dumps(data, separators=(",", ":")) + "\n").encode(), 9, mtime=0))
 
 
 if __name__ == "__main__":
