@@ -823,6 +823,11 @@ BJ_API const char *bj_exec_source(const bj_exec *e);
  *                                 limit); past it the compiler is stopped and the compile fails with BJ_ERR_IO
  *   "dump_dir"    BJ_DUMP_DIR     if set, every generated source is also written there
  *   "num_threads" BJ_NUM_THREADS  threads for large loops (default: the online CPUs)
+ *   "loop_threads_min"  BJ_LOOP_THREADS_MIN  a for loop runs its steps on num_threads threads when its body's
+ *                                 large kernels add up to this much work per step (elements times operations,
+ *                                 transcendental ones and divisions counting 8; default 131072). Results never
+ *                                 depend on it or on the thread count; "0" threads every loop with a kernel that
+ *                                 can be split (tests use it)
  *   "test_fault"  BJ_TEST_FAULT   tests only: "compile_error" or "wrong_result" injects that failure
  *   "explain_cache_misses"  BJ_EXPLAIN_CACHE_MISSES  "1": a jit handle prints one line on stderr per cache miss
  *   "log_compiles"          BJ_LOG_COMPILES          "1": a jit handle prints one line per compile, with its time

@@ -226,6 +226,7 @@ int main(int argc, char **argv) {
     tests_alias();
     tests_symbolic();
     tests_for();
+    tests_loop_threads();
     tests_control();
     tests_sparse();
     tests_random();

@@ -100,6 +100,7 @@ void tests_rgraph(void);
 void tests_alias(void);
 void tests_symbolic(void);
 void tests_for(void);
+void tests_loop_threads(void);
 void tests_control(void);
 void tests_sparse(void);
 void tests_random(void);

@@ -98,3 +98,24 @@ def test_monitor_shapes_as_brainpy_documents_them():
     assert runner.mon['V'].shape == (1000, 4000) and runner.mon['V'].dtype == np.float32
     assert runner.mon.ts.shape == (1000,) and np.allclose(runner.mon.ts[:3], [0., 0.1, 0.2])
     assert bp.share.load('t') == pytest.approx(99.9) and isinstance(bp.share.load('t'), float)
+
+
+@pytest.mark.parametrize('name,cls,n', [('coba', 'COBA', 2000), ('coba_hh', 'COBAHH', 2000)])
+def test_spikes_do_not_depend_on_the_thread_count(name, cls, n):
+    """The compiled run loop splits its kernels (the event-driven ones by post-synaptic ranges) over threads; every
+    loop threaded ("loop_threads_min" 0) with 1, 2 and 4 threads gives the same spikes as the default."""
+    from brainjit import _core
+    runs = []
+    try:
+        for threads, loop_min in [('1', ''), ('2', '0'), ('4', '0')]:
+            _core.config_set('num_threads', threads)
+            _core.config_set('loop_threads_min', loop_min)
+            bm.random.seed(11)
+            spk, _ = _run(name, cls, n, 30., 11)
+            runs.append(spk)
+    finally:
+        _core.config_set('num_threads', '')
+        _core.config_set('loop_threads_min', '')
+    assert runs[0].sum() > 0
+    for r in runs[1:]:
+        assert np.array_equal(r, runs[0])

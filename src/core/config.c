@@ -8,7 +8,7 @@
 
 #define CFG_MAX 4096 /* longest value + 1: room for a path */
 
-typedef enum { CFG_ANY, CFG_POSITIVE, CFG_BOOL01, CFG_FAULT, CFG_BYTES, CFG_SECONDS } cfg_check;
+typedef enum { CFG_ANY, CFG_POSITIVE, CFG_BOOL01, CFG_FAULT, CFG_BYTES, CFG_SECONDS, CFG_COUNT } cfg_check;
 
 typedef struct {
     const char *key, *env;
@@ -24,6 +24,7 @@ static const cfg_key keys[] = {
     {"compile_timeout", "BJ_COMPILE_TIMEOUT", CFG_SECONDS},
     {"dump_dir", "BJ_DUMP_DIR", CFG_ANY},
     {"num_threads", "BJ_NUM_THREADS", CFG_POSITIVE},
+    {"loop_threads_min", "BJ_LOOP_THREADS_MIN", CFG_COUNT},
     {"test_fault", "BJ_TEST_FAULT", CFG_FAULT},
     {"explain_cache_misses", "BJ_EXPLAIN_CACHE_MISSES", CFG_BOOL01},
     {"log_compiles", "BJ_LOG_COMPILES", CFG_BOOL01},
@@ -32,7 +33,7 @@ static const cfg_key keys[] = {
 #define NKEYS (int)(sizeof keys / sizeof keys[0])
 #define KNOWN_KEYS                                                                                                    \
     "cc, cflags, cache_dir, disk_cache, cache_max_bytes, compile_timeout, dump_dir, num_threads, "                     \
-    "explain_cache_misses, log_compiles, test_fault, x64"
+    "loop_threads_min, explain_cache_misses, log_compiles, test_fault, x64"
 
 /* Current values and the values the environment gave at first use (what NULL/"" restores). The environment is
  * read lazily so that a program may setenv before its first brainjit call. */
@@ -80,6 +81,9 @@ static const char *invalid(int i, const char *v) {
         bool frac = nf && strspn(v + ni + 1, "0") < nf;
         return whole > 1000000 || (whole == 1000000 && frac) ? why : NULL;
     }
+    case CFG_COUNT: /* digits only, 0 .. 10^15 */
+        return !*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 15 ? "must be a whole number from 0 to 10^15"
+                                                                              : NULL;
     case CFG_BYTES: {
         /* digits and an optional K, M or G (powers of 1024), 1 byte .. 2^60 */
         static const char why[] = "must be a size in bytes (at least 1), optionally with a K, M or G suffix: 1G, 512M";

@@ -2,8 +2,11 @@
  * ops, each one loop nest over the presynaptic neurons computing exactly what the interpreter computes
  * (src/backend/interp/sparse.c states the order and the handling of out-of-range CSR contents).
  *
- * Design note. The kernels scatter into y (a row adds to the posts it targets), so results stay deterministic only
- * if one thread owns all of y: they run single-threaded (extent 1). The event kernels find spiking neurons with
+ * Design note. The kernels scatter into y (a row adds to the posts it targets). A stored matrix's kernel splits over
+ * threads by ranges of posts (its extent is n_post): each thread walks every row and adds only the synapses whose
+ * post is in its range, so every y[post] receives its terms in the serial order and the sums do not depend on the
+ * thread count. The procedural kernels generate whole rows, which a post range cannot skip into, so one thread owns
+ * all of y (extent 1). The event kernels find spiking neurons with
  * bj_next_spike, which skips 8 silent neurons per load, and read only those neurons' rows; the procedural kernels
  * generate the rows with the prelude's bj_conn_* (src/core/bjconn.h), the code the host CSR builder runs, so no
  * matrix exists anywhere. A literal weight (a C scalar) is pasted into the code rather than given a buffer. */
@@ -59,9 +62,8 @@ static int64_t csr(cgen *c, const ir_node *n) {
               "%lld pre, %lld synapses, %lld post; row ranges clamped into [0, %lld], targets outside [0, %lld) "
               "dropped */", ir_ops[n->op].name, event ? "w" : "w * x[pre]", event ? "the spiking neurons" : "every row",
               LL(n_pre), LL(nnz), LL(n_post), LL(nnz), LL(n_post));
-    cgen_line(c, "(void)lo, (void)hi;");
-    cgen_line(c, "memset(%s, 0, %lld * sizeof *%s);", Y.s, LL(n_post), Y.s);
-    if (n_pre == 0 || nnz == 0) return 1;
+    cgen_line(c, "memset(%s + lo, 0, (size_t)(hi - lo) * sizeof *%s);", Y.s, Y.s);
+    if (n_pre == 0 || nnz == 0) return n_post;
     open_pre_loop(c, event, X.s, n_pre);
     if (!event) cgen_line(c, "const %s xi = %s[i];", cgen_ctype(d), X.s);
     cgen_line(c, "int64_t s = (int64_t)%s[i], e = (int64_t)%s[i + 1];", P.s, P.s);
@@ -69,12 +71,12 @@ static int64_t csr(cgen *c, const ir_node *n) {
     cgen_line(c, "e = e < s ? s : e > %lld ? %lld : e;", LL(nnz), LL(nnz));
     cgen_line(c, "for (int64_t k = s; k < e; k++) {");
     cgen_line(c, "    const int64_t j = (int64_t)%s[k];", I.s);
-    cgen_line(c, "    if (j < 0 || j >= %lld) continue;", LL(n_post));
+    cgen_line(c, "    if (j < lo || j >= hi) continue; /* another thread's posts, or outside [0, %lld) */", LL(n_post));
     if (event) cgen_line(c, "    %s[j] += %s;", Y.s, wk);
     else cgen_line(c, "    %s[j] += %s * xi;", Y.s, wk);
     cgen_line(c, "}");
     close_block(c);
-    return 1;
+    return n_post;
 }
 
 /* y[post] += w (* x[pre]) over rows generated from the seed. */

@@ -21,6 +21,7 @@
  * generated function grows with the graph (see `parts` below). */
 #include "backend/c/cgen.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define PAR_MIN 131072 /* iteration-space elements from which a kernel is split over threads */
@@ -111,6 +112,27 @@ static void call_static(cgen *c, const char *fn, const char *table, const opt_ke
     cgen_line(c, "    %s(%s, 0, %lld);", fn, table, n);
 }
 
+/* Loop-level threads. A for loop whose body has enough work runs inside one OpenMP parallel region: every thread
+ * runs the step loop with a buffer table of its own, and the body is a sequence of phases. A large kernel is a
+ * phase of one chunk per thread (ranges of its outermost loop); a run of small kernels (and the step's copies) is a
+ * phase of one chunk. Threads claim chunks, their own first, and a thread leaves a phase when all its chunks are
+ * done. Each result element is computed by one chunk in the serial order, whichever thread runs it, so results do
+ * not depend on the thread count or on who ran what.
+ *
+ * Claiming instead of assigning keeps a busy machine from stalling the run: a thread the scheduler put aside
+ * for a while holds up nobody (the others take its chunks), where a barrier waits for every thread at every phase.
+ * The synchronisation is ours (emitted once per unit, see par_helpers), not libgomp's: a step of a few
+ * microseconds crosses several phases, and libgomp's barrier sleeps under the OMP_WAIT_POLICY=PASSIVE we set
+ * (backend_c.c), costing tens of microseconds a wake-up. Ours spins briefly, then yields the core. */
+#define PAR_KERNEL_MIN 8192   /* weighted work (cost()) from which a kernel of a threaded loop is split */
+#define PAR_LOOP_MIN 131072   /* default "loop_threads_min": weighted work per step of the split kernels from which
+                               * a loop runs threaded */
+
+typedef struct par {
+    const char *pre; /* the loop's prefix: <pre>tid, <pre>nth, <pre>team, <pre>tl */
+    bool open;       /* a phase of thread-0 kernels is open */
+} par;
+
 /* Rendering one plan: its kernels' functions go to fns (through f), the statements running them to the entry
  * point (through e, at e's indent), reading the buffer table named `table`. Loop bodies recurse with a table and
  * names of their own (prefix "l<kernel>_"). */
@@ -118,8 +140,143 @@ typedef struct unit {
     core_str *fns;
     bool wrong_result;
     bool part_macro; /* BJ_PART is defined in fns */
+    bool par_macro;  /* the threaded loops' helpers are defined in fns */
+    par *par;        /* the threaded loop whose body is being rendered */
+    double loop_min, kernel_min; /* "loop_threads_min", and the cost from which a kernel of such a loop is split */
     bj_status status;
 } unit;
+
+/* What one element of a kernel costs, roughly, in plain arithmetic operations: transcendental functions and
+ * divisions are several; a node kernel (gather, matmul, sparse rows) at least a few. */
+static double op_weight(int op) {
+    if ((op >= IR_EXP && op <= IR_SIGMOID && op != IR_SQUARE) || op == IR_DIV || op == IR_POW || op == IR_REMAINDER ||
+        op == IR_FLOOR_DIVIDE || op == IR_ATAN2 || op == IR_HYPOT)
+        return 8;
+    return 1;
+}
+
+static double cost(const opt_kernel *k) {
+    double w = 0;
+    for (int j = 0; j < k->nnodes; j++) w += op_weight(k->nodes[j]->op);
+    if (k->kind == OPT_NODE && w < 4) w = 4;
+    return (double)work(k) * w;
+}
+
+/* Whether for loop body `sub` runs threaded: a body of kernels only (no nested loop or cond, no parts) in which
+ * the kernels worth splitting add up to enough work per step. */
+static bool par_loop_ok(const unit *u, const opt_plan *sub) {
+    if (u->par || sub->nkernels > PART_MAX) return false;
+    double w = 0;
+    for (int i = 0; i < sub->nkernels; i++) {
+        const opt_kernel *k = &sub->kernels[i];
+        if (k->kind == OPT_FOR) return false;
+        if (k->kind != OPT_REDUCE && work(k) >= 2 && cost(k) >= u->kernel_min) w += cost(k);
+    }
+    return w > 0 && w >= u->loop_min;
+}
+
+/* The helpers of threaded loops, once per unit. */
+static void par_helpers(unit *u) {
+    if (u->par_macro) return;
+    u->par_macro = true;
+    core_str_printf(u->fns, "%s",
+        "/* Threaded loops (one OpenMP region per loop): phases of chunks that threads claim, their own first. A team\n"
+        " * counts the chunks done; a chunk's stamp is the last phase that claimed it. Phases are numbered from 1 in\n"
+        " * the same order on every thread, so a thread that fell behind finds its phase's chunks claimed and done. */\n"
+        "#include <stdatomic.h>\n"
+        "#include <sched.h>\n"
+        "#ifdef _OPENMP\n"
+        "#include <omp.h>\n"
+        "#define BJ_TID() omp_get_thread_num()\n"
+        "#define BJ_NTH() omp_get_num_threads()\n"
+        "#else\n"
+        "#define BJ_TID() 0\n"
+        "#define BJ_NTH() 1\n"
+        "static inline void bj_split(int64_t total, int n, int id, int64_t *lo, int64_t *hi) {\n"
+        "    (void)n, (void)id;\n"
+        "    *lo = 0, *hi = total;\n"
+        "}\n"
+        "#endif\n"
+        "#if defined(__x86_64__) || defined(__i386__)\n"
+        "#define BJ_PAUSE() __builtin_ia32_pause()\n"
+        "#elif defined(__aarch64__)\n"
+        "#define BJ_PAUSE() __asm__ __volatile__(\"yield\")\n"
+        "#else\n"
+        "#define BJ_PAUSE() ((void)0)\n"
+        "#endif\n"
+        "#define BJ_TEAM_MAX 64 /* threads of a threaded loop at most */\n"
+        "typedef struct { atomic_ullong done; atomic_ullong stamp[BJ_TEAM_MAX]; } bj_team;\n"
+        "typedef struct { int tid, nth, n, next; unsigned long long phase, target; } bj_thread;\n"
+        "static void bj_team_init(bj_team *t) {\n"
+        "    atomic_init(&t->done, 0);\n"
+        "    for (int j = 0; j < BJ_TEAM_MAX; j++) atomic_init(&t->stamp[j], 0);\n"
+        "}\n"
+        "/* Opens the next phase, of n chunks. */\n"
+        "static inline void bj_phase(bj_thread *me, int n) {\n"
+        "    me->phase++, me->target += (unsigned long long)n, me->n = n, me->next = 0;\n"
+        "}\n"
+        "/* A chunk of the phase for this thread (its own first), or -1 when all are taken. */\n"
+        "static inline int bj_claim(bj_team *t, bj_thread *me) {\n"
+        "    if (me->nth == 1) return me->next < me->n ? me->next++ : -1;\n"
+        "    while (me->next < me->n) {\n"
+        "        int j = (me->tid + me->next++) % me->n;\n"
+        "        unsigned long long s = atomic_load_explicit(&t->stamp[j], memory_order_relaxed);\n"
+        "        if (s < me->phase && atomic_compare_exchange_strong_explicit(&t->stamp[j], &s, me->phase,\n"
+        "                                                                     memory_order_acq_rel, memory_order_relaxed))\n"
+        "            return j;\n"
+        "    }\n"
+        "    return -1;\n"
+        "}\n"
+        "static inline void bj_done(bj_team *t, const bj_thread *me) {\n"
+        "    if (me->nth > 1) atomic_fetch_add_explicit(&t->done, 1, memory_order_release);\n"
+        "}\n"
+        "/* Waits until every chunk of the phase is done (what they wrote is then visible here). */\n"
+        "static inline void bj_sync(bj_team *t, const bj_thread *me) {\n"
+        "    if (me->nth == 1) return;\n"
+        "    for (unsigned spin = 0; atomic_load_explicit(&t->done, memory_order_acquire) < me->target; spin++) {\n"
+        "        if (spin < 2048) BJ_PAUSE();\n"
+        "        else sched_yield();\n"
+        "    }\n"
+        "}\n\n");
+}
+
+/* Opens a phase of one chunk for thread-0-sized statements (if none is open). */
+static void par_open(cgen *c, par *q) {
+    if (q->open) return;
+    cgen_line(c, "bj_phase(&%stl, 1);", q->pre);
+    cgen_line(c, "if (bj_claim(&%steam, &%stl) >= 0) {", q->pre, q->pre);
+    c->indent++;
+    q->open = true;
+}
+
+static void par_close(cgen *c, par *q) {
+    if (!q->open) return;
+    cgen_line(c, "bj_done(&%steam, &%stl);", q->pre, q->pre);
+    c->indent--;
+    cgen_line(c, "}");
+    cgen_line(c, "bj_sync(&%steam, &%stl);", q->pre, q->pre);
+    q->open = false;
+}
+
+/* The call of a kernel of a threaded loop's body: a phase of its own, one chunk per thread, or a statement of the
+ * open one-chunk phase. */
+static void call_par(const unit *u, cgen *c, par *q, const char *fn, const char *table, const opt_kernel *k, int64_t extent) {
+    long long n = (long long)extent;
+    if (extent < 2 || cost(k) < u->kernel_min) {
+        par_open(c, q);
+        cgen_line(c, "%s(%s, 0, %lld);", fn, table, n);
+        return;
+    }
+    par_close(c, q);
+    cgen_line(c, "bj_phase(&%stl, %stl.nth);", q->pre, q->pre);
+    cgen_line(c, "for (int j; (j = bj_claim(&%steam, &%stl)) >= 0; bj_done(&%steam, &%stl)) {", q->pre, q->pre,
+              q->pre, q->pre);
+    cgen_line(c, "    int64_t lo, hi;");
+    cgen_line(c, "    bj_split(%lld, %stl.nth, j, &lo, &hi);", n, q->pre);
+    cgen_line(c, "    %s(%s, lo, hi);", fn, table);
+    cgen_line(c, "}");
+    cgen_line(c, "bj_sync(&%steam, &%stl);", q->pre, q->pre);
+}
 
 /* Parts. The C compiler's time on one function grows faster than its length (gcc inlines the small kernels into
  * their caller, whose optimization is then superlinear: 1,000 kernels called from one function took 40 s, in parts
@@ -253,11 +410,23 @@ static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_lo
     cgen_line(e, "/* loop %.*s: %lld step%s (recorded every %lld), %d kernel%s, %d carr%s, %d recorded value%s */",
               (int)strlen(pre) - 1, pre, (long long)l->n, l->n == 1 ? "" : "s", (long long)l->every, sub->nkernels,
               sub->nkernels == 1 ? "" : "s", ncar, ncar == 1 ? "y" : "ies", nrec, nrec == 1 ? "" : "s");
+    par pq = {.pre = pre}, *qp = par_loop_ok(u, sub) ? &pq : NULL;
     cgen_line(e, "{");
     e->indent++;
+    if (l->bytes) cgen_line(e, "char *const %smem = (char *)%s[%d];", pre, table, l->scratch_buf);
+    if (qp) { /* one parallel region: each thread its own table, step and phases */
+        par_helpers(u);
+        cgen_line(e, "bj_team %steam;", pre);
+        cgen_line(e, "bj_team_init(&%steam);", pre);
+        cgen_line(e, "#ifdef _OPENMP");
+        cgen_line(e, "#pragma omp parallel num_threads(nthreads < BJ_TEAM_MAX ? nthreads : BJ_TEAM_MAX)");
+        cgen_line(e, "#endif");
+        cgen_line(e, "{");
+        e->indent++;
+        cgen_line(e, "bj_thread %stl = {.tid = BJ_TID(), .nth = BJ_NTH()};", pre);
+    }
     cgen_line(e, "void *%s[%d];", tb, sub->nbufs > 0 ? sub->nbufs : 1);
     cgen_line(e, "int32_t %sstep = 0;", pre);
-    if (l->bytes) cgen_line(e, "char *const %smem = (char *)%s[%d];", pre, table, l->scratch_buf);
     for (int bi = 0; bi < sub->nbufs && !e->status; bi++) {
         const opt_buf *q = &sub->bufs[bi];
         int idx = q->index;
@@ -282,6 +451,7 @@ static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_lo
             cgen_line(e, "%s[%d] = %s[%d]; /* captured */", tb, bi, table, p->buf_of[v->id]);
         }
     }
+    if (qp) par_open(e, qp);
     for (int k = 0; k < l->ncarry && !e->status; k++) { /* carries start as their initial values */
         if (!l->need[k]) continue;
         int from = p->buf_of[l->lead->in[k]->id], to = sub->buf_of[r->params[k + 1]->id];
@@ -290,6 +460,7 @@ static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_lo
         else if (nb) cgen_line(e, "if (%s[%d] != %s[%d]) memcpy(%s[%d], %s[%d], %zu);", tb, to, table, from, tb, to, table,
                                from, nb);
     }
+    if (qp) par_close(e, qp);
     cgen_line(e, "for (int64_t %si = 0; %si < %lld; %si++) {", pre, pre, (long long)l->n, pre);
     e->indent++;
     cgen_line(e, "%sstep = (int32_t)%si;", pre, pre);
@@ -310,12 +481,14 @@ static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_lo
                 cgen_line(e, "%s[%d] = %sy%d;", tb, bi, pre, k), used = true;
         if (!used) cgen_line(e, "(void)%sy%d;", pre, k);
     }
+    u->par = qp;
     render_plan(u, e, sub, pre, tb); /* the body's kernels (and loops) */
-    cgen *ce = e;
-    for (int j = 0; j < sub->ncopies && !ce->status; j++) { /* results no kernel wrote in place */
+    u->par = NULL;
+    for (int j = 0; j < sub->ncopies && !e->status; j++) { /* results no kernel wrote in place */
         const opt_copy *c = &sub->copies[j];
         size_t nb = sub->bufs[c->from_buf].nbytes;
         if (!nb) continue;
+        if (qp) par_open(e, qp);
         if (c->to_buf >= 0) {
             cgen_line(e, "memcpy(%s[%d], %s[%d], %zu); /* staged */", tb, c->to_buf, tb, c->from_buf, nb);
             continue;
@@ -331,8 +504,10 @@ static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_lo
         if (k == l->nres) cgen_fail(e, BJ_ERR_INTERNAL, "rendering C: loop %s copies to an unknown output", pre);
         else cgen_line(e, "memcpy(%sy%d, %s[%d], %zu); /* recorded */", pre, k, tb, c->from_buf, nb);
     }
+    if (qp) par_close(e, qp);
     e->indent--;
     cgen_line(e, "}");
+    if (qp) e->indent--, cgen_line(e, "}");
     e->indent--;
     cgen_line(e, "}");
 }
@@ -546,7 +721,8 @@ static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix,
         int64_t extent = k->kind == OPT_LOOP ? cgen_loop(&c, k) : k->kind == OPT_REDUCE ? cgen_reduce(&c, k) : cgen_node(&c, k);
         c.indent = 0;
         cgen_line(&c, "}\n");
-        call_static(out, fn, table, k, extent);
+        if (u->par) call_par(u, out, u->par, fn, table, k, extent);
+        else call_static(out, fn, table, k, extent);
     }
     if (c.status && !e->status) e->status = c.status;
     if (!e->status) parts_end(&ps);
@@ -561,7 +737,11 @@ char *cgen_render(const opt_plan *p, bool wrong_result) {
     core_str_printf(&s, "/* brainjit %s generated code (%d kernel%s, %d buffers). */\n", bj_version(), p->nkernels,
                     p->nkernels == 1 ? "" : "s", p->nbufs);
     core_str_printf(&s, "%s\n", cgen_prelude_text);
-    unit u = {.fns = &s, .wrong_result = wrong_result};
+    unit u = {.fns = &s, .wrong_result = wrong_result, .loop_min = PAR_LOOP_MIN};
+    char v[32];
+    core_config("loop_threads_min", v, sizeof v);
+    if (*v) u.loop_min = strtod(v, NULL);
+    u.kernel_min = u.loop_min < PAR_KERNEL_MIN ? u.loop_min : PAR_KERNEL_MIN;
     cgen e = {.p = p, .d = &cgen_c, .s = &body, .indent = 1}; /* the entry point's statements */
     if (!p->nsym) {
         render_plan(&u, &e, p, "", "b");
