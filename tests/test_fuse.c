@@ -152,6 +152,43 @@ static void fuse_views_and_independent_chains(void) {
                      INS(ramp(BJ_F32, 2, SH(3, 5), -1, 0.1), ramp(BJ_F32, 2, SH(5, 4), 1, -0.1), ramp(BJ_F32, 1, SH(4), 0, 0.5))) == 2);
 }
 
+/* A node kernel reads a contiguous view of a buffer in place (at an offset), with no copy kernel: a slice of a
+ * population's spikes (event_csrmv), a row of a matrix and a reshape (matmul, take); a view that is not contiguous
+ * (a column, a strided slice) is still copied. Every result is the interpreter's. */
+static void fuse_node_reads_contiguous_views(void) {
+    bj_array *ip = NULL, *ix = NULL;
+    CHECK(bj_conn_fixed_prob(30, 50, 0.2, 4, true, &ip, &ix) == BJ_OK);
+    bj_trace *t = bj_trace_new("spike_slices");
+    bj_val *a = bj_trace_arg(t, "indptr", BJ_I32, 1, SH(31)), *b = bj_trace_arg(t, "indices", BJ_I32, 1, SH(bj_array_size(ix)));
+    bj_val *v = bj_trace_arg(t, "v", BJ_F32, 1, SH(50));
+    bj_val *s = bj_gt(v, 0.5);                                /* a computed spike vector of 50 neurons */
+    bj_val *e = bj_slice(s, SH(10), SH(40), SH(1));           /* neurons 10..39 as the pre population */
+    bj_val *y = bj_event_csrmv(a, b, 0.25, e, 50);
+    bj_graph *g = one_out(t, y);
+    bj_array *vin = ramp(BJ_F32, 1, SH(50), 0, 0.021);
+    int k = -1;
+    bj_exec *ex = both(g, 3, (bj_array *[]){ip, ix, vin}, &k);
+    const char *src = ex ? bj_exec_source(ex) : NULL;
+    CHECK(k == 2 && src && strstr(src, "bj_next_spike((b") && strstr(src, " + 10), 0, 30)") && !strstr(src, "op: slice"));
+    bj_exec_release(ex), bj_graph_release(g);
+    /* a row (contiguous) and a column (not) of a matrix, each into a matmul */
+    t = bj_trace_new("rows");
+    bj_val *m = bj_trace_arg(t, "m", BJ_F32, 2, SH(6, 8)), *w = bj_trace_arg(t, "w", BJ_F32, 2, SH(8, 3));
+    bj_val *mm = bj_exp(m);
+    bj_val *row = bj_reshape(bj_slice(mm, SH(2, 0), SH(3, 8), SH(1, 1)), 2, SH(1, 8));
+    bj_val *col = bj_reshape(bj_slice(mm, SH(0, 5), SH(6, 6), SH(1, 1)), 1, SH(6));
+    bj_val *outs[2] = {bj_matmul(row, w), bj_matmul(bj_reshape(col, 2, SH(2, 3)), bj_slice(w, SH(0, 0), SH(3, 3), SH(1, 1)))};
+    g = bj_trace_finish(t, outs, 2);
+    bj_array *mi = ramp(BJ_F32, 2, SH(6, 8), -1, 0.05), *wi = ramp(BJ_F32, 2, SH(8, 3), 1, -0.1);
+    ex = both(g, 2, (bj_array *[]){mi, wi}, &k);
+    src = ex ? bj_exec_source(ex) : NULL;
+    /* exp, the column's copy, two matmuls; the row and w's first three rows are read in place */
+    CHECK_MSG(k == 4, "%d kernels", k);
+    CHECK(src && strstr(src, " + 16)") && !strstr(src, "op: slice\n") );
+    bj_exec_release(ex), bj_graph_release(g);
+    test_release_all(5, (bj_array *[]){ip, ix, vin, mi, wi});
+}
+
 static void fuse_folds_and_simplifies(void) {
     /* (2 + 3) * x folds to 5 * x */
     bj_trace *t = bj_trace_new("fold");
@@ -395,6 +432,7 @@ static void cpu_falls_back_without_compiler(void) {
 }
 
 void tests_fuse(void) {
+    RUN(fuse_node_reads_contiguous_views);
     RUN(fuse_lif_is_one_kernel);
     RUN(fuse_softmax_is_four_kernels);
     RUN(fuse_producers_into_reductions);

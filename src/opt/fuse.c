@@ -16,6 +16,10 @@
  * that reduction, and those are computed inside the reduction's loop instead of a group. A reshape reads its
  * operand as a flat buffer, so a reshape of anything but a buffer or a uniform value materialises its operand,
  * unless it only adds or removes size-1 axes (opt_is_squeeze): that one is an affine view like a slice.
+ * A NODE kernel reads its operands as flat buffers. One that is a view of a contiguous block of another value (a
+ * reshape; a slice keeping one index on its leading axes, a range on the next and whole trailing axes; chains of
+ * those: opt_flat_view) is read in place, that value's buffer at an offset, instead of from a copy: an event-driven
+ * projection reading the excitatory slice of a population's spikes costs no copy kernel per step.
  * Kernels are finally sorted topologically by the buffers they read (creation order breaks ties), in time linear in
  * the kernels and the edges between them.
  *
@@ -80,6 +84,35 @@ bool opt_is_squeeze(const ir_node *n) {
         if (x->shape[j++] != n->shape[k++]) return false;
     }
 }
+/* A slice of x is a contiguous block when, for some axis a, the axes before a keep one index, axis a a range of
+ * step 1, and the axes after a are whole; the block starts at the flat index of its first element. */
+static bool slice_block(const ir_node *v, int64_t *off) {
+    const ir_node *x = v->in[0];
+    int a = v->rank - 1;
+    while (a >= 0 && v->shape[a] == x->shape[a] && (v->shape[a] == 1 || (v->attr[2 * a] == 0 && v->attr[2 * a + 1] == 1)))
+        a--; /* whole trailing axes */
+    if (a >= 0 && v->shape[a] > 1 && v->attr[2 * a + 1] != 1) return false;
+    for (int j = 0; j < a; j++)
+        if (v->shape[j] != 1) return false;
+    int64_t o = 0, stride = 1;
+    for (int j = v->rank - 1; j >= 0; j--) o += (v->shape[j] == 1 || j == a ? v->attr[2 * j] : 0) * stride, stride *= x->shape[j];
+    *off = o;
+    return true;
+}
+
+const ir_node *opt_flat_view(const ir_node *x, int64_t *off) {
+    int64_t o = 0, e = 1;
+    for (int j = 0; j < x->rank; j++) e *= x->shape[j];
+    const ir_node *v = x;
+    for (;;) { /* a reshape keeps the flat order; a block of a block is a block */
+        int64_t d = 0;
+        if (v->op == IR_SLICE ? !slice_block(v, &d) : v->op != IR_RESHAPE) break;
+        o += d, v = v->in[0];
+    }
+    *off = o;
+    return e && v != x ? v : NULL;
+}
+
 static bool is_leaf(const ir_node *n) { return n->op == IR_LIT || n->op == IR_FULL || n->op == IR_IOTA; }
 static bool is_source(const fz *f, const ir_node *n) { return f->src[n->id]; }
 static bool is_elt(const ir_node *n) {
@@ -286,8 +319,14 @@ static void place(fz *f, ir_node *n) {
         if (k >= 0) add_node(f, k, n);
         return;
     }
-    for (int i = 0; i < n->nin; i++) /* NODE kernels read whole buffers; sparse ops paste a literal weight */
-        if (!(ir_ops[n->op].kind == IR_K_SPARSE && n->in[i]->op == IR_LIT)) need_buffer(f, n->in[i], true);
+    for (int i = 0; i < n->nin; i++) { /* NODE kernels read whole buffers; sparse ops paste a literal weight */
+        ir_node *x = n->in[i];
+        int64_t off;
+        const ir_node *base = f->p->no_flat_views || f->home[x->id] >= 0 ? NULL : opt_flat_view(x, &off);
+        if (ir_ops[n->op].kind == IR_K_SPARSE && x->op == IR_LIT) continue;
+        if (base && !is_leaf(base)) need_buffer(f, (ir_node *)base, true); /* read in place, at an offset */
+        else need_buffer(f, x, true);
+    }
     int k = new_group(f, OPT_NODE, n->rank, n->shape);
     if (k >= 0) add_node(f, k, n);
 }

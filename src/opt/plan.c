@@ -27,13 +27,13 @@ static bool copy_alias(opt_plan *p, const int *out_alias) {
     return true;
 }
 
-opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg, const int *out_alias) {
+static opt_plan *plan_rewritten(const ir_graph *g, ir_graph *rg, const int *out_alias, bool symbolic) {
     opt_plan *p = plan_new(g);
     if (!p) {
         opt_graph_free(rg);
         return NULL;
     }
-    p->g = rg;
+    p->g = rg, p->no_flat_views = symbolic;
     if (!copy_alias(p, out_alias) /* same input and output positions as g */
         || opt_fuse(p)        /* elementwise chains -> loops, producers -> reductions, loops, the rest alone */
         || opt_plan_loops(p)  /* each loop's body planned on its own (loop.c) */
@@ -42,6 +42,14 @@ opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg, const int *out_ali
         return NULL;
     }
     return p;
+}
+
+opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg, const int *out_alias) {
+    return plan_rewritten(g, rg, out_alias, false);
+}
+
+opt_plan *opt_plan_rewritten_symbolic(const ir_graph *g, ir_graph *rg, const int *out_alias) {
+    return plan_rewritten(g, rg, out_alias, true);
 }
 
 opt_plan *opt_plan_unfused(const ir_graph *g) {

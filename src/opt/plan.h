@@ -71,6 +71,8 @@ typedef struct opt_plan {
      * extent equal to sym_ext[s] is symbol s, whose size the entry point receives in dims[s]. */
     int nsym;
     const int64_t *sym_ext;
+    bool no_flat_views;  /* set before fusion: operands of NODE kernels are never read as flat views (the plan will
+                          * be symbolic, and a view's offset would depend on stand-in extents) */
 } opt_plan;
 
 /* A loop or cond of a plan (loop.c): the FOR, WHILE or COND nodes of one loop or cond (same regions and operands;
@@ -122,6 +124,8 @@ BJ_HIDDEN opt_plan *opt_compile(const ir_graph *g);
 /* The rest of the pipeline after opt_rewrite (rg: its result, owned by the plan, or freed on failure); lets a
  * cache key on the rewritten graph before paying for fusion. out_alias: g->nout entries (see opt_plan), or NULL. */
 BJ_HIDDEN opt_plan *opt_plan_rewritten(const ir_graph *g, ir_graph *rg, const int *out_alias);
+/* The same for a plan that abstracted axes will make symbolic (opt_plan_set_syms). */
+BJ_HIDDEN opt_plan *opt_plan_rewritten_symbolic(const ir_graph *g, ir_graph *rg, const int *out_alias);
 BJ_HIDDEN void opt_plan_free(opt_plan *p);
 
 /* The passes (each file opens with its design note). */
@@ -146,5 +150,10 @@ BJ_HIDDEN ir_node **opt_region_nodes(const ir_trace *t, const ir_region *r, int 
 BJ_HIDDEN bool opt_is_view(const ir_node *n);
 /* fuse.c: whether reshape n only adds or removes size-1 axes (then it is an affine view of any operand). */
 BJ_HIDDEN bool opt_is_squeeze(const ir_node *n);
+/* fuse.c: whether x is a view (reshapes and slices) of a contiguous block of another value: then the farthest such
+ * value (the first along the chain that is not itself a reshape or a contiguous slice), which *off elements into
+ * its buffer holds x in x's own order; else NULL. A NODE kernel reads such an operand in place instead of from a
+ * copy (the event-driven synapses' slices of a population's spikes, a row of a matrix). */
+BJ_HIDDEN const ir_node *opt_flat_view(const ir_node *x, int64_t *off);
 BJ_HIDDEN void opt_graph_free(ir_graph *g);               /* rewrite.c: frees a graph made by opt_rewrite */
 #endif

@@ -265,7 +265,8 @@ static bj_status cpu_compile(bj_exec *e) {
         opt_graph_free(rg);
     } else {
         const char *name = e->g->tr->name ? e->g->tr->name : "graph";
-        opt_plan *p = opt_plan_rewritten(e->g, rg, e->opts.out_alias);
+        opt_plan *p = e->sym ? opt_plan_rewritten_symbolic(e->g, rg, e->opts.out_alias)
+                             : opt_plan_rewritten(e->g, rg, e->opts.out_alias);
         if (p && e->sym && !opt_plan_set_syms(p, e->sym->nsym, ext)) opt_plan_free(p), p = NULL;
         a = p ? build(p, &key, h, name, wrong) : NULL;
         free(key.p);

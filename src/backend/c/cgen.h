@@ -55,7 +55,10 @@ BJ_HIDDEN bool cgen_random_expr(core_str *out, int dist, bj_dtype rd, const char
 
 /* The name of the pointer variable that a kernel uses for node n's buffer ("b3"), and its declaration line
  * ("const float *restrict b3 = (const float *)b[3];", with a comment naming the value). n must have a buffer. */
+/* The C name of n's buffer ("b3"), or for a view read in place the expression of its first element ("(b3 + 64)");
+ * cgen_has_buf: whether n has either. */
 BJ_HIDDEN void cgen_buf_name(const cgen *c, const ir_node *n, char *buf, size_t cap);
+BJ_HIDDEN bool cgen_has_buf(const cgen *c, const ir_node *n);
 BJ_HIDDEN void cgen_declare_buf(cgen *c, const ir_node *n, bool writes);
 
 /* Kernel bodies. Each renders the statements of `static void k<i>(void *const *restrict b, int64_t lo,

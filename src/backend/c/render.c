@@ -93,11 +93,28 @@ static const char *sx_text(cgen *c, char *buf, size_t cap, const sx *e) {
     return buf;
 }
 
+/* A value with no buffer of its own that a NODE kernel reads in place: a contiguous view of a buffer (fuse.c). */
+static const ir_node *flat_base(const cgen *c, const ir_node *n, int64_t *off) {
+    const ir_node *b = c->p->buf_of[n->id] < 0 ? opt_flat_view(n, off) : NULL;
+    return b && c->p->buf_of[b->id] >= 0 ? b : NULL;
+}
+
+bool cgen_has_buf(const cgen *c, const ir_node *n) {
+    int64_t off;
+    return c->p->buf_of[n->id] >= 0 || flat_base(c, n, &off);
+}
+
 void cgen_buf_name(const cgen *c, const ir_node *n, char *buf, size_t cap) {
-    snprintf(buf, cap, "b%d", c->p->buf_of[n->id]);
+    int64_t off = 0;
+    const ir_node *b = flat_base(c, n, &off);
+    if (b && off) snprintf(buf, cap, "(b%d + %lld)", c->p->buf_of[b->id], (long long)off);
+    else snprintf(buf, cap, "b%d", c->p->buf_of[(b ? b : n)->id]);
 }
 
 void cgen_declare_buf(cgen *c, const ir_node *n, bool writes) {
+    int64_t off;
+    const ir_node *base = writes ? NULL : flat_base(c, n, &off);
+    if (base) n = base; /* read in place */
     int bi = c->p->buf_of[n->id];
     if (bi < 0) {
         cgen_fail(c, BJ_ERR_INTERNAL, "rendering C: %%%d has no buffer", n->id);

@@ -404,7 +404,7 @@ int64_t cgen_node(cgen *c, const opt_kernel *k) {
     if (c->declared) memset(c->declared, 0, (size_t)c->p->nbufs);
     if (ir_ops[n->op].kind == IR_K_SPARSE) return cgen_sparse(c, n); /* checks its own operands */
     for (int i = 0; i < n->nin; i++)
-        if (c->p->buf_of[n->in[i]->id] < 0) return bad(c, n, "an operand has no buffer");
+        if (!cgen_has_buf(c, n->in[i])) return bad(c, n, "an operand has no buffer");
     if (c->p->buf_of[n->id] < 0) return bad(c, n, "the result has no buffer");
     switch ((ir_op)n->op) {
     case IR_TAKE: return take(c, n);

@@ -49,7 +49,7 @@ static int64_t csr(cgen *c, const ir_node *n) {
     if (n->rank != 1 || !ir_is_float(d) || ip->rank != 1 || cols->rank != 1 || x->rank != 1 || !int_dtype((bj_dtype)ip->dtype)
         || !int_dtype((bj_dtype)cols->dtype) || ip->shape[0] != x->shape[0] + 1 || w->dtype != d ||
         (w->rank && (w->rank != 1 || w->shape[0] != cols->shape[0])) || (event ? x->dtype != BJ_BOOL : x->dtype != d) ||
-        (w->op != IR_LIT && c->p->buf_of[w->id] < 0))
+        (w->op != IR_LIT && !cgen_has_buf(c, w)))
         return bad(c, n, "operands do not fit");
     int64_t n_pre = x->shape[0], nnz = cols->shape[0], n_post = n->shape[0];
     if (n_post == 0) return empty(c);
@@ -89,7 +89,7 @@ static int64_t jitconn(cgen *c, const ir_node *n) {
     bool allow_self;
     if (!ir_jitconn_attrs(n, &seed, &p, &allow_self) || n->rank != 1 || !ir_is_float(d) || x->rank != 1 ||
         w->rank != 0 || w->dtype != d || (event ? x->dtype != BJ_BOOL : x->dtype != d) ||
-        (w->op != IR_LIT && c->p->buf_of[w->id] < 0))
+        (w->op != IR_LIT && !cgen_has_buf(c, w)))
         return bad(c, n, "operands do not fit");
     int64_t n_pre = x->shape[0], n_post = n->shape[0];
     if (n_post == 0) return empty(c);
@@ -129,7 +129,7 @@ static int64_t jitconn_w(cgen *c, const ir_node *n) {
     bool allow_self;
     if (!ir_jitconn_attrs(n, &seed, &p, &allow_self) || n->rank != 1 || !ir_is_float(d) || x->rank != 1 ||
         a->rank != 0 || b->rank != 0 || a->dtype != d || b->dtype != d || (event ? x->dtype != BJ_BOOL : x->dtype != d) ||
-        (a->op != IR_LIT && c->p->buf_of[a->id] < 0) || (b->op != IR_LIT && c->p->buf_of[b->id] < 0))
+        (a->op != IR_LIT && !cgen_has_buf(c, a)) || (b->op != IR_LIT && !cgen_has_buf(c, b)))
         return bad(c, n, "operands do not fit");
     int64_t n_pre = x->shape[0], n_post = n->shape[0];
     if (n_post == 0) return empty(c);
