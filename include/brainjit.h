@@ -324,6 +324,11 @@ BJ_API bj_val *bj_cumprod(bj_val *x, int axis);
  * long. */
 BJ_API bj_val *bj_sort(bj_val *x, int axis);
 BJ_API bj_val *bj_argsort(bj_val *x, int axis);
+/* jnp.nonzero(x, size=size, fill_value=fill_value) on x flattened: int32 [size] (int64 with "x64"), the C-order
+ * indices of x's nonzero elements (NaN counts as nonzero) in ascending order, the first `size` of them, the slots
+ * beyond the count `fill_value`. size in [0, 2^31 - 1], fill_value within int32, x at most 2^31 - 1 elements. Inside
+ * a loop it records a step's spikes as events: bj_nonzero(spikes, k, -1) rows instead of [N] flags. */
+BJ_API bj_val *bj_nonzero(bj_val *x, int64_t size, int64_t fill_value);
 
 /* Linear algebra, as numpy: matmul with 1-d promotion and broadcast batch dims; dot of 1-d/2-d; outer. */
 BJ_API bj_val *bj_matmul(bj_val *a, bj_val *b);

@@ -276,8 +276,8 @@ static const char *const OTHER_OPS[] = {"where", "clip", "astype", "reshape", "b
                                         /* random-weight procedural ops: differential tests in test_jitconn_w.c */
                                         "jitconn_mv_uniform", "jitconn_mv_normal", "jitconn_event_mv_uniform",
                                         "jitconn_event_mv_normal",
-                                        /* sorting: differential tests in test_sort.c */
-                                        "sort", "argsort",
+                                        /* sorting, nonzero: differential tests in test_sort.c */
+                                        "sort", "argsort", "nonzero",
                                         /* random numbers: differential tests in test_random.c */
                                         "random"};
 /* Built by the trace itself rather than by bj_op: arguments, constants and literals appear in every test here;

@@ -1,7 +1,8 @@
 /* test_sort.c — sort and argsort: values and positions against a reference (a stable insertion sort written here,
  * with numpy's order) for every dtype, ranks 1 to 3 and every axis, stability, NaN placement and signed zeros,
  * empty axes, long lines (the merge passes) and the in-place fallback, by name, folded constants, inside a jit, and
- * the errors. Every graph runs on the interpreter and the native backend, which must agree byte for byte. */
+ * the errors; nonzero (flat indices, size and fill) and its use as a loop's event record. Every graph runs on the
+ * interpreter and the native backend, which must agree byte for byte. */
 #include "core/bjsort.h"
 #include "rgraph.h"
 #include "test.h"
@@ -344,6 +345,116 @@ static void sort_in_jit(void) {
     }
 }
 
+/* ---------------------------------------------------------------- nonzero */
+static void set_elem(bj_array *a, int64_t i, double v) {
+    void *p = bj_array_data(a);
+    switch (bj_array_dtype(a)) {
+    case BJ_BOOL: ((bool *)p)[i] = v != 0; break;
+    case BJ_I32: ((int32_t *)p)[i] = (int32_t)v; break;
+    case BJ_I64: ((int64_t *)p)[i] = (int64_t)v; break;
+    case BJ_U32: ((uint32_t *)p)[i] = (uint32_t)v; break;
+    case BJ_F32: ((float *)p)[i] = (float)v; break;
+    default: ((double *)p)[i] = v; break;
+    }
+}
+
+/* Whether got (int32 [size]) holds the first `size` flat indices of x's nonzero elements, then fill. */
+static bool nonzero_ref(const bj_array *x, const bj_array *got, int64_t size, int64_t fill) {
+    if (!got || bj_array_dtype(got) != BJ_I32 || bj_array_size(got) != size) return false;
+    int64_t k = 0;
+    const int32_t *g = bj_array_data(got);
+    for (int64_t i = 0; i < bj_array_size(x) && k < size; i++) {
+        double v = bj_array_get(x, i);
+        if ((v != 0 || isnan(v)) && g[k++] != i) return false;
+    }
+    for (; k < size; k++)
+        if (g[k] != fill) return false;
+    return true;
+}
+
+/* Every dtype, ranks 1 to 3 (flat C order), sizes below, at and above the count, 0, a bool vector long enough for
+ * the eight-at-a-time skip with runs of silence: both backends against the reference. */
+static void nonzero_values(void) {
+    static const int64_t shapes[][3] = {{37}, {5, 9}, {4, 3, 6}, {1000}};
+    static const int ranks[] = {1, 2, 3, 1};
+    rg_rng r = {777};
+    for (int k = 0; k < 6; k++) {
+        diff_batch b = {.t = bj_trace_new("nonzero")};
+        int64_t sizes[] = {0, 3, 20, 200};
+        int which[32], nc = 0;
+        int64_t size_of[32];
+        for (int s = 0; s < 4; s++) {
+            bj_array *a = bj_array_zeros(DTS[k], ranks[s], shapes[s]);
+            rg_fill(&r, a);
+            if (s == 3) /* mostly silent, with bursts */
+                for (int64_t i = 0; i < 1000; i++) set_elem(a, i, (i % 97 < 3 || i == 999) ? 1 + (double)(i % 5) : 0);
+            bj_val *x = diff_batch_arg(&b, a);
+            for (int z = 0; z < 4; z++) {
+                diff_batch_out(&b, bj_nonzero(x, sizes[z], z % 2 ? -1 : 7));
+                which[nc] = b.nin - 1, size_of[nc++] = sizes[z];
+            }
+        }
+        bj_array *res[64] = {0};
+        int n = b.nout;
+        CHECK_MSG(diff_batch_run(&b, res, NULL), "dtype %s", bj_dtype_name(DTS[k]));
+        for (int c = 0; c < nc && res[0]; c++)
+            for (int be = 0; be < 2; be++)
+                CHECK_MSG(nonzero_ref(b.ins[which[c]], res[be * n + c], size_of[c], c % 2 ? -1 : 7), "%s case %d (%s)",
+                          bj_dtype_name(DTS[k]), c, be ? "native" : "interp");
+        diff_batch_free(&b, res, 2 * n);
+    }
+}
+
+/* A loop records each step's spikes as events: rows of bj_nonzero(spikes, k, -1), equal on both backends to the
+ * dense record's nonzero rows; by name (bj_op) and the errors. */
+static bj_status events_body(bj_trace *t, void *ud) {
+    (void)ud;
+    bj_val *v = bj_add(bj_loop_carry(t, 0), bj_loop_x(t, 0));
+    bj_val *spk = bj_gt(v, 1.0);
+    bj_val *v2 = bj_where(spk, 0.0, v);
+    return bj_loop_yield(t, &v2, 1, (bj_val *[]){spk, bj_nonzero(spk, 8, -1)}, 2);
+}
+static bj_status events_fn(bj_trace *t, void *ud) {
+    bj_val *init = bj_param(t, 0), *xs = bj_param(t, 1), *final = NULL, *ys[2] = {0};
+    bj_status s = bj_for_loop(t, 50, 1, events_body, ud, &init, 1, &xs, 1, &final, ys, 2);
+    return s ? s : bj_return_n(t, ys, 2);
+}
+static void nonzero_events_in_loop(void) {
+    bj_array *v0 = bj_array_zeros(BJ_F32, 1, SH(64)), *xs = bj_array_zeros(BJ_F32, 2, SH(50, 64));
+    for (int64_t i = 0; i < 50 * 64; i++) set_elem(xs, i, (double)((i * 7919) % 101) / 250.0);
+    bj_array *out[2][2] = {{0}};
+    for (int be = 0; be < 2; be++) {
+        bj_jit *f = bj_jit_new(events_fn, NULL, &(bj_jit_opts){.backend = be ? "cpu" : "interp"});
+        CHECK(f && bj_jit_call(f, BJ_ARGS(bj_arg_array(v0), bj_arg_array(xs)), out[be], 2) == BJ_OK);
+        bj_jit_release(f);
+    }
+    CHECK(out[0][1] && out[1][1] && !memcmp(bj_array_data(out[0][1]), bj_array_data(out[1][1]), 50 * 8 * 4));
+    int64_t total = 0;
+    for (int st = 0; out[1][0] && out[1][1] && st < 50; st++) { /* each row: the step's spiking neurons, then -1 */
+        const bool *d = (const bool *)bj_array_data(out[1][0]) + st * 64;
+        const int32_t *e = (const int32_t *)bj_array_data(out[1][1]) + st * 8;
+        int k = 0;
+        for (int i = 0; i < 64; i++)
+            if (d[i] && k < 8) CHECK(e[k++] == i);
+        for (; k < 8; k++) CHECK(e[k] == -1);
+        for (int i = 0; i < 64; i++) total += d[i];
+    }
+    CHECK_MSG(total > 50 && total < 50 * 64 / 4, "%lld spikes", (long long)total);
+    for (int be = 0; be < 2; be++) bj_array_release(out[be][0]), bj_array_release(out[be][1]);
+    bj_array_release(v0), bj_array_release(xs);
+    /* by name, and the errors */
+    bj_trace *t = bj_trace_new("nonzero_errors");
+    bj_val *x = bj_trace_arg(t, "x", BJ_F32, 2, SH(3, 4));
+    bj_val *y = bj_op(t, "nonzero", &x, 1, &(bj_attrs){.n = 5, .k = -2});
+    CHECK(y && bj_val_rank(y) == 1 && bj_val_shape(y)[0] == 5 && bj_val_dtype(y) == BJ_I32);
+    CHECK(!bj_nonzero(x, -1, 0) && strstr(bj_last_error(), "nonzero: size must be in [0, "));
+    bj_trace_free(t);
+    t = bj_trace_new("nonzero_fill");
+    x = bj_trace_arg(t, "x", BJ_F32, 1, SH(3));
+    CHECK(!bj_nonzero(x, 2, (int64_t)1 << 40) && strstr(bj_last_error(), "fill_value must fit in int32"));
+    bj_trace_free(t);
+}
+
 void tests_sort(void) {
     RUN(sort_all_dtypes_ranks_axes);
     RUN(sort_stable_nan_zero);
@@ -353,4 +464,6 @@ void tests_sort(void) {
     RUN(sort_empty_and_rank0);
     RUN(sort_types_print_fold);
     RUN(sort_in_jit);
+    RUN(nonzero_values);
+    RUN(nonzero_events_in_loop);
 }

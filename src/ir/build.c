@@ -541,6 +541,19 @@ ir_node *ir_sort(ir_trace *t, ir_op op, ir_node *x, int axis) {
     return arg ? positions(t, r) : r;
 }
 
+ir_node *ir_nonzero(ir_trace *t, ir_node *x, int64_t size, int64_t fill) {
+    if (t->status) return NULL;
+    char tx[96];
+    if (size < 0 || size > INT32_MAX)
+        return ir_fail(t, BJ_ERR_ARG, "nonzero: size must be in [0, %d], got %lld", INT32_MAX, (long long)size);
+    if (fill < INT32_MIN || fill > INT32_MAX)
+        return ir_fail(t, BJ_ERR_ARG, "nonzero: fill_value must fit in int32, got %lld", (long long)fill);
+    if (ir_nelem(x) > INT32_MAX) /* indices are int32 */
+        return ir_fail(t, BJ_ERR_SHAPE, "nonzero: %s has more than %d elements", TYPE(tx, x), INT32_MAX);
+    int64_t attr[2] = {size, fill};
+    return positions(t, node(t, IR_NONZERO, BJ_I32, 1, &size, false, 1, &x, 2, attr));
+}
+
 ir_node *ir_matmul(ir_trace *t, ir_node *a, ir_node *b) {
     if (t->status) return NULL;
     char ta[96], tb[96];

@@ -37,6 +37,7 @@ BJ_HIDDEN ir_node *ir_argreduce(ir_trace *t, ir_op op, ir_node *x, int axis, boo
 BJ_HIDDEN ir_node *ir_scan(ir_trace *t, ir_op op, ir_node *x, int axis);
 /* SORT (x's dtype) or ARGSORT (int32) along axis: rank >= 1, the axis at most INT32_MAX long. */
 BJ_HIDDEN ir_node *ir_sort(ir_trace *t, ir_op op, ir_node *x, int axis);
+BJ_HIDDEN ir_node *ir_nonzero(ir_trace *t, ir_node *x, int64_t size, int64_t fill);
 BJ_HIDDEN ir_node *ir_matmul(ir_trace *t, ir_node *a, ir_node *b); /* both rank >= 2 */
 
 /* Normalises axis (negative counts from the end) against rank; false (error recorded) if out of range. */

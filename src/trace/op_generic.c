@@ -58,6 +58,7 @@ static bj_val *composite(bj_trace *t, const char *name, bj_val *const *in, int n
     if (!arity(t, name, nin, 1)) return NULL; /* the rest take one operand */
     bj_val *x = in[0];
     if (IS("astype")) return bj_astype(x, a->dtype);
+    if (IS("nonzero")) return bj_nonzero(x, a->n, a->k); /* n = size, k = fill_value */
     if (IS("reshape")) return bj_reshape(x, a->rank, a->shape);
     if (IS("broadcast_to")) return bj_broadcast_to(x, a->rank, a->shape);
     if (IS("transpose")) return bj_transpose(x, a->naxes ? a->axes : NULL);

@@ -284,6 +284,10 @@ bj_val *bj_argsort(bj_val *x, int axis) {
     ENTER(x, "argsort");
     return ir_sort(t, IR_ARGSORT, x, axis);
 }
+bj_val *bj_nonzero(bj_val *x, int64_t size, int64_t fill_value) {
+    ENTER(x, "nonzero");
+    return ir_nonzero(t, x, size, fill_value);
+}
 
 /* ---------------------------------------------------------------- linear algebra */
 static ir_trace *trace_of_pair(bj_val *a, bj_val *b, const char *op) {

@@ -530,24 +530,21 @@ def nonzero(a, *, size=None, fill_value=None):
                      for i in np.nonzero(np.asarray(a)))
     size = _static_int(size, 'size')
     shp = _shp(a)
-    n = 1
-    for d in shp:
-        n *= d
-    mask = not_equal(reshape(a, (-1,)), 0) if a._v.dtype != _BOOL else reshape(a, (-1,))
-    # slot of each non-zero element: its rank among them; the others (and ranks >= size) go to slot `size`,
-    # which the scatter drops
-    rank = subtract(cumsum(mask, dtype=code), 1)
-    slot = where(logical_and(mask, less(rank, size)), rank, size)
-    flat = _op('iota', [], {'dtype': code, 'rank': 1, 'shape': (n,), 'axis': 0}) if n else zeros((0,), code)
     fills = fill_value if isinstance(fill_value, (tuple, list)) else [fill_value] * builtins.max(len(shp), 1)
+    fills = [0 if f is None else int(f) for f in fills]
+    if len(shp) <= 1:  # the C op's flat indices are the coordinates
+        return (_op('nonzero', [reshape(a, (-1,))], {'n': size, 'k': fills[0]}),)
+    # flat indices (the slots past the count marked -1), then one coordinate array per axis
+    flat = _op('nonzero', [a], {'n': size, 'k': -1})
+    pad = less(flat, 0)
     outs = []
-    stride = n
+    stride = 1
+    for d in shp:
+        stride *= d
     for d, dim in enumerate(shp):
         stride //= dim if dim else 1
-        coord = remainder(floor_divide(flat, builtins.max(stride, 1)), builtins.max(dim, 1)) if len(shp) > 1 else flat
-        fv = 0 if fills[d] is None else fills[d]
-        base = _full((size,), float(fv), code)
-        outs.append(_op('scatter_set', [base, slot, coord], {'axis': 0}) if n else base)
+        coord = remainder(floor_divide(flat, builtins.max(stride, 1)), builtins.max(dim, 1))
+        outs.append(where(pad, _full((size,), float(fills[d]), _int_code()), coord))
     return tuple(outs)
 
 

@@ -414,6 +414,7 @@ int64_t cgen_node(cgen *c, const opt_kernel *k) {
     case IR_DYNAMIC_UPDATE_SLICE: return dynamic_update_slice(c, n);
     case IR_CUMSUM: case IR_CUMPROD: return scan(c, n);
     case IR_SORT: case IR_ARGSORT: return cgen_sort(c, n);
+    case IR_NONZERO: return cgen_nonzero(c, n);
     case IR_MATMUL: return cgen_matmul(c, n);
     default: return bad(c, n, "not an op with a loop nest of its own");
     }

@@ -123,4 +123,5 @@ BJ_HIDDEN int64_t cgen_matmul(cgen *c, const ir_node *n);
 BJ_HIDDEN int64_t cgen_sparse(cgen *c, const ir_node *n);
 /* render_sort.c: sort and argsort (lines along the axis through the prelude's bj_sort_line_*). */
 BJ_HIDDEN int64_t cgen_sort(cgen *c, const ir_node *n);
+BJ_HIDDEN int64_t cgen_nonzero(cgen *c, const ir_node *n);
 #endif

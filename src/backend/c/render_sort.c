@@ -1,5 +1,5 @@
 /* render_sort.c — the C renderer's sort and argsort kernels: one call of the prelude's bj_sort_line_<dtype>
- * (src/core/bjsort.h, the interpreter's helper too) per line along the axis.
+ * (src/core/bjsort.h, the interpreter's helper too) per line along the axis; and nonzero.
  *
  * Design note. The units split over threads are the lines, (outer, inner) pairs of x seen as (outer, axis, inner):
  * a line is read and written with stride `inner`, so no transpose is needed whichever axis is sorted. Each call of
@@ -38,4 +38,28 @@ int64_t cgen_sort(cgen *c, const ir_node *n) {
     cgen_line(c, "}");
     cgen_line(c, "bj_sort_scratch_free(scratch);");
     return O * I;
+}
+
+/* nonzero: one pass over x (bools eight at a time, skipping silent neurons as the event kernels do), then the fill.
+ * One thread (extent 1): a slot's index depends on every element before it. */
+int64_t cgen_nonzero(cgen *c, const ir_node *n) {
+    const ir_node *x = n->in[0];
+    if (n->nattr != 2 || n->dtype != BJ_I32 || n->rank != 1 || n->shape[0] != n->attr[0] || ir_nelem(x) > INT32_MAX)
+        return bad(c, n, "operands do not fit");
+    int64_t size = n->attr[0], nx = ir_nelem(x);
+    if (size == 0) return empty(c);
+    declare(c, n, NULL);
+    nm X = buf_name(c, x), Y = buf_name(c, n);
+    cgen_line(c, "/* nonzero: the first %lld flat indices of the nonzero elements of %lld, then %lld */", LL(size),
+              LL(nx), LL(n->attr[1]));
+    cgen_line(c, "(void)lo, (void)hi;");
+    cgen_line(c, "int64_t k = 0;");
+    if (x->dtype == BJ_BOOL)
+        cgen_line(c, "for (int64_t i = bj_next_spike(%s, 0, %lld); i < %lld && k < %lld; i = bj_next_spike(%s, i + 1, "
+                  "%lld)) %s[k++] = (int32_t)i;", X.s, LL(nx), LL(nx), LL(size), X.s, LL(nx), Y.s);
+    else
+        cgen_line(c, "for (int64_t i = 0; i < %lld && k < %lld; i++) if (%s[i] != 0) %s[k++] = (int32_t)i;", LL(nx),
+                  LL(size), X.s, Y.s);
+    cgen_line(c, "for (; k < %lld; k++) %s[k] = %lld;", LL(size), Y.s, LL(n->attr[1]));
+    return 1;
 }

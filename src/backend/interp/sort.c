@@ -1,10 +1,33 @@
 /* sort.c — the interpreter's sort and argsort: each line along the axis sorted by src/core/bjsort.h (stable,
- * ascending, NaN last), the helper the generated kernels call, with scratch for the merge sort. */
+ * ascending, NaN last), the helper the generated kernels call, with scratch for the merge sort; and nonzero. */
 #include "backend/interp/interp.h"
 #include "core/bjsort.h"
 
+/* The first `size` flat indices of x's nonzero elements, then fill. */
+static bj_status nonzero(const ir_node *n, const bj_array *x, bj_array *out) {
+    if (n->nattr != 2 || out->dtype != BJ_I32 || out->rank != 1 || out->shape[0] != n->attr[0] || x->size > INT32_MAX)
+        return interp_fail(n, "operands do not fit");
+    int32_t *y = out->data;
+    int64_t size = n->attr[0], k = 0;
+    for (int64_t i = 0; i < x->size && k < size; i++) {
+        bool nz;
+        switch (x->dtype) {
+        case BJ_BOOL: nz = ((const uint8_t *)x->data)[i] != 0; break;
+        case BJ_I32: nz = ((const int32_t *)x->data)[i] != 0; break;
+        case BJ_I64: nz = ((const int64_t *)x->data)[i] != 0; break;
+        case BJ_U32: nz = ((const uint32_t *)x->data)[i] != 0; break;
+        case BJ_F32: nz = ((const float *)x->data)[i] != 0; break; /* NaN != 0 */
+        default: nz = ((const double *)x->data)[i] != 0; break;
+        }
+        if (nz) y[k++] = (int32_t)i;
+    }
+    for (; k < size; k++) y[k] = (int32_t)n->attr[1];
+    return BJ_OK;
+}
+
 bj_status interp_sort(const ir_node *n, bj_array *const *in, bj_array *out) {
     const bj_array *x = in[0];
+    if (n->op == IR_NONZERO) return nonzero(n, x, out);
     bool arg = n->op == IR_ARGSORT;
     if ((n->op != IR_SORT && !arg) || n->nattr != 1 || n->attr[0] < 0 || n->attr[0] >= x->rank ||
         out->dtype != (arg ? BJ_I32 : x->dtype) || out->size != x->size)
