@@ -182,6 +182,15 @@ $(BUILD)/bench/bench: bench/bench.c bench/bench.h $(BENCH_OBJS) $(BUILD)/libbrai
 bench: $(BUILD)/bench/bench
 	BJ_CC="$(CC)" $(abspath $(BUILD))/bench/bench --cache-dir $(abspath $(BUILD))/bench-cache $(BENCH_ARGS)
 	@[ -n "$(BENCH_ARGS)" ] || $(MAKE) --no-print-directory bench-py
+# `make bench-compile`: cold (empty cache directory) and cached first calls of selu, COBA and COBA-HH, each in a fresh
+# process, medians of 5 (bench/compile_bench.py; COMPILE_BENCH_ARGS="--reps 9 --only selu").
+.PHONY: bench-compile
+$(BUILD)/bench/first_call: bench/first_call.c $(BUILD)/libbrainjit.a
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $< $(BUILD)/libbrainjit.a $(LDLIBS) -o $@
+bench-compile: $(BUILD)/bench/first_call $(BUILD)/examples/coba $(BUILD)/examples/coba_hh
+	BJ_CC="$(CC)" $(PYTHON) bench/compile_bench.py --build $(BUILD) $(COMPILE_BENCH_ARGS)
 # The Python front end's rows (bench/py_bench.py): call overhead of a jitted function (3 arrays, 2 Variables), eager
 # bm.exp, the COBA step's trace time and COBA written in Python against build/examples/coba. `make bench` runs them
 # after the C rows (not when BENCH_ARGS picks C rows); PY_BENCH_ARGS="--venv-compare" adds jax.jit and BrainPy from

@@ -1,5 +1,7 @@
 /* test_cc.c — the native backend's compiler driver, loader and disk cache (cc_build), and the settings for them. */
-#include "backend/c/cc.h"
+#include "backend/c/cc_internal.h"
+#include "backend/c/cgen.h"
+#include "core/bjmath.h"
 #include "test.h"
 
 #include <dirent.h>
@@ -627,6 +629,55 @@ static void test_cc_dump_dir(void) {
     cache_end();
 }
 
+/* The prelude as the compiler gets it: only the helpers a source names, with what they need, and the slow system
+ * headers only where something kept declares from them. The library built from it computes what the helpers do. */
+static char *with_prelude(const char *tail) {
+    size_t n = strlen(cgen_prelude_text), m = strlen(tail);
+    char *s = malloc(n + m + 16);
+    if (s) snprintf(s, n + m + 16, "/* t */\n%s\n%s", cgen_prelude_text, tail);
+    return s;
+}
+
+static void test_cc_trim_prelude(void) {
+    size_t n = 0;
+    CHECK(cc_trim_prelude(SRC_ADD, strlen(SRC_ADD), &n) == NULL); /* no prelude: compiled as it is */
+    static const char exp_tail[] = "float bj_t_exp(float x);\nfloat bj_t_exp(float x) { return bj_exp_f32(x); }\n";
+    char *src = with_prelude(exp_tail), *t = src ? cc_trim_prelude(src, strlen(src), &n) : NULL;
+    CHECK(t && n == strlen(t) && n < strlen(src) / 2);
+    CHECK(t && !strncmp(t, "/* t */\n", 8) && strstr(t, exp_tail)); /* what precedes and follows the prelude */
+    CHECK(t && strstr(t, "bj_exp_f32(float x) {") && strstr(t, "bj_m_sel32(int c, float a, float b) {"));
+    CHECK(t && !strstr(t, "bj_exp_f64(double x) {") && !strstr(t, "BJ_SORT_DEF(f32"));
+    CHECK(t && !strstr(t, "bj_conn_row_take(const"));
+    CHECK(t && !strstr(t, "<math.h>") && !strstr(t, "<stdlib.h>") && strstr(t, "<stdint.h>"));
+    free(t), free(src);
+    /* a helper of a macro-made family, its dependencies and the headers they need */
+    static const char sort_tail[] = "void *bj_t_s(int64_t n);\nvoid *bj_t_s(int64_t n) {\n"
+                                    "    void *p = bj_sort_scratch_new(n, 4);\n"
+                                    "    bj_sort_line_f32(0, 1, 0, 0, 1, 0, p);\n"
+                                    "    return p;\n}\n";
+    src = with_prelude(sort_tail), t = src ? cc_trim_prelude(src, strlen(src), &n) : NULL;
+    CHECK(t && strstr(t, "BJ_SORT_DEF(f32, float, BJ_SORT_LT_FLOAT)") && !strstr(t, "BJ_SORT_DEF(f64, double"));
+    CHECK(t && strstr(t, "<stdlib.h>") && strstr(t, "bj_sort_scratch_bytes(int64_t n, size_t es) {"));
+    free(t), free(src);
+    /* built and called: exp, tanh, a remainder (libm's fmodf), a normal-weight row (Philox, Box-Muller) */
+    cache_begin("tmp/cc-trim");
+    static const char run_tail[] =
+        "float bj_t_f(float x);\n"
+        "float bj_t_f(float x) { return bj_exp_f32(x) + bj_tanh_f32(x) + bj_mod_f32(x, 0.75f); }\n"
+        "float bj_t_row(void);\nfloat bj_t_row(void) {\n    bj_conn_rule r;\n    float y[64] = {0}, s = 0;\n"
+        "    bj_conn_rule_init(&r, 7, 0.5, 64, 0);\n    bj_conn_row_add_normal_f32(&r, 3, 1.0f, 0.0f, 1.0f, y);\n"
+        "    for (int i = 0; i < 64; i++) s += y[i];\n    return s;\n}\n";
+    src = with_prelude(run_tail);
+    cc_lib *lib = NULL;
+    float (*f)(float) = src ? (float (*)(float))build_sym(src, "trim", "bj_t_f", &lib) : NULL;
+    float (*row)(void) = lib ? (float (*)(void))cc_sym(lib, "bj_t_row") : NULL;
+    CHECK(f && f(0.5f) == bj_exp_f32(0.5f) + bj_tanh_f32(0.5f) + 0.5f);
+    CHECK(row && row() != 0 && row() == row());
+    cc_lib_close(lib);
+    free(src);
+    cache_end();
+}
+
 void tests_cc(void) {
     mkdir("tmp", 0755);
     RUN(test_cc_config);
@@ -642,5 +693,6 @@ void tests_cc(void) {
     RUN(test_cc_missing_compiler);
     RUN(test_cc_flags_in_key);
     RUN(test_cc_dump_dir);
+    RUN(test_cc_trim_prelude);
     RUN(test_cc_ccchild);
 }

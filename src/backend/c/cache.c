@@ -581,7 +581,7 @@ static bool make_key(const char *src, size_t len, const cc_tool *t, char key[33]
         XXH3_freeState(s);
         return false;
     }
-    static const char what[] = "brainjit cc key 2; argv: cc <flags> -o x.so x.c -lm";
+    static const char what[] = "brainjit cc key 3; argv: cc <flags> -o x.so x.c -lm [-lgcc]; prelude trimmed";
     key_part(s, what, sizeof what - 1);
     key_part(s, src, len);
     key_part(s, t->ident, strlen(t->ident));
@@ -596,9 +596,20 @@ static bool make_key(const char *src, size_t len, const cc_tool *t, char key[33]
 typedef struct {
     const char *src, *name, *safe, *key;
     size_t len;
+    const char *csrc; /* what the compiler gets (set_csrc): src with the prelude trimmed, or src */
+    size_t clen;
+    char *trimmed;
     const cc_tool *t;
     double compile_s;
 } job;
+
+/* The source as the compiler gets it, made only when it is compiled (a disk cache hit needs none). */
+static void set_csrc(job *j) {
+    if (j->csrc) return;
+    j->trimmed = cc_trim_prelude(j->src, j->len, &j->clen);
+    if (j->trimmed) j->csrc = j->trimmed;
+    else j->csrc = j->src, j->clen = j->len;
+}
 
 static bj_status io_err(const char *what, const char *path) {
     return core_err(BJ_ERR_IO, "%s %s: %s", what, path, strerror(errno));
@@ -610,11 +621,12 @@ static bj_status io_err(const char *what, const char *path) {
 static bj_status compile_entry(job *j, const char *dir, const char *path, cc_lib **out, long long *wrote,
                                bool *unusable) {
     char tdir[DIR_MAX + 16], csrc[PATH_MAX], so[PATH_MAX], kept[PATH_MAX], why[512];
+    set_csrc(j);
     snprintf(tdir, sizeof tdir, "%s/.tmp-XXXXXX", dir);
     bool made = mkdtemp(tdir) != NULL;
     int dfd = made ? open(tdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1, locked = -1;
     while (dfd >= 0 && (locked = flock(dfd, LOCK_EX)) && errno == EINTR) {}
-    if (locked || !cc_write_temp(tdir, "src-XXXXXX.c", 2, j->src, j->len, csrc, sizeof csrc)) {
+    if (locked || !cc_write_temp(tdir, "src-XXXXXX.c", 2, j->csrc, j->clen, csrc, sizeof csrc)) {
         warn_once("cannot write into the cache directory %s: %s", dir, strerror(errno));
         if (made) cc_remove_dir(tdir);
         if (dfd >= 0) close(dfd);
@@ -626,7 +638,7 @@ static bj_status compile_entry(job *j, const char *dir, const char *path, cc_lib
     bj_status s = cc_run(j->t, csrc, so, kept, j->name, &j->compile_s);
     stored st = store_form(j->src, j->len);
     long long size = 0;
-    if (s == BJ_ERR_INTERNAL && !rename(csrc, kept)) *wrote = (long long)j->len; /* kept sources count too */
+    if (s == BJ_ERR_INTERNAL && !rename(csrc, kept)) *wrote = (long long)j->clen; /* kept sources count too */
     else if (!s && !seal(so, j->key, &st, &size)) s = io_err("cannot complete the cache entry", so);
     else if (!s) {
         /* a planted directory holds the name: an empty one is replaced, another left and this build used unstored */
@@ -646,9 +658,10 @@ static bj_status compile_entry(job *j, const char *dir, const char *path, cc_lib
  * the compiler rejects it, so the message can point at it). */
 static bj_status build_private(job *j, cc_lib **out) {
     char dir[DIR_MAX], pattern[96], c[PATH_MAX], so[PATH_MAX], why[512];
+    set_csrc(j);
     if (!cc_private_dir(dir, sizeof dir)) return io_err("cannot create a private temporary directory in", "$TMPDIR");
     snprintf(pattern, sizeof pattern, "%s-%.16s-XXXXXX.c", j->safe, j->key);
-    if (!cc_write_temp(dir, pattern, 2, j->src, j->len, c, sizeof c)) {
+    if (!cc_write_temp(dir, pattern, 2, j->csrc, j->clen, c, sizeof c)) {
         bj_status s = io_err("cannot write a source into", dir);
         cc_remove_dir(dir);
         return s;
@@ -747,11 +760,24 @@ bj_status cc_build(const char *source, const char *name, cc_lib **out) {
     if (!s && !make_key(j.src, j.len, t, key)) s = core_err(BJ_ERR_NOMEM, "out of memory hashing a source");
     if (!s) s = dump_source(&j);
     if (!s) s = have_dir ? build_cached(&j, dir, out) : build_private(&j, out);
+    if (t && t->omp_unknown && !s) cc_tool_openmp(t, true, true, have_dir ? dir : NULL);
+    if (t && t->omp_unknown && s == BJ_ERR_INTERNAL) {
+        /* the first OpenMP source for this compiler, rejected with -fopenmp: tried without; if that builds, the
+         * compiler does not build OpenMP code (a source failing both ways is broken on its own) */
+        double first = j.compile_s;
+        cc_tool_openmp(t, false, false, NULL);
+        s = !make_key(j.src, j.len, t, key) ? core_err(BJ_ERR_NOMEM, "out of memory hashing a source")
+            : have_dir                      ? build_cached(&j, dir, out)
+                                            : build_private(&j, out);
+        j.compile_s += first;
+        if (!s) cc_tool_openmp(t, false, true, have_dir ? dir : NULL);
+    }
     if (!s && t->openmp) pin_openmp_runtime();
     double in_compiler = j.compile_s + (t ? t->init_s : 0);
     if (t) cc_tool_free(t);
     free(t);
     free(faulty);
+    free(j.trimmed);
     core_stat_time(false, cc_now() - t0 - in_compiler);
     return s;
 }

@@ -18,8 +18,14 @@ typedef struct cc_tool {
     char ident[PATH_MAX + 512];
     const char *flags[CC_MAX_FLAGS];
     int nflags;
-    bool openmp; /* flags hold -fopenmp */
-    double init_s; /* seconds cc_tool_init spent running the compiler (--version, OpenMP probe) */
+    bool openmp;      /* flags hold -fopenmp */
+    bool want_omp;    /* the source has "#pragma omp" */
+    bool omp_unknown; /* ... and whether the compiler builds OpenMP code is not known yet */
+    double init_s;    /* seconds cc_tool_init spent running the compiler (--version) */
+    XXH128_hash_t idkey; /* the compiler binary's identity key, and its version line */
+    char version[256];
+    const char *cflags[CC_MAX_FLAGS];
+    int ncflags;
     char *cflags_copy; /* storage of the words taken from "cflags" */
 } cc_tool;
 
@@ -28,8 +34,12 @@ BJ_HIDDEN bool cc_resolve(const char *name, char *out, size_t n);
 
 /* Sets up t for source: resolves the compiler (BJ_ERR_IO if missing), learns its identity (once per process and
  * compiler binary; remembered in iddir, a private directory, when iddir is not NULL), and builds the flags:
- * -fopenmp only when the source has "#pragma omp" and the compiler builds OpenMP code (probed once). */
+ * -fopenmp when the source has "#pragma omp" unless the compiler is known not to build OpenMP code. Not known yet
+ * (t->omp_unknown), the caller compiles with -fopenmp and tells the outcome to cc_tool_openmp. */
 BJ_HIDDEN bj_status cc_tool_init(cc_tool *t, const char *source, const char *iddir);
+/* Sets the flags with or without -fopenmp (works); with remember, that the compiler builds OpenMP code or not is
+ * remembered with its identity (in iddir too, if not NULL). */
+BJ_HIDDEN void cc_tool_openmp(cc_tool *t, bool works, bool remember, const char *iddir);
 BJ_HIDDEN void cc_tool_free(cc_tool *t);
 
 /* Compiles src_path into the shared library so_path; *secs receives the compiler's wall time. On a rejected source:
@@ -39,6 +49,10 @@ BJ_HIDDEN void cc_tool_free(cc_tool *t);
  * src_path. Counts compiles, failures and compile time. */
 BJ_HIDDEN bj_status cc_run(const cc_tool *t, const char *src_path, const char *so_path, const char *kept_path,
                            const char *name, double *secs);
+
+/* The source as the compiler gets it: src with the prelude cut down to the helpers it uses (see cc.c), malloc'd,
+ * its length into *out_len; NULL when src does not hold the prelude (or out of memory): then compile src itself. */
+BJ_HIDDEN char *cc_trim_prelude(const char *src, size_t len, size_t *out_len);
 
 /* The limit in seconds on one run of the compiler (setting "compile_timeout", default 60); 0: none. */
 BJ_HIDDEN double cc_time_limit(void);
