@@ -1040,39 +1040,58 @@ static double hand_net_run(const char *model, int64_t n, double seconds, uint64_
     return secs;
 }
 
+/* One model and size: brainjit on 1 and 2 threads (setting num_threads; the loop runs threaded when its body has
+ * the work, unit.c) against the hand-written C on one thread, interleaved, median of 3 each. */
 static void run_net(const char *model, int64_t n, double seconds) {
     char name[64];
     snprintf(name, sizeof name, "%s n=%lld", model, (long long)n);
     if (only && !strstr(name, only)) return;
     fprintf(stderr, "bench: %s\n", name);
-    double ours[3], hand[3];
-    int64_t sp_ours = -1, sp_hand = -1;
+    double ours[2][3], hand[3];
+    int64_t sp_ours[2] = {-1, -1}, sp_hand = -1;
     for (int k = 0; k < 3; k++) {
-        bj_net_result r;
-        if (bj_net_run(&(bj_net_opts){.model = model, .n = n, .duration_s = seconds, .backend = backend,
-                                      .quiet = true}, &r))
-            return (void)fprintf(stderr, "bench: %s: %s\n", name, bj_last_error()), (void)warnings++;
-        ours[k] = r.wall_s / r.sim_s, sp_ours = r.spikes_e + r.spikes_i;
+        for (int th = 0; th < 2; th++) {
+            bj_net_result r;
+            bj_config_set("num_threads", th ? "2" : "1");
+            bj_status s = bj_net_run(&(bj_net_opts){.model = model, .n = n, .duration_s = seconds, .backend = backend,
+                                                    .quiet = true}, &r);
+            bj_config_set("num_threads", NULL);
+            if (s) return (void)fprintf(stderr, "bench: %s: %s\n", name, bj_last_error()), (void)warnings++;
+            ours[th][k] = r.wall_s / r.sim_s, sp_ours[th] = r.spikes_e + r.spikes_i;
+        }
         hand[k] = hand_net_run(model, n, seconds, 42, &sp_hand) / seconds;
     }
-    double o = median(ours, 3), h = median(hand, 3);
-    printf("%-24s brainjit %8.4f s  hand %8.4f s per simulated second  ratio %.3f  spikes %lld vs %lld %s\n", name, o,
-           h, o / h, (long long)sp_ours, (long long)sp_hand, sp_ours == sp_hand ? "(same)" : "DIFFER");
-    if (sp_ours != sp_hand) warn(name, "the hand-written network fired differently");
-    printf("bench %s n=%lld ratio=%.3f brainjit_s=%.4f hand_s=%.4f\n", model, (long long)n, o / h, o, h);
+    double o1 = median(ours[0], 3), o2 = median(ours[1], 3), h = median(hand, 3);
+    bool same = sp_ours[0] == sp_hand && sp_ours[1] == sp_hand;
+    printf("%-22s brainjit 1 thread %8.4f s, 2 threads %8.4f s (speed-up %.2f); hand (1 thread) %8.4f s per "
+           "simulated second; ratio to hand %.3f (1 thread) %.3f (2 threads); spikes %lld %s\n", name, o1, o2, o1 / o2,
+           h, o1 / h, o2 / h, (long long)sp_hand, same ? "(same on all three)" : "DIFFER");
+    if (!same) warn(name, "the networks fired differently");
+    printf("bench %s n=%lld ratio=%.3f ratio_2t=%.3f speedup_2t=%.3f brainjit_s=%.4f brainjit_2t_s=%.4f hand_s=%.4f\n",
+           model, (long long)n, o1 / h, o2 / h, o1 / o2, o1, o2, h);
 }
 
-/* Procedural COBA at N = 1,000,000 for 0.1 s simulated: no matrix is stored (the rows are generated inside the
- * kernels from the seed), so memory stays that of the state. Measured in a new process (this program again, with
- * --net-child: fork + exec), so its peak resident memory (getrusage ru_maxrss: the library, the loaded kernels, the
- * state and the run; the C compiler runs in processes of its own) is not the benchmark's. wall_s excludes the
- * compile, as in the rows above. */
-#define PROC_N 1000000
+/* Procedural COBA at N = 1M, 3M and 10M (80 synapses per neuron: p = 80 / N) for 0.1 s simulated: no matrix is
+ * stored (the rows are generated inside the kernels from the seed), so memory stays that of the state, and time per
+ * simulated second should grow linearly with N. Each size runs in a new process (this program again with
+ * --net-child, its N in the environment variable BENCH_PROC_N: fork + exec), so its peak resident memory (getrusage
+ * ru_maxrss: the library, the loaded kernels, the state and the run; the C compiler runs in processes of its own) is
+ * that size's alone. The child uses the machine's threads, as examples/coba does. wall_s excludes the compile, as in
+ * the rows above. */
 #define PROC_SIM_S 0.1
+#define PROC_MAX_MIB 4096.0 /* the target at 10M */
+static const int64_t proc_n[] = {1000000, 3000000, 10000000};
+enum { PROC_SIZES = sizeof proc_n / sizeof proc_n[0] };
+
 static int net_child(void) {
+    const char *v = getenv("BENCH_PROC_N");
+    char *end = NULL;
+    long long n = v ? strtoll(v, &end, 10) : 0;
+    if (!v || *end || n < 10) return fprintf(stderr, "bench: --net-child: BENCH_PROC_N is \"%s\"\n", v ? v : ""), 1;
     bj_net_result r;
-    if (bj_net_run(&(bj_net_opts){.model = "coba", .n = small ? PROC_N / 10 : PROC_N, .duration_s = PROC_SIM_S,
-                                  .backend = backend, .procedural = true, .quiet = true}, &r))
+    if (bj_config_set("num_threads", NULL) ||
+        bj_net_run(&(bj_net_opts){.model = "coba", .n = n, .duration_s = PROC_SIM_S, .backend = backend,
+                                  .procedural = true, .quiet = true}, &r))
         return fprintf(stderr, "bench: coba_procedural: %s\n", bj_last_error()), 1;
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru)) return perror("bench: getrusage"), 1;
@@ -1081,26 +1100,33 @@ static int net_child(void) {
 }
 
 static void run_net_procedural(void) {
-    int64_t n = small ? PROC_N / 10 : PROC_N;
-    char name[64];
-    snprintf(name, sizeof name, "coba_procedural n=%lld", (long long)n);
-    if (only && !strstr(name, only)) return;
-    fprintf(stderr, "bench: %s\n", name);
-    char buf[512];
-    double wall = -1, compile_s = -1, rate = -1;
-    long peak_kib = -1;
-    if (spawn_self("--net-child", buf, sizeof buf) ||
-        sscanf(buf, "wall_s=%lf compile_s=%lf rate_hz=%lf peak_kib=%ld", &wall, &compile_s, &rate, &peak_kib) != 4) {
-        fprintf(stderr, "bench: %s: the child failed: %s\n", name, buf);
-        warnings++;
-        return;
+    double per_neuron0 = 0; /* wall per simulated second and neuron of the first size: linear growth keeps it */
+    for (int i = 0; i < PROC_SIZES; i++) {
+        int64_t n = small ? proc_n[i] / 10 : proc_n[i];
+        char name[64], nbuf[32], buf[512];
+        snprintf(name, sizeof name, "coba_procedural n=%lld", (long long)n);
+        if (only && !strstr(name, only)) continue;
+        fprintf(stderr, "bench: %s\n", name);
+        snprintf(nbuf, sizeof nbuf, "%lld", (long long)n);
+        double wall = -1, compile_s = -1, rate = -1;
+        long peak_kib = -1;
+        if (setenv("BENCH_PROC_N", nbuf, 1) || spawn_self("--net-child", buf, sizeof buf) ||
+            sscanf(buf, "wall_s=%lf compile_s=%lf rate_hz=%lf peak_kib=%ld", &wall, &compile_s, &rate, &peak_kib) != 4) {
+            fprintf(stderr, "bench: %s: the child failed: %s\n", name, buf);
+            warnings++;
+            continue;
+        }
+        double peak_mib = (double)peak_kib / 1024.0, per_sim_s = wall / PROC_SIM_S;
+        double per_neuron = per_sim_s / (double)n;
+        if (per_neuron0 == 0) per_neuron0 = per_neuron;
+        printf("%-28s %.1f s simulated, %ld threads: %8.3f s wall per simulated second (x%.2f per neuron of the "
+               "first row), %.2f s trace + compile, %.2f Hz, peak resident %7.1f MiB (target < %.0f MiB: %s)\n",
+               name, PROC_SIM_S, sysconf(_SC_NPROCESSORS_ONLN), per_sim_s, per_neuron / per_neuron0, compile_s, rate, peak_mib, PROC_MAX_MIB,
+               met(peak_mib < PROC_MAX_MIB));
+        printf("bench coba_procedural n=%lld sim_s=%g wall_s=%.4f wall_per_sim_s=%.3f linearity=%.3f peak_mib=%.1f "
+               "rate_hz=%.3f\n", (long long)n, PROC_SIM_S, wall, per_sim_s, per_neuron / per_neuron0, peak_mib, rate);
     }
-    double peak_mib = (double)peak_kib / 1024.0;
-    printf("%-24s %.1f s simulated in %.3f s wall (and %.2f s trace + compile), %.2f Hz, peak resident memory "
-           "%.1f MiB (target < 2048 MiB: %s)\n",
-           name, PROC_SIM_S, wall, compile_s, rate, peak_mib, met(peak_mib < 2048));
-    printf("bench coba_procedural n=%lld sim_s=%g wall_s=%.4f peak_mib=%.1f\n", (long long)n, PROC_SIM_S, wall,
-           peak_mib);
+    unsetenv("BENCH_PROC_N");
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1188,6 +1214,7 @@ int main(int argc, char **argv) {
     printf("\nnetworks (1 s simulated, one thread; wall seconds per simulated second, median of 3)\n");
     run_net("coba", 4000, 1.0);
     run_net("coba", 40000, 1.0);
+    run_net("coba", 400000, 0.2);
     run_net("coba_hh", 4000, 1.0);
     run_net("coba_hh", 40000, 1.0);
     run_net_procedural();

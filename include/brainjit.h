@@ -925,6 +925,10 @@ BJ_API bj_val *bj_random_state_next(bj_trace *t, bj_var *state);
  * (inhibitory), time in ms across, neuron index down; about 8 ticks on each axis whatever the span. */
 BJ_API bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, int64_t n_exc,
                                const char *title);
+/* The same from spike events (int32 vectors of one length: the step and the neuron of each spike, as bj_net_run
+ * records them) over `steps` steps and n neurons. */
+BJ_API bj_status bj_raster_svg_events(const char *path, const bj_array *spike_step, const bj_array *spike_neuron,
+                                      int64_t steps, int64_t n, double dt_ms, int64_t n_exc, const char *title);
 /* The standard networks (src/sim/): "coba" (BrainPy's COBA: LIF, exponential conductances), "cuba", "coba_hh", run
  * as one compiled loop per chunk of steps, with progress on stderr for long runs. Zero fields take the defaults;
  * every other value is checked before any work (BJ_ERR_ARG naming the field): n in [10, BJ_NET_MAX_N]; duration_s
@@ -943,17 +947,26 @@ typedef struct bj_net_opts {
     bool f64;             /* float64 state (default float32) */
     bool procedural;      /* connectivity generated inside the kernels instead of stored */
     bool quiet;           /* no progress line */
-    bool record;          /* keep every spike: bool[steps, n] in the result */
-    int64_t chunk_steps;  /* steps per compiled call (default 1000) */
+    bool record;          /* keep every spike as an event (step, neuron): spike_step, spike_neuron in the result */
+    int64_t chunk_steps;  /* steps per compiled call (default 1000, fewer above 1M neurons: a divisor of 1000 with
+                           * at most 1e9 neuron-steps a call, so that progress keeps coming) */
+    int64_t events_per_step; /* with record: room for this many spikes a step at first (default: n / 16 rounded up
+                              * to a power of two, at least 128); a step with more runs its chunk again with more */
 } bj_net_opts;
 typedef struct bj_net_result {
     int64_t n, n_exc, steps, spikes_e, spikes_i;
     double dt_ms, p;
     double rate_e_hz, rate_i_hz, rate_hz; /* mean firing rates */
     double sim_s, wall_s, compile_s, build_s; /* simulated; run (without compiling); trace + compile; connectivity */
-    bj_array *spikes;     /* with record: new reference, release it */
+    bj_array *spike_step, *spike_neuron; /* with record: int32 [spikes each], by step then neuron; new references.
+                                          * Recorded inside the loop as a few indices a step, not N flags:
+                                          * memory grows with the spikes, not with steps x n */
 } bj_net_result;
 BJ_API bj_status bj_net_run(const bj_net_opts *o, bj_net_result *r);
+/* Spike events (int32 step and neuron arrays of one length, steps in [0, steps), neurons in [0, n)) as a bool
+ * [steps, n] matrix (a new reference in *dense), e.g. for .npy output; steps x n bytes. */
+BJ_API bj_status bj_spikes_dense(const bj_array *spike_step, const bj_array *spike_neuron, int64_t steps, int64_t n,
+                                 bj_array **dense);
 
 /* A synaptic delay of a whole number of steps in [1, 2^31 - 1] over n >= 0 neurons (steps x n within int64): a ring
  * buffer Variable [steps, n] and a head Variable. Inside a jit trace (or a loop body), read returns the value pushed

@@ -329,12 +329,17 @@ static void net_coba_backends_identical(void) {
     CHECK(bj_net_run(&o, &b) == BJ_OK);
     o.backend = "cpu", o.procedural = true;
     CHECK(bj_net_run(&o, &c) == BJ_OK);
-    CHECK(a.spikes && b.spikes && c.spikes && a.spikes_e + a.spikes_i > 1000);
-    if (a.spikes && b.spikes && c.spikes) {
-        CHECK(!memcmp(bj_array_data(a.spikes), bj_array_data(b.spikes), bj_array_nbytes(a.spikes)));
-        CHECK(!memcmp(bj_array_data(a.spikes), bj_array_data(c.spikes), bj_array_nbytes(a.spikes)));
+    CHECK(a.spike_step && b.spike_step && c.spike_step && a.spikes_e + a.spikes_i > 1000);
+    CHECK(a.spike_step && bj_array_size(a.spike_step) == a.spikes_e + a.spikes_i);
+    bj_net_result *other[2] = {&b, &c};
+    for (int k = 0; k < 2 && a.spike_step && other[k]->spike_step; k++) {
+        CHECK(bj_array_nbytes(a.spike_step) == bj_array_nbytes(other[k]->spike_step));
+        CHECK(!memcmp(bj_array_data(a.spike_step), bj_array_data(other[k]->spike_step), bj_array_nbytes(a.spike_step)));
+        CHECK(!memcmp(bj_array_data(a.spike_neuron), bj_array_data(other[k]->spike_neuron),
+                      bj_array_nbytes(a.spike_neuron)));
     }
-    bj_array_release(a.spikes), bj_array_release(b.spikes), bj_array_release(c.spikes);
+    bj_array_release(a.spike_step), bj_array_release(b.spike_step), bj_array_release(c.spike_step);
+    bj_array_release(a.spike_neuron), bj_array_release(b.spike_neuron), bj_array_release(c.spike_neuron);
 }
 
 /* float64 state, another size, chunking that does not divide the run */
@@ -350,6 +355,34 @@ static void net_coba_options(void) {
     CHECK(bj_net_run(NULL, &r) == BJ_ERR_ARG);
 }
 
+/* Recording as events: a step with more spikes than the events row holds (at first events_per_step) makes the runner
+ * run that chunk again from its saved state with a larger row; the spikes are those of the run without recording. */
+static void net_record_events_grow(void) {
+    bj_net_result a = {0}, b = {0};
+    bj_net_opts o = {.model = "coba", .n = 4000, .duration_s = 0.2, .seed = 3, .quiet = true, .record = true,
+                     .events_per_step = 8};
+    CHECK(bj_net_run(&o, &a) == BJ_OK);
+    o.record = false;
+    CHECK(bj_net_run(&o, &b) == BJ_OK);
+    CHECK(a.spikes_e == b.spikes_e && a.spikes_i == b.spikes_i && a.spikes_e > 0);
+    int64_t most = 0, nev = a.spike_step ? bj_array_size(a.spike_step) : -1;
+    CHECK(nev == a.spikes_e + a.spikes_i);
+    int64_t *per = calloc((size_t)a.steps + 1, sizeof *per);
+    const int32_t *st = a.spike_step ? bj_array_data(a.spike_step) : NULL, *ne = a.spike_neuron ? bj_array_data(a.spike_neuron) : NULL;
+    bool ordered = st && ne;
+    for (int64_t k = 0; per && ordered && k < nev; k++) {
+        per[st[k]]++;
+        if (k && (st[k] < st[k - 1] || (st[k] == st[k - 1] && ne[k] <= ne[k - 1]))) ordered = false;
+    }
+    for (int64_t j = 0; per && j < a.steps; j++) most = per[j] > most ? per[j] : most;
+    CHECK_MSG(most > 8, "a step should outgrow the first row (8 events): most %lld", (long long)most);
+    o.events_per_step = -1, o.record = true;
+    CHECK(bj_net_run(&o, &b) == BJ_ERR_ARG && strstr(bj_last_error(), "events_per_step must be >= 0"));
+    CHECK(ordered);
+    free(per);
+    bj_array_release(a.spike_step), bj_array_release(a.spike_neuron);
+}
+
 void tests_net(void) {
     RUN(net_lif_analytic_isi);
     RUN(net_hh_neuron_vs_rk4);
@@ -357,5 +390,6 @@ void tests_net(void) {
     RUN(net_coba_rates);
     RUN(net_cuba_and_coba_hh_rates);
     RUN(net_coba_backends_identical);
+    RUN(net_record_events_grow);
     RUN(net_coba_options);
 }

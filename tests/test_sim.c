@@ -51,6 +51,26 @@ static void sim_raster_svg(void) {
         CHECK_MSG(i && count(i, "M") == ni, "%d marks for %d inhibitory spikes", count(i, "M"), ni);
         free(i);
     }
+    /* the same picture from the spikes as events (by step, then neuron, as bj_net_run records them) */
+    int32_t st[T * N], nr[T * N];
+    int64_t nev = 0;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < N; i++)
+            if (s[t * N + i]) st[nev] = t, nr[nev++] = i;
+    bj_array *es = bj_array_new(BJ_I32, 1, &nev, st), *en = bj_array_new(BJ_I32, 1, &nev, nr), *d = NULL;
+    CHECK(bj_raster_svg_events("tmp/raster_ev.svg", es, en, T, N, 0.1, 8, "test <raster>") == BJ_OK);
+    char *svg2 = slurp("tmp/raster_ev.svg");
+    CHECK(svg && svg2 && !strcmp(svg, svg2));
+    free(svg2);
+    CHECK(bj_spikes_dense(es, en, T, N, &d) == BJ_OK && d && !memcmp(bj_array_data(d), s, sizeof s));
+    bj_array_release(d);
+    CHECK(bj_raster_svg_events("tmp/r.svg", es, en, T - 1, N, 0.1, 8, NULL) == BJ_ERR_ARG &&
+          strstr(bj_last_error(), "outside [0, 49) x [0, 10)"));
+    CHECK(bj_raster_svg_events("tmp/r.svg", es, a, T, N, 0.1, 8, NULL) == BJ_ERR_SHAPE);
+    CHECK(bj_raster_svg_events(NULL, es, en, T, N, 0.1, 8, NULL) == BJ_ERR_ARG);
+    CHECK(bj_spikes_dense(es, en, T, N - 1, &d) == BJ_ERR_ARG && !d);
+    CHECK(bj_spikes_dense(es, en, T, N, NULL) == BJ_ERR_ARG);
+    bj_array_release(es), bj_array_release(en);
     free(svg);
     /* errors */
     CHECK(bj_raster_svg(NULL, a, 0.1, 8, NULL) == BJ_ERR_ARG);

@@ -25,7 +25,7 @@ C_ONLY = {
     'bj_array_print', 'bj_array_save_npy', 'bj_array_load_npy', 'bj_object_retain', 'bj_object_var', 'bj_jit_retain',
     'bj_jit_print',
     # the C simulation layer (src/sim), which the Python modelling layer (issue 12) builds on bm instead
-    'bj_raster_svg', 'bj_net_run', 'bj_delay_init', 'bj_delay_read', 'bj_delay_push', 'bj_delay_release',
+    'bj_raster_svg', 'bj_raster_svg_events', 'bj_spikes_dense', 'bj_net_run', 'bj_delay_init', 'bj_delay_read', 'bj_delay_push', 'bj_delay_release',
     'bj_progress_new', 'bj_progress_update', 'bj_progress_free', 'bj_conn_from_pairs', 'bj_conn_check',
     # ops outside BrainPy's bm surface (bm indexing uses take / scatter; keys come from RandomState)
     'bj_dynamic_slice', 'bj_dynamic_update_slice', 'bj_random_key_const', 'bj_random_fold_in_in',

@@ -115,29 +115,98 @@ bj_val *net_lifref_step(bj_trace *t, net *n, const net_lifref_pars *p) {
     return s ? NULL : fired;
 }
 
-/* The loop body: the model's step, then what is recorded: every spike (bool[N]), or only the number of spikes of
- * each population (int32[2]), which is all the rates need and keeps large runs from writing N bytes a step. */
+/* The loop body: the model's step, then what is recorded: the number of spikes of each population (int32[2]),
+ * which is all the rates need, and with record the step's spikes as events, the first kev spiking neurons (int32
+ * [kev], -1 past the count; the runner checks the counts and runs a chunk again with room for more if a step had
+ * more), so that recording every spike writes a few indices a step, not N flags. */
 static bj_status body(bj_trace *t, void *ud) {
     net *n = ud;
     bj_val *fired = n->model->step(t, n);
     if (!fired) return bj_trace_status(t) ? bj_trace_status(t) : BJ_ERR_TRACE;
-    if (n->o.record) return bj_loop_yield(t, NULL, 0, &fired, 1);
     int64_t zero = 0, ne = n->ne, nn = n->n;
     bj_val *counts[2] = {bj_sum(bj_slice(fired, &zero, &ne, NULL), 0, NULL, false),
                          bj_sum(bj_slice(fired, &ne, &nn, NULL), 0, NULL, false)};
-    bj_val *both = bj_stack(counts, 2, 0);
-    return bj_loop_yield(t, NULL, 0, &both, 1);
+    bj_val *rec[2] = {bj_stack(counts, 2, 0), n->o.record ? bj_nonzero(fired, n->kev, -1) : NULL};
+    return bj_loop_yield(t, NULL, 0, rec, n->o.record ? 2 : 1);
 }
 
-/* run(conn..., steps): `steps` steps in one compiled loop; returns what the body records, stacked */
+/* run(conn..., steps[, kev]): `steps` steps in one compiled loop; returns what the body records, stacked */
 static bj_status run_fn(bj_trace *t, void *ud) {
     net *n = ud;
     for (int i = 0; i < 2 * n->nconn; i++) n->tconn[i] = bj_param(t, i);
     int64_t steps = bj_param_i64(t, 2 * n->nconn);
-    bj_val *rec = NULL;
+    if (n->o.record) n->kev = bj_param_i64(t, 2 * n->nconn + 1);
+    bj_val *rec[2] = {0};
     bj_status s = bj_trace_status(t);
-    if (!s) s = bj_for_loop(t, steps, 1, body, n, NULL, 0, NULL, 0, NULL, &rec, 1);
-    return s ? s : bj_return(t, rec);
+    if (!s) s = bj_for_loop(t, steps, 1, body, n, NULL, 0, NULL, 0, NULL, rec, n->o.record ? 2 : 1);
+    return s ? s : bj_return_n(t, rec, n->o.record ? 2 : 1);
+}
+
+/* ---------------------------------------------------------------- recording events */
+typedef struct evlog {
+    int32_t *step, *neuron;
+    int64_t n, cap;
+} evlog;
+
+static bool evlog_add(evlog *e, int64_t step, const int32_t *idx, int64_t k) {
+    if (e->n + k > e->cap) {
+        int64_t cap = e->cap ? e->cap : 4096;
+        while (cap < e->n + k) cap *= 2;
+        int32_t *s = realloc(e->step, sizeof *s * (size_t)cap);
+        if (s) e->step = s;
+        int32_t *u = s ? realloc(e->neuron, sizeof *u * (size_t)cap) : NULL;
+        if (!u) return false;
+        e->neuron = u, e->cap = cap;
+    }
+    for (int64_t j = 0; j < k; j++) e->step[e->n + j] = (int32_t)step, e->neuron[e->n + j] = idx[j];
+    e->n += k;
+    return true;
+}
+
+/* The state before a chunk, to run it again when a step spiked more than the events row holds: every Variable's
+ * value (copies). */
+typedef struct snapshot {
+    bj_var **vars;
+    bj_array **vals;
+    int n;
+} snapshot;
+
+static void snapshot_free(snapshot *sn) {
+    for (int i = 0; i < sn->n; i++) bj_array_release(sn->vals[i]);
+    free(sn->vars), free(sn->vals);
+    *sn = (snapshot){0};
+}
+
+static bj_status snapshot_take(snapshot *sn, const net *n) {
+    int nv = bj_object_num_vars(n->obj);
+    if (nv < 0) return bj_last_status();
+    if (!sn->vars) {
+        sn->vars = calloc((size_t)nv + 1, sizeof *sn->vars), sn->vals = calloc((size_t)nv + 1, sizeof *sn->vals);
+        if (!sn->vars || !sn->vals) return bj_set_error(BJ_ERR_NOMEM, "record: out of memory");
+    }
+    for (int i = 0; i < sn->n; i++) bj_array_release(sn->vals[i]);
+    sn->n = 0;
+    for (int i = 0; i < nv; i++) {
+        bj_var *v = bj_object_var_at(n->obj, i, NULL, 0);
+        bj_array *a = v ? bj_array_copy(bj_var_value(v)) : NULL;
+        if (!a) return bj_last_status() ? bj_last_status() : BJ_ERR_NOMEM;
+        sn->vars[sn->n] = v, sn->vals[sn->n++] = a;
+    }
+    return BJ_OK;
+}
+
+static bj_status snapshot_restore(const snapshot *sn) {
+    for (int i = 0; i < sn->n; i++) {
+        bj_status s = bj_var_set(sn->vars[i], sn->vals[i]);
+        if (s) return s;
+    }
+    return BJ_OK;
+}
+
+static bj_array *i32_array(const int32_t *p, int64_t n) {
+    bj_array *a = bj_array_zeros(BJ_I32, 1, &n);
+    if (a && n) memcpy(bj_array_data(a), p, sizeof *p * (size_t)n);
+    return a;
 }
 
 static const net_model *find_model(const char *name) {
@@ -177,14 +246,18 @@ static bj_status check_opts(const bj_net_opts *o, const net_model *m, int64_t *s
         return bj_set_error(BJ_ERR_ARG, "%s(%s): duration_s = %g s (%lld steps) with n = %lld neurons: steps x n "
                             "overflows int64 spike counts; shorten the run or the network", fn, m->name,
                             o->duration_s, (long long)total, (long long)o->n);
-    /* a recording larger than the machine's memory could only thrash or be killed: refuse it before any work */
-    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
-    if (o->record && phys > 0 && (double)cells > phys)
-        return bj_set_error(BJ_ERR_NOMEM, "%s(%s): record: every spike of %lld steps x %lld neurons needs %.3g GiB, "
-                            "more than this machine's %.3g GiB of memory", fn, m->name, (long long)total,
-                            (long long)o->n, (double)cells / 1073741824.0, phys / 1073741824.0);
     *steps = total;
     return BJ_OK;
+}
+
+/* Steps per compiled call unless the caller chose: 1000, fewer in large networks (a divisor of 1000, at most 1e9
+ * neuron-steps: a few seconds of wall at 10M neurons) so that progress, shown between calls, keeps coming; runs of
+ * whole tenths of a second then compile one loop length. Any chunking gives the same spikes. */
+static int64_t default_chunk(int64_t n) {
+    static const int64_t steps[] = {1000, 500, 200, 100, 50, 20};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (steps[i] <= 1000000000 / n) return steps[i];
+    return 10;
 }
 
 bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
@@ -196,7 +269,7 @@ bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
     if (n.o.duration_s == 0) n.o.duration_s = 1.0; /* NaN, infinities and negatives are refused below */
     if (!n.o.seed) n.o.seed = 42;
     if (!n.o.backend) n.o.backend = "cpu";
-    if (!n.o.chunk_steps) n.o.chunk_steps = 1000;
+    if (!n.o.chunk_steps) n.o.chunk_steps = default_chunk(n.o.n);
     if (!(n.model = find_model(n.o.model)))
         return bj_set_error(BJ_ERR_ARG, "bj_net_run: unknown model \"%s\" (known: coba, cuba, coba_hh)", n.o.model);
     int64_t total = 0;
@@ -205,10 +278,15 @@ bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
     /* 80% excitatory (rounded down), without forming 4 n */
     n.n = n.o.n, n.ne = n.o.n / 5 * 4 + n.o.n % 5 * 4 / 5, n.ft = n.o.f64 ? BJ_F64 : BJ_F32;
     n.p = n.n > 80 ? 80.0 / (double)n.n : 1.0; /* about 80 inputs per neuron, as BrainPy's published scripts */
-    if (n.o.record && !(r->spikes = bj_array_zeros(BJ_BOOL, 2, (int64_t[]){total, n.n}))) /* before any work */
-        return bj_set_error(bj_last_status(), "bj_net_run(%s): record: every spike needs %lld steps x %lld neurons = "
-                            "%.3g GiB: %s", n.o.model, (long long)total, (long long)n.n,
-                            (double)total * (double)n.n / 1073741824.0, bj_last_error());
+    if (total > INT32_MAX && n.o.record) /* events hold int32 steps */
+        return bj_set_error(BJ_ERR_ARG, "bj_net_run(%s): record: %lld steps; events hold steps up to %d", n.o.model,
+                            (long long)total, INT32_MAX);
+    if (n.o.events_per_step < 0)
+        return bj_set_error(BJ_ERR_ARG, "bj_net_run: events_per_step must be >= 0 (0 for the default), got %lld",
+                            (long long)n.o.events_per_step);
+    n.kev = n.o.events_per_step ? n.o.events_per_step : 128; /* by default n / 16 or more, a power of two, >= 128 */
+    while (!n.o.events_per_step && n.kev < n.n / 16) n.kev *= 2;
+    if (n.kev > n.n) n.kev = n.n;
     double t0 = now();
     n.obj = bj_object_new(n.model->cls, NULL);
     n.rng = bj_random_state_new("rng", n.o.seed);
@@ -222,32 +300,43 @@ bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
         snprintf(argnames + strlen(argnames), sizeof argnames - strlen(argnames), "%s%s%d", i ? ", " : "",
                  i % 2 ? "indices" : "indptr", i / 2);
     strncat(argnames, n.nconn ? ", steps" : "steps", sizeof argnames - strlen(argnames) - 1);
+    if (n.o.record) strncat(argnames, ", events", sizeof argnames - strlen(argnames) - 1);
     bj_jit *f_run = s ? NULL : bj_jit_method(n.obj, "run", run_fn, &n, &(bj_jit_opts){
-        .argnames = argnames, .static_argnames = "steps", .backend = n.o.backend});
+        .argnames = argnames, .static_argnames = n.o.record ? "steps, events" : "steps", .backend = n.o.backend});
     if (!s && (!f_init || !f_run)) s = bj_last_status();
     if (!s) s = bj_jit_call(f_init, NULL, 0, NULL, 0);
     int64_t done = 0;
     bj_progress *pr = s ? NULL : bj_progress_new(n.model->name, (double)total * n.model->dt_ms / 1000.0, n.o.quiet);
+    evlog ev = {0};
+    snapshot sn = {0};
     double t_run = now();
     while (!s && done < total) {
         int64_t k = total - done < n.o.chunk_steps ? total - done : n.o.chunk_steps;
-        bj_arg args[2 * NET_MAX_CONN + 1];
+        bj_arg args[2 * NET_MAX_CONN + 2];
         for (int i = 0; i < 2 * n.nconn; i++) args[i] = bj_arg_array(n.conn[i]);
-        args[2 * n.nconn] = bj_arg_i64(k);
-        bj_array *spk = NULL;
-        if ((s = bj_jit_call(f_run, args, 2 * n.nconn + 1, &spk, 1))) break;
-        if (r->spikes) { /* every spike: copy, and count */
-            const bool *b = bj_array_data(spk);
-            memcpy((bool *)bj_array_data(r->spikes) + done * n.n, b, (size_t)(k * n.n));
-            for (int64_t j = 0; j < k; j++, b += n.n) {
-                for (int64_t i = 0; i < n.ne; i++) r->spikes_e += b[i];
-                for (int64_t i = n.ne; i < n.n; i++) r->spikes_i += b[i];
-            }
-        } else { /* the counts per step */
-            const int32_t *c = bj_array_data(spk);
-            for (int64_t j = 0; j < k; j++) r->spikes_e += c[2 * j], r->spikes_i += c[2 * j + 1];
+        args[2 * n.nconn] = bj_arg_i64(k), args[2 * n.nconn + 1] = bj_arg_i64(n.kev);
+        bj_array *rec[2] = {0};
+        if (n.o.record && (s = snapshot_take(&sn, &n))) break;
+        if ((s = bj_jit_call(f_run, args, 2 * n.nconn + 1 + n.o.record, rec, 1 + n.o.record))) break;
+        const int32_t *c = bj_array_data(rec[0]);
+        int64_t most = 0;
+        for (int64_t j = 0; j < k; j++) most = c[2 * j] + c[2 * j + 1] > most ? c[2 * j] + c[2 * j + 1] : most;
+        if (n.o.record && most > n.kev) { /* a step spiked more than a row holds: again, with room for it */
+            bj_array_release(rec[0]), bj_array_release(rec[1]);
+            while (n.kev < most) n.kev *= 2;
+            if (n.kev > n.n) n.kev = n.n;
+            if ((s = snapshot_restore(&sn))) break;
+            continue;
         }
-        bj_array_release(spk);
+        for (int64_t j = 0; j < k; j++) r->spikes_e += c[2 * j], r->spikes_i += c[2 * j + 1];
+        const int32_t *e = n.o.record ? bj_array_data(rec[1]) : NULL;
+        for (int64_t j = 0; e && j < k; j++)
+            if (!evlog_add(&ev, done + j, e + j * n.kev, c[2 * j] + c[2 * j + 1])) {
+                s = bj_set_error(BJ_ERR_NOMEM, "record: out of memory for %lld spike events", (long long)ev.n);
+                break;
+            }
+        bj_array_release(rec[0]), bj_array_release(rec[1]);
+        if (s) break;
         done += k;
         double sim = (double)done * n.model->dt_ms / 1000.0;
         bj_progress_update(pr, sim, (double)(r->spikes_e + r->spikes_i) / (double)n.n / sim);
@@ -265,13 +354,18 @@ bj_status bj_net_run(const bj_net_opts *opts, bj_net_result *r) {
         r->rate_e_hz = (double)r->spikes_e / (double)n.ne / ts;
         r->rate_i_hz = n.n > n.ne ? (double)r->spikes_i / (double)(n.n - n.ne) / ts : 0;
         r->rate_hz = (double)(r->spikes_e + r->spikes_i) / (double)n.n / ts;
-    } else {
+        if (n.o.record && (!(r->spike_step = i32_array(ev.step, ev.n)) || !(r->spike_neuron = i32_array(ev.neuron, ev.n))))
+            s = bj_last_status() ? bj_last_status() : BJ_ERR_NOMEM;
+    }
+    if (s) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", bj_last_error());
-        bj_array_release(r->spikes);
-        r->spikes = NULL;
+        bj_array_release(r->spike_step), bj_array_release(r->spike_neuron);
+        r->spike_step = r->spike_neuron = NULL;
         bj_set_error(s, "bj_net_run(%s): %s", n.o.model, msg);
     }
+    free(ev.step), free(ev.neuron);
+    snapshot_free(&sn);
     bj_jit_release(f_init), bj_jit_release(f_run);
     net_free(&n);
     return s;

@@ -35,6 +35,7 @@ struct net {
     bj_array *conn[2 * NET_MAX_CONN];
     bj_val *tconn[2 * NET_MAX_CONN]; /* the same inside the trace being built */
     void *state;       /* the model's own */
+    int64_t kev;       /* with record: events a step can hold (bj_nonzero's size); grows when a step has more */
 };
 
 /* A float32/float64 Variable of N zeros (or dtype d), added to the network's object. */

@@ -1,5 +1,6 @@
-/* raster.c — spike raster pictures (SVG): neurons by time, excitatory and inhibitory populations in two colours,
- * with axes, ticks and a title; written from a recorded spike matrix. Uses only the public API. */
+/* raster.c — recorded spikes: raster pictures (SVG: neurons by time, excitatory and inhibitory populations in two
+ * colours, with axes, ticks and a title) from a spike matrix or from spike events, and events as a matrix. Uses only
+ * the public API. */
 #define BJ_BUILDING 1 /* the public functions defined here are exported from the shared library */
 #include <brainjit.h>
 
@@ -40,29 +41,25 @@ static void xml_text(FILE *f, const char *s) {
     }
 }
 
-bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, int64_t n_exc, const char *title) {
-    if (!path) return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: path is NULL");
-    if (!bj_array_valid(spikes))
-        return bj_set_error(spikes ? BJ_ERR_HANDLE : BJ_ERR_ARG, "bj_raster_svg: spikes is %s",
-                            spikes ? "not a live array" : "NULL");
-    if (bj_array_dtype(spikes) != BJ_BOOL || bj_array_rank(spikes) != 2)
-        return bj_set_error(BJ_ERR_SHAPE, "bj_raster_svg: spikes must be a bool[T, N] array, not %s of rank %d",
-                            bj_dtype_name(bj_array_dtype(spikes)), bj_array_rank(spikes));
+/* The picture of T steps by N neurons, from a bool[T, N] matrix (dense) or from events (step st[k], neuron ne[k]). */
+typedef struct marks {
+    const unsigned char *dense;
+    const int32_t *st, *ne;
+    int64_t nev;
+} marks;
+
+static bj_status draw(const char *fn, const char *path, int64_t T, int64_t N, double dt_ms, int64_t n_exc,
+                      const char *title, const marks *mk) {
     if (!(dt_ms > 0) || !isfinite(dt_ms))
-        return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: dt_ms must be a finite number of milliseconds > 0, got %g",
-                            dt_ms);
-    const int64_t *sh = bj_array_shape(spikes);
-    int64_t T = sh[0], N = sh[1];
+        return bj_set_error(BJ_ERR_ARG, "%s: dt_ms must be a finite number of milliseconds > 0, got %g", fn, dt_ms);
     double t_end = (double)T * dt_ms; /* the time axis and its scale must both be finite */
     if (!isfinite(t_end) || (T > 0 && !isfinite(W / t_end)))
-        return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: dt_ms = %g over %lld steps spans %g ms, which cannot be drawn "
-                            "to scale", dt_ms, (long long)T, t_end);
+        return bj_set_error(BJ_ERR_ARG, "%s: dt_ms = %g over %lld steps spans %g ms, which cannot be drawn to scale", fn,
+                            dt_ms, (long long)T, t_end);
     if (n_exc < 0 || n_exc > N)
-        return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: n_exc = %lld is outside [0, %lld]", (long long)n_exc,
-                            (long long)N);
+        return bj_set_error(BJ_ERR_ARG, "%s: n_exc = %lld is outside [0, %lld]", fn, (long long)n_exc, (long long)N);
     FILE *f = fopen(path, "w");
-    if (!f) return bj_set_error(BJ_ERR_IO, "bj_raster_svg: cannot write %s: %s", path, strerror(errno));
-    const unsigned char *s = bj_array_data(spikes);
+    if (!f) return bj_set_error(BJ_ERR_IO, "%s: cannot write %s: %s", fn, path, strerror(errno));
     double xs = W / (t_end > 0 ? t_end : 1), ys = H / (double)(N > 0 ? N : 1);
     double mark_w = xs * dt_ms > 1.2 ? xs * dt_ms : 1.2, mark_h = ys > 1.0 ? ys : 1.0;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
@@ -77,11 +74,15 @@ bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, 
         int64_t lo = pop ? n_exc : 0, hi = pop ? N : n_exc;
         if (lo >= hi) continue;
         fprintf(f, "<path fill=\"%s\" d=\"", colour[pop]);
-        for (int64_t t = 0; t < T; t++)
+        for (int64_t t = 0; mk->dense && t < T; t++)
             for (int64_t i = lo; i < hi; i++)
-                if (s[t * N + i])
+                if (mk->dense[t * N + i])
                     fprintf(f, "M%.1f %.1fh%.2fv%.2fh-%.2fz", ML + (double)t * dt_ms * xs, MT + (double)i * ys,
                             mark_w, mark_h, mark_w);
+        for (int64_t k = 0; !mk->dense && k < mk->nev; k++)
+            if (mk->ne[k] >= lo && mk->ne[k] < hi)
+                fprintf(f, "M%.1f %.1fh%.2fv%.2fh-%.2fz", ML + (double)mk->st[k] * dt_ms * xs,
+                        MT + (double)mk->ne[k] * ys, mark_w, mark_h, mark_w);
         fprintf(f, "\"/>\n");
     }
     /* axes and ticks */
@@ -109,6 +110,64 @@ bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, 
                 ML + W - 90, colour[0], ML + W, colour[1]);
     fprintf(f, "</svg>\n");
     bool bad = ferror(f) != 0;
-    if (fclose(f) || bad) return bj_set_error(BJ_ERR_IO, "bj_raster_svg: writing %s failed", path);
+    if (fclose(f) || bad) return bj_set_error(BJ_ERR_IO, "%s: writing %s failed", fn, path);
+    return BJ_OK;
+}
+
+bj_status bj_raster_svg(const char *path, const bj_array *spikes, double dt_ms, int64_t n_exc, const char *title) {
+    if (!path) return bj_set_error(BJ_ERR_ARG, "bj_raster_svg: path is NULL");
+    if (!bj_array_valid(spikes))
+        return bj_set_error(spikes ? BJ_ERR_HANDLE : BJ_ERR_ARG, "bj_raster_svg: spikes is %s",
+                            spikes ? "not a live array" : "NULL");
+    if (bj_array_dtype(spikes) != BJ_BOOL || bj_array_rank(spikes) != 2)
+        return bj_set_error(BJ_ERR_SHAPE, "bj_raster_svg: spikes must be a bool[T, N] array, not %s of rank %d",
+                            bj_dtype_name(bj_array_dtype(spikes)), bj_array_rank(spikes));
+    const int64_t *sh = bj_array_shape(spikes);
+    return draw("bj_raster_svg", path, sh[0], sh[1], dt_ms, n_exc, title, &(marks){.dense = bj_array_data(spikes)});
+}
+
+/* Events: int32 step and neuron vectors of one length, each event inside [0, steps) x [0, n). */
+static bj_status check_events(const char *fn, const bj_array *spike_step, const bj_array *spike_neuron, int64_t steps,
+                              int64_t n) {
+    if (!bj_array_valid(spike_step) || !bj_array_valid(spike_neuron))
+        return bj_set_error(BJ_ERR_ARG, "%s: spike_step and spike_neuron must be live arrays", fn);
+    if (bj_array_dtype(spike_step) != BJ_I32 || bj_array_dtype(spike_neuron) != BJ_I32 || bj_array_rank(spike_step) != 1 ||
+        bj_array_rank(spike_neuron) != 1 || bj_array_size(spike_step) != bj_array_size(spike_neuron))
+        return bj_set_error(BJ_ERR_SHAPE, "%s: spike_step and spike_neuron must be int32 vectors of one length", fn);
+    int64_t cells;
+    if (steps < 0 || n < 0 || __builtin_mul_overflow(steps, n, &cells))
+        return bj_set_error(BJ_ERR_ARG, "%s: steps = %lld and n = %lld must be >= 0 with steps x n within int64", fn,
+                            (long long)steps, (long long)n);
+    const int32_t *st = bj_array_data(spike_step), *ne = bj_array_data(spike_neuron);
+    for (int64_t k = 0; k < bj_array_size(spike_step); k++)
+        if (st[k] < 0 || st[k] >= steps || ne[k] < 0 || ne[k] >= n)
+            return bj_set_error(BJ_ERR_ARG, "%s: event %lld (step %d, neuron %d) is outside [0, %lld) x [0, %lld)", fn,
+                                (long long)k, st[k], ne[k], (long long)steps, (long long)n);
+    return BJ_OK;
+}
+
+bj_status bj_raster_svg_events(const char *path, const bj_array *spike_step, const bj_array *spike_neuron,
+                               int64_t steps, int64_t n, double dt_ms, int64_t n_exc, const char *title) {
+    const char *fn = "bj_raster_svg_events";
+    if (!path) return bj_set_error(BJ_ERR_ARG, "%s: path is NULL", fn);
+    bj_status s = check_events(fn, spike_step, spike_neuron, steps, n);
+    if (s) return s;
+    return draw(fn, path, steps, n, dt_ms, n_exc, title,
+                &(marks){.st = bj_array_data(spike_step), .ne = bj_array_data(spike_neuron),
+                         .nev = bj_array_size(spike_step)});
+}
+
+bj_status bj_spikes_dense(const bj_array *spike_step, const bj_array *spike_neuron, int64_t steps, int64_t n,
+                          bj_array **dense) {
+    if (!dense) return bj_set_error(BJ_ERR_ARG, "bj_spikes_dense: dense is NULL");
+    *dense = NULL;
+    bj_status s = check_events("bj_spikes_dense", spike_step, spike_neuron, steps, n);
+    if (s) return s;
+    bj_array *d = bj_array_zeros(BJ_BOOL, 2, (int64_t[]){steps, n});
+    if (!d) return bj_last_status();
+    const int32_t *st = bj_array_data(spike_step), *ne = bj_array_data(spike_neuron);
+    bool *p = bj_array_data(d);
+    for (int64_t k = 0; k < bj_array_size(spike_step); k++) p[(int64_t)st[k] * n + ne[k]] = true;
+    *dense = d;
     return BJ_OK;
 }

@@ -40,8 +40,8 @@ int64_t cgen_sort(cgen *c, const ir_node *n) {
     return O * I;
 }
 
-/* nonzero: one pass over x (bools eight at a time, skipping silent neurons as the event kernels do), then the fill.
- * One thread (extent 1): a slot's index depends on every element before it. */
+/* nonzero: one pass over x, then the fill. Bools go 64 at a time: a block with no true byte (most of a spike vector)
+ * costs one vectorized test. One thread (extent 1): a slot's index depends on every element before it. */
 int64_t cgen_nonzero(cgen *c, const ir_node *n) {
     const ir_node *x = n->in[0];
     if (n->nattr != 2 || n->dtype != BJ_I32 || n->rank != 1 || n->shape[0] != n->attr[0] || ir_nelem(x) > INT32_MAX)
@@ -54,10 +54,18 @@ int64_t cgen_nonzero(cgen *c, const ir_node *n) {
               LL(nx), LL(n->attr[1]));
     cgen_line(c, "(void)lo, (void)hi;");
     cgen_line(c, "int64_t k = 0;");
-    if (x->dtype == BJ_BOOL)
-        cgen_line(c, "for (int64_t i = bj_next_spike(%s, 0, %lld); i < %lld && k < %lld; i = bj_next_spike(%s, i + 1, "
-                  "%lld)) %s[k++] = (int32_t)i;", X.s, LL(nx), LL(nx), LL(size), X.s, LL(nx), Y.s);
-    else
+    if (x->dtype == BJ_BOOL) {
+        cgen_line(c, "int64_t i = 0;");
+        cgen_line(c, "for (; i + 64 <= %lld && k < %lld; i += 64) {", LL(nx), LL(size));
+        cgen_line(c, "    uint64_t w[8], any = 0;");
+        cgen_line(c, "    memcpy(w, %s + i, 64);", X.s);
+        cgen_line(c, "    for (int j = 0; j < 8; j++) any |= w[j];");
+        cgen_line(c, "    for (int64_t j = i; any && j < i + 64 && k < %lld; j++)", LL(size));
+        cgen_line(c, "        if (%s[j]) %s[k++] = (int32_t)j;", X.s, Y.s);
+        cgen_line(c, "}");
+        cgen_line(c, "for (; i < %lld && k < %lld; i++)", LL(nx), LL(size));
+        cgen_line(c, "    if (%s[i]) %s[k++] = (int32_t)i;", X.s, Y.s);
+    } else
         cgen_line(c, "for (int64_t i = 0; i < %lld && k < %lld; i++) if (%s[i] != 0) %s[k++] = (int32_t)i;", LL(nx),
                   LL(size), X.s, Y.s);
     cgen_line(c, "for (; k < %lld; k++) %s[k] = %lld;", LL(size), Y.s, LL(n->attr[1]));

@@ -108,13 +108,22 @@ static int64_t jitconn(cgen *c, const ir_node *n) {
     cgen_line(c, "bj_conn_rule rule;");
     cgen_line(c, "bj_conn_rule_init(&rule, UINT64_C(%llu), %s, %lld, %d);", (unsigned long long)seed, pv, LL(n_post),
               allow_self);
+    /* a batch's targets are prefetched when taken and added one batch later, so the cache misses of a y larger
+     * than the cache overlap the generation of the next batch; the adds keep their order */
+    cgen_line(c, "int64_t post[2][BJ_CONN_BATCH];");
+    cgen_line(c, "int np = 0, cur = 0;");
+    cgen_line(c, "%s pv = 0;", cgen_ctype(d));
     open_pre_loop(c, event, X.s, n_pre);
     if (event) cgen_line(c, "const %s v = %s;", cgen_ctype(d), wv);
     else cgen_line(c, "const %s v = %s * %s[i];", cgen_ctype(d), wv, X.s);
     cgen_line(c, "bj_conn_row row;");
     cgen_line(c, "bj_conn_row_begin(&rule, i, &row);");
-    cgen_line(c, "for (int64_t j; (j = bj_conn_row_next(&rule, &row)) >= 0;) %s[j] += v;", Y.s);
+    cgen_line(c, "for (int m; (m = bj_conn_row_take(&rule, &row, post[cur])) > 0; np = m, pv = v, cur ^= 1) {");
+    cgen_line(c, "    for (int k = 0; k < m; k++) __builtin_prefetch(%s + post[cur][k], 1);", Y.s);
+    cgen_line(c, "    for (int k = 0; k < np; k++) %s[post[cur ^ 1][k]] += pv;", Y.s);
+    cgen_line(c, "}");
     close_block(c);
+    cgen_line(c, "for (int k = 0; k < np; k++) %s[post[cur ^ 1][k]] += pv;", Y.s);
     return 1;
 }
 
