@@ -830,7 +830,7 @@ BJ_API const char *bj_exec_source(const bj_exec *e);
  *   "num_threads" BJ_NUM_THREADS  threads for large loops (default: the online CPUs)
  *   "loop_threads_min"  BJ_LOOP_THREADS_MIN  a for loop runs its steps on num_threads threads when its body's
  *                                 large kernels add up to this much work per step (elements times operations,
- *                                 transcendental ones and divisions counting 8; default 131072). Results never
+ *                                 transcendental ones and divisions counting 8; default 1000000). Results never
  *                                 depend on it or on the thread count; "0" threads every loop with a kernel that
  *                                 can be split (tests use it)
  *   "test_fault"  BJ_TEST_FAULT   tests only: "compile_error" or "wrong_result" injects that failure

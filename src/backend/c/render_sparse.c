@@ -64,18 +64,22 @@ static int64_t csr(cgen *c, const ir_node *n) {
               LL(n_pre), LL(nnz), LL(n_post), LL(nnz), LL(n_post));
     cgen_line(c, "memset(%s + lo, 0, (size_t)(hi - lo) * sizeof *%s);", Y.s, Y.s);
     if (n_pre == 0 || nnz == 0) return n_post;
+    cgen_line(c, "%s spill = 0;", cgen_ctype(d));
     open_pre_loop(c, event, X.s, n_pre);
     if (!event) cgen_line(c, "const %s xi = %s[i];", cgen_ctype(d), X.s);
     cgen_line(c, "int64_t s = (int64_t)%s[i], e = (int64_t)%s[i + 1];", P.s, P.s);
     cgen_line(c, "s = s < 0 ? 0 : s > %lld ? %lld : s;", LL(nnz), LL(nnz));
     cgen_line(c, "e = e < s ? s : e > %lld ? %lld : e;", LL(nnz), LL(nnz));
+    /* another thread's posts (or ones outside [0, n_post)) go to a private spill instead of a branch: split two
+     * ways, which side a post falls on is a coin toss the branch predictor loses */
     cgen_line(c, "for (int64_t k = s; k < e; k++) {");
     cgen_line(c, "    const int64_t j = (int64_t)%s[k];", I.s);
-    cgen_line(c, "    if (j < lo || j >= hi) continue; /* another thread's posts, or outside [0, %lld) */", LL(n_post));
-    if (event) cgen_line(c, "    %s[j] += %s;", Y.s, wk);
-    else cgen_line(c, "    %s[j] += %s * xi;", Y.s, wk);
+    cgen_line(c, "    %s *const to = j >= lo && j < hi ? %s + j : &spill;", cgen_ctype(d), Y.s);
+    if (event) cgen_line(c, "    *to += %s;", wk);
+    else cgen_line(c, "    *to += %s * xi;", wk);
     cgen_line(c, "}");
     close_block(c);
+    cgen_line(c, "(void)spill;");
     return n_post;
 }
 

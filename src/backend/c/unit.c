@@ -123,9 +123,9 @@ static void call_static(cgen *c, const char *fn, const char *table, const opt_ke
  * for a while holds up nobody (the others take its chunks), where a barrier waits for every thread at every phase.
  * The synchronisation is ours (emitted once per unit, see par_helpers), not libgomp's: a step of a few
  * microseconds crosses several phases, and libgomp's barrier sleeps under the OMP_WAIT_POLICY=PASSIVE we set
- * (backend_c.c), costing tens of microseconds a wake-up. Ours spins briefly, then yields the core. */
+ * (backend_c.c), costing tens of microseconds a wake-up. Ours spins briefly, yields, then sleeps in short naps. */
 #define PAR_KERNEL_MIN 8192   /* weighted work (cost()) from which a kernel of a threaded loop is split */
-#define PAR_LOOP_MIN 131072   /* default "loop_threads_min": weighted work per step of the split kernels from which
+#define PAR_LOOP_MIN 1000000  /* default "loop_threads_min": weighted work per step of the split kernels from which
                                * a loop runs threaded */
 
 typedef struct par {
@@ -185,6 +185,7 @@ static void par_helpers(unit *u) {
         " * the same order on every thread, so a thread that fell behind finds its phase's chunks claimed and done. */\n"
         "#include <stdatomic.h>\n"
         "#include <sched.h>\n"
+        "#include <time.h>\n"
         "#ifdef _OPENMP\n"
         "#include <omp.h>\n"
         "#define BJ_TID() omp_get_thread_num()\n"
@@ -232,12 +233,16 @@ static void par_helpers(unit *u) {
         "static inline void bj_done(bj_team *t, const bj_thread *me) {\n"
         "    if (me->nth > 1) atomic_fetch_add_explicit(&t->done.v, 1, memory_order_release);\n"
         "}\n"
-        "/* Waits until every chunk of the phase is done (what they wrote is then visible here). */\n"
+        "/* Waits until every chunk of the phase is done (what they wrote is then visible here): spins for about the\n"
+        " * length of a short phase, yields a while, then sleeps 50 us at a time, so that a thread waiting out a long\n"
+        " * one-chunk phase (a procedural kernel of a large network) leaves its core to others. Sleeping late costs\n"
+        " * no one: the threads that go on claim its chunks. */\n"
         "static inline void bj_sync(bj_team *t, const bj_thread *me) {\n"
         "    if (me->nth == 1) return;\n"
         "    for (unsigned spin = 0; atomic_load_explicit(&t->done.v, memory_order_acquire) < me->target; spin++) {\n"
         "        if (spin < 2048) BJ_PAUSE();\n"
-        "        else sched_yield();\n"
+        "        else if (spin < 2048 + 64) sched_yield();\n"
+        "        else nanosleep(&(struct timespec){.tv_nsec = 50000}, NULL);\n"
         "    }\n"
         "}\n\n");
 }
