@@ -1,6 +1,7 @@
 /* test_loop_threads.c — for loops run on several threads (one parallel region per loop, kernels split in chunks,
- * event-driven propagation split by post-synaptic ranges): results byte-identical to the interpreter for 1, 2, 3
- * and 4 threads, the networks' spike trains independent of the thread count, the generated shape, the setting. */
+ * independent kernels sharing a phase, event-driven propagation split by post-synaptic ranges): results
+ * byte-identical to the interpreter for 1, 2, 3 and 4 threads, the networks' spike trains independent of the thread
+ * count, the generated shape, the setting. */
 #include "test.h"
 
 #include <stdlib.h>
@@ -23,8 +24,10 @@ typedef struct net {
 static bj_status step(bj_trace *t, void *ud) {
     net *m = ud;
     bj_val *v = bj_loop_carry(t, 0), *s = bj_loop_carry(t, 1);
+    /* two projections of the same spikes: independent kernels, one phase */
     bj_val *syn = bj_event_csrmv(m->indptr, m->indices, 0.01, s, N);
-    bj_val *v2 = bj_add(bj_add(bj_mul(v, 0.9), syn), bj_mul(m->drive, bj_exp(bj_mul(v, -0.1))));
+    bj_val *syn2 = bj_event_csrmv(m->indptr, m->indices, -0.004, s, N);
+    bj_val *v2 = bj_add(bj_add(bj_mul(v, 0.9), bj_add(syn, syn2)), bj_mul(m->drive, bj_exp(bj_mul(v, -0.1))));
     bj_val *spk = bj_gt(v2, 1.0);
     bj_val *v3 = bj_where(spk, 0.0, v2);
     bj_val *mean = bj_mean(v3, 0, NULL, false);
@@ -88,6 +91,8 @@ static void threads_loop_same_bytes(void) {
         char *src = NULL;
         if (net_run("cpu", threads[k], o, &src)) {
             CHECK(src && strstr(src, "#pragma omp parallel num_threads") && strstr(src, "bj_claim(&l0_team, &l0_tl)"));
+            CHECK_MSG(src && strstr(src, "bj_phase(&l0_tl, 2 * l0_tl.nth);"), "the two event kernels should share a "
+                      "phase");
             for (int j = 0; j < 4; j++) CHECK_MSG(same_bytes(o[j], ref[j]), "%s threads: output %d differs", threads[k], j);
         }
         bj_free(src);

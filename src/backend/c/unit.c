@@ -128,9 +128,30 @@ static void call_static(cgen *c, const char *fn, const char *table, const opt_ke
 #define PAR_LOOP_MIN 1000000  /* default "loop_threads_min": weighted work per step of the split kernels from which
                                * a loop runs threaded */
 
+/* The phase being collected: kernels that may run at the same time, each an item of its own chunks (a split
+ * kernel: one per thread) or one chunk running a run of small kernels in order. A kernel joins when it neither
+ * reads nor writes memory another item of the phase writes, nor writes what one reads (a small kernel may depend on
+ * the one-chunk item it is appended to: that chunk runs them in order); else the phase is emitted first. So the
+ * excitatory and inhibitory event kernels of a step share a phase, and two procedural ones run on two threads. */
+typedef struct par_item {
+    bool split;
+    int first, ncalls; /* its calls: par.calls[first .. first + ncalls - 1] */
+} par_item;
+typedef struct par_call {
+    char fn[80];
+    long long n;
+} par_call;
 typedef struct par {
-    const char *pre; /* the loop's prefix: <pre>tid, <pre>nth, <pre>team, <pre>tl */
-    bool open;       /* a phase of thread-0 kernels is open */
+    const char *pre;      /* the loop's prefix: <pre>team, <pre>tl */
+    const char *table;    /* the body's buffer table */
+    const opt_plan *p;    /* the body's plan */
+    bool open;            /* a one-chunk phase opened by par_open (carries, copies) */
+    par_item items[PART_MAX + 1];
+    par_call calls[PART_MAX + 1];
+    int nitems, ncalls;
+    unsigned char *rd, *wr;   /* by buffer: read / written by the items before the last */
+    unsigned char *lrd, *lwr; /* by the last item */
+    unsigned char *krd, *kwr; /* by the kernel being placed */
 } par;
 
 /* Rendering one plan: its kernels' functions go to fns (through f), the statements running them to the entry
@@ -265,24 +286,130 @@ static void par_close(cgen *c, par *q) {
     q->open = false;
 }
 
-/* The call of a kernel of a threaded loop's body: a phase of its own, one chunk per thread, or a statement of the
- * open one-chunk phase. */
-static void call_par(const unit *u, cgen *c, par *q, const char *fn, const char *table, const opt_kernel *k, int64_t extent) {
-    long long n = (long long)extent;
-    if (extent < 2 || cost(k) < u->kernel_min) {
-        par_open(c, q);
-        cgen_line(c, "%s(%s, 0, %lld);", fn, table, n);
-        return;
+/* Marks in rd / wr the buffers kernel k reads (through values computed in place: views, leaves) and writes. */
+static void par_access(const opt_plan *p, const opt_kernel *k, unsigned char *rd, unsigned char *wr) {
+    const ir_node *st[64];
+    for (int j = 0; j < k->nstores; j++)
+        if (p->buf_of[k->stores[j]->id] >= 0) wr[p->buf_of[k->stores[j]->id]] = 1;
+    for (int j = 0; j < k->nnodes; j++)
+        for (int i = 0; i < k->nodes[j]->nin; i++) {
+            int n = 0;
+            st[n++] = k->nodes[j]->in[i];
+            while (n) {
+                const ir_node *x = st[--n];
+                bool inside = false;
+                for (int m = 0; m < k->nnodes && !inside; m++) inside = k->nodes[m] == x;
+                if (inside) continue;
+                if (p->buf_of[x->id] >= 0) rd[p->buf_of[x->id]] = 1;
+                else if (n + x->nin <= 64)
+                    for (int q = 0; q < x->nin; q++) st[n++] = x->in[q];
+                else /* deeper than we look: everything may be read */
+                    memset(rd, 1, (size_t)p->nbufs);
+            }
+        }
+}
+
+/* Whether buffers a and b may share memory: the same buffer, or temporaries whose byte ranges meet (the memory plan
+ * reuses slots of the loop's own memory). */
+static bool buf_meet(const opt_plan *p, int a, int b) {
+    if (a == b) return true;
+    const opt_buf *x = &p->bufs[a], *y = &p->bufs[b];
+    return x->kind == OPT_BUF_TEMP && y->kind == OPT_BUF_TEMP && x->offset < y->offset + y->nbytes &&
+           y->offset < x->offset + x->nbytes;
+}
+
+static bool sets_meet(const opt_plan *p, const unsigned char *x, const unsigned char *y) {
+    for (int a = 0; a < p->nbufs; a++)
+        for (int b = 0; x[a] && b < p->nbufs; b++)
+            if (y[b] && buf_meet(p, a, b)) return true;
+    return false;
+}
+
+/* Whether the kernel being placed (q->krd, q->kwr) and the accesses (rd, wr) must not run at the same time. */
+static bool par_conflict(const par *q, const unsigned char *rd, const unsigned char *wr) {
+    return sets_meet(q->p, q->kwr, rd) || sets_meet(q->p, q->kwr, wr) || sets_meet(q->p, q->krd, wr);
+}
+
+/* The C text of a + b * <pre>tl.nth, a chunk count. */
+static void chunks(char *buf, size_t cap, int a, int b, const char *pre) {
+    if (!b) snprintf(buf, cap, "%d", a);
+    else if (!a && b == 1) snprintf(buf, cap, "%stl.nth", pre);
+    else if (!a) snprintf(buf, cap, "%d * %stl.nth", b, pre);
+    else if (b == 1) snprintf(buf, cap, "%d + %stl.nth", a, pre);
+    else snprintf(buf, cap, "%d + %d * %stl.nth", a, b, pre);
+}
+
+/* Emits the collected phase: its chunks numbered item by item (a split item's as many as threads). */
+static void par_flush(cgen *c, par *q) {
+    if (!q->nitems) return;
+    const char *P = q->pre, *T = q->table;
+    int nsplit = 0;
+    for (int i = 0; i < q->nitems; i++) nsplit += q->items[i].split;
+    if (q->nitems == 1 && !nsplit) {
+        cgen_line(c, "bj_phase(&%stl, 1);", P);
+        cgen_line(c, "if (bj_claim(&%steam, &%stl) >= 0) {", P, P);
+    } else {
+        char total[64];
+        chunks(total, sizeof total, q->nitems - nsplit, nsplit, P);
+        cgen_line(c, "bj_phase(&%stl, %s);", P, total);
+        cgen_line(c, "for (int j; (j = bj_claim(&%steam, &%stl)) >= 0; bj_done(&%steam, &%stl)) {", P, P, P, P);
     }
-    par_close(c, q);
-    cgen_line(c, "bj_phase(&%stl, %stl.nth);", q->pre, q->pre);
-    cgen_line(c, "for (int j; (j = bj_claim(&%steam, &%stl)) >= 0; bj_done(&%steam, &%stl)) {", q->pre, q->pre,
-              q->pre, q->pre);
-    cgen_line(c, "    int64_t lo, hi;");
-    cgen_line(c, "    bj_split(%lld, %stl.nth, j, &lo, &hi);", n, q->pre);
-    cgen_line(c, "    %s(%s, lo, hi);", fn, table);
+    c->indent++;
+    int ones = 0, splits = 0; /* items before this one */
+    for (int i = 0; i < q->nitems && !c->status; i++) {
+        const par_item *it = &q->items[i];
+        char from[64], upto[64];
+        chunks(from, sizeof from, ones, splits, P);
+        chunks(upto, sizeof upto, ones + !it->split, splits + it->split, P);
+        bool alone = q->nitems == 1;
+        if (!alone) cgen_line(c, "%sif (j < %s) {", i ? "} else " : "", upto), c->indent++;
+        for (int k = it->first; k < it->first + it->ncalls; k++) {
+            const par_call *pc = &q->calls[k];
+            if (!it->split) {
+                cgen_line(c, "%s(%s, 0, %lld);", pc->fn, T, pc->n);
+                continue;
+            }
+            cgen_line(c, "int64_t lo, hi;");
+            if (alone || !strcmp(from, "0")) cgen_line(c, "bj_split(%lld, %stl.nth, j, &lo, &hi);", pc->n, P);
+            else cgen_line(c, "bj_split(%lld, %stl.nth, j - (%s), &lo, &hi);", pc->n, P, from);
+            cgen_line(c, "%s(%s, lo, hi);", pc->fn, T);
+        }
+        if (!alone) c->indent--;
+        ones += !it->split, splits += it->split;
+    }
+    if (q->nitems > 1) cgen_line(c, "}");
+    if (q->nitems == 1 && !nsplit) cgen_line(c, "bj_done(&%steam, &%stl);", P, P);
+    c->indent--;
     cgen_line(c, "}");
-    cgen_line(c, "bj_sync(&%steam, &%stl);", q->pre, q->pre);
+    cgen_line(c, "bj_sync(&%steam, &%stl);", P, P);
+    q->nitems = q->ncalls = 0;
+    memset(q->rd, 0, (size_t)q->p->nbufs), memset(q->wr, 0, (size_t)q->p->nbufs);
+    memset(q->lrd, 0, (size_t)q->p->nbufs), memset(q->lwr, 0, (size_t)q->p->nbufs);
+}
+
+/* The call of a kernel of a threaded loop's body: it joins the phase being collected or starts the next one. */
+static void call_par(const unit *u, cgen *c, par *q, const char *fn, const opt_kernel *k, int64_t extent) {
+    bool split = extent >= 2 && cost(k) >= u->kernel_min;
+    size_t nb = (size_t)q->p->nbufs;
+    memset(q->krd, 0, nb), memset(q->kwr, 0, nb);
+    par_access(q->p, k, q->krd, q->kwr);
+    par_item *last = q->nitems ? &q->items[q->nitems - 1] : NULL;
+    bool append = last && !split && !last->split; /* to the last one-chunk item, run after its kernels */
+    if (last && (par_conflict(q, q->rd, q->wr) || (!append && par_conflict(q, q->lrd, q->lwr)) ||
+                 q->nitems == PART_MAX || q->ncalls == PART_MAX)) {
+        par_flush(c, q);
+        last = NULL, append = false;
+    }
+    if (!append) { /* a new item: the last one's accesses join the others' */
+        for (size_t b = 0; b < nb; b++) q->rd[b] |= q->lrd[b], q->wr[b] |= q->lwr[b], q->lrd[b] = q->lwr[b] = 0;
+        q->items[q->nitems++] = (par_item){.split = split, .first = q->ncalls};
+        last = &q->items[q->nitems - 1];
+    }
+    for (size_t b = 0; b < nb; b++) q->lrd[b] |= q->krd[b], q->lwr[b] |= q->kwr[b];
+    par_call *pc = &q->calls[q->ncalls++];
+    snprintf(pc->fn, sizeof pc->fn, "%s", fn);
+    pc->n = (long long)extent;
+    last->ncalls++;
 }
 
 /* Parts. The C compiler's time on one function grows faster than its length (gcc inlines the small kernels into
@@ -488,9 +615,19 @@ static void render_loop(unit *u, cgen *e, const opt_plan *p, int i, const opt_lo
                 cgen_line(e, "%s[%d] = %sy%d;", tb, bi, pre, k), used = true;
         if (!used) cgen_line(e, "(void)%sy%d;", pre, k);
     }
-    u->par = qp;
+    unsigned char *sets = qp ? calloc(6 * ((size_t)sub->nbufs + 1), 1) : NULL;
+    if (qp && !sets) cgen_fail(e, BJ_ERR_NOMEM, "rendering C: out of memory");
+    if (sets) {
+        size_t nb = (size_t)sub->nbufs + 1;
+        qp->table = tb, qp->p = sub;
+        qp->rd = sets, qp->wr = sets + nb, qp->lrd = sets + 2 * nb, qp->lwr = sets + 3 * nb;
+        qp->krd = sets + 4 * nb, qp->kwr = sets + 5 * nb;
+    }
+    u->par = sets ? qp : NULL;
     render_plan(u, e, sub, pre, tb); /* the body's kernels (and loops) */
     u->par = NULL;
+    if (sets) par_flush(e, qp);
+    free(sets);
     for (int j = 0; j < sub->ncopies && !e->status; j++) { /* results no kernel wrote in place */
         const opt_copy *c = &sub->copies[j];
         size_t nb = sub->bufs[c->from_buf].nbytes;
@@ -728,7 +865,7 @@ static void render_plan(unit *u, cgen *e, const opt_plan *p, const char *prefix,
         int64_t extent = k->kind == OPT_LOOP ? cgen_loop(&c, k) : k->kind == OPT_REDUCE ? cgen_reduce(&c, k) : cgen_node(&c, k);
         c.indent = 0;
         cgen_line(&c, "}\n");
-        if (u->par) call_par(u, out, u->par, fn, table, k, extent);
+        if (u->par) call_par(u, out, u->par, fn, k, extent);
         else call_static(out, fn, table, k, extent);
     }
     if (c.status && !e->status) e->status = c.status;
