@@ -358,43 +358,43 @@ static void par_flush(cgen *c, par *q) {
     const char *P = q->pre, *T = q->table;
     int nsplit = 0;
     for (int i = 0; i < q->nitems; i++) nsplit += q->items[i].split;
-    if (q->nitems == 1 && !nsplit) {
-        cgen_line(c, "bj_phase(&%stl, 1);", P);
-        cgen_line(c, "if (bj_claim(&%steam, &%stl) >= 0) {", P, P);
+    if (q->nitems == 1 && !nsplit) { /* one chunk, as the carries' and the copies' phases */
+        par_open(c, q);
+        for (int k = 0; k < q->ncalls; k++) cgen_line(c, "%s(%s, 0, %lld);", q->calls[k].fn, T, q->calls[k].n);
+        par_close(c, q);
     } else {
         char total[64];
         chunks(total, sizeof total, q->nitems - nsplit, nsplit, P);
         cgen_line(c, "bj_phase(&%stl, %s);", P, total);
         cgen_line(c, "for (int j; (j = bj_claim(&%steam, &%stl)) >= 0; bj_done(&%steam, &%stl)) {", P, P, P, P);
-    }
-    c->indent++;
-    int ones = 0, splits = 0; /* items before this one */
-    for (int i = 0; i < q->nitems && !c->status; i++) {
-        const par_item *it = &q->items[i];
-        char from[64], upto[64];
-        chunks(from, sizeof from, ones, splits, P);
-        chunks(upto, sizeof upto, ones + !it->split, splits + it->split, P);
+        c->indent++;
         bool alone = q->nitems == 1;
-        if (!alone) cgen_line(c, "%sif (j < %s) {", i ? "} else " : "", upto), c->indent++;
-        for (int k = it->first; k < it->first + it->ncalls; k++) {
-            const par_call *pc = &q->calls[k];
-            if (!it->split) {
-                cgen_line(c, "%s(%s, 0, %lld);", pc->fn, T, pc->n);
-                continue;
+        int ones = 0, splits = 0; /* items before this one */
+        for (int i = 0; i < q->nitems && !c->status; i++) {
+            const par_item *it = &q->items[i];
+            char from[64], upto[64];
+            chunks(from, sizeof from, ones, splits, P);
+            chunks(upto, sizeof upto, ones + !it->split, splits + it->split, P);
+            if (!alone) cgen_line(c, "%sif (j < %s) {", i ? "} else " : "", upto), c->indent++;
+            for (int k = it->first; k < it->first + it->ncalls; k++) {
+                const par_call *pc = &q->calls[k];
+                if (!it->split) {
+                    cgen_line(c, "%s(%s, 0, %lld);", pc->fn, T, pc->n);
+                    continue;
+                }
+                cgen_line(c, "int64_t lo, hi;");
+                if (!strcmp(from, "0")) cgen_line(c, "bj_split(%lld, %stl.nth, j, &lo, &hi);", pc->n, P);
+                else cgen_line(c, "bj_split(%lld, %stl.nth, j - (%s), &lo, &hi);", pc->n, P, from);
+                cgen_line(c, "%s(%s, lo, hi);", pc->fn, T);
             }
-            cgen_line(c, "int64_t lo, hi;");
-            if (alone || !strcmp(from, "0")) cgen_line(c, "bj_split(%lld, %stl.nth, j, &lo, &hi);", pc->n, P);
-            else cgen_line(c, "bj_split(%lld, %stl.nth, j - (%s), &lo, &hi);", pc->n, P, from);
-            cgen_line(c, "%s(%s, lo, hi);", pc->fn, T);
+            if (!alone) c->indent--;
+            ones += !it->split, splits += it->split;
         }
-        if (!alone) c->indent--;
-        ones += !it->split, splits += it->split;
+        if (!alone) cgen_line(c, "}");
+        c->indent--;
+        cgen_line(c, "}");
+        cgen_line(c, "bj_sync(&%steam, &%stl);", P, P);
     }
-    if (q->nitems > 1) cgen_line(c, "}");
-    if (q->nitems == 1 && !nsplit) cgen_line(c, "bj_done(&%steam, &%stl);", P, P);
-    c->indent--;
-    cgen_line(c, "}");
-    cgen_line(c, "bj_sync(&%steam, &%stl);", P, P);
     q->nitems = q->ncalls = 0;
     memset(q->rd, 0, (size_t)q->p->nbufs), memset(q->wr, 0, (size_t)q->p->nbufs);
     memset(q->lrd, 0, (size_t)q->p->nbufs), memset(q->lwr, 0, (size_t)q->p->nbufs);
